@@ -1,0 +1,342 @@
+#include "cert.h"
+
+#include <rdpneg/rdpneg.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/md.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s) {
+  /* days_from_civil (H. Hinnant) */
+  y -= mon <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap) {
+  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  int64_t secs = t - days * 86400;
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp + (mp < 10 ? 3 : -9);
+  y += m <= 2;
+  snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
+           (long long)m, (long long)d, (long long)(secs / 3600),
+           (long long)(secs / 60 % 60), (long long)(secs % 60));
+}
+
+static int64_t x509_time(const mbedtls_x509_time *t) {
+  return rdpneg_civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
+}
+
+int rdpneg_cert_dns_match(const char *pattern, const char *name) {
+  size_t pl = strlen(pattern), nl = strlen(name);
+  if (nl && name[nl - 1] == '.')
+    nl--;
+  if (pl >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+    /* wildcard covers exactly one leftmost label */
+    const char *dot = memchr(name, '.', nl);
+    if (!dot || dot == name)
+      return 0;
+    size_t rest = nl - (size_t)(dot - name);
+    if (rest != pl - 1)
+      return 0;
+    for (size_t i = 0; i < rest; i++)
+      if (tolower((unsigned char)dot[i]) !=
+          tolower((unsigned char)pattern[1 + i]))
+        return 0;
+    return 1;
+  }
+  if (pl != nl)
+    return 0;
+  for (size_t i = 0; i < nl; i++)
+    if (tolower((unsigned char)pattern[i]) != tolower((unsigned char)name[i]))
+      return 0;
+  return 1;
+}
+
+static int parse_v4(const char *s, uint8_t out[4]) {
+  int parts = 0;
+  while (parts < 4) {
+    if (!isdigit((unsigned char)*s))
+      return 0;
+    int v = 0, digits = 0;
+    while (isdigit((unsigned char)*s)) {
+      v = v * 10 + (*s++ - '0');
+      if (++digits > 3 || v > 255)
+        return 0;
+    }
+    out[parts++] = (uint8_t)v;
+    if (parts < 4 && *s++ != '.')
+      return 0;
+  }
+  return *s == 0 ? 4 : 0;
+}
+
+int rdpneg_ip_parse(const char *s, uint8_t out[16]) {
+  if (!s || !*s)
+    return 0;
+  if (!strchr(s, ':'))
+    return parse_v4(s, out);
+  /* IPv6: up to 8 groups, one "::", optional trailing dotted quad */
+  uint16_t g[8];
+  int n = 0, gap = -1;
+  const char *p = s;
+  if (p[0] == ':') {
+    if (p[1] != ':')
+      return 0;
+    gap = 0;
+    p += 2;
+  }
+  while (*p) {
+    if (n >= 8)
+      return 0;
+    const char *q = p;
+    unsigned v = 0;
+    int digits = 0;
+    while (isxdigit((unsigned char)*q) && digits < 5) {
+      v = v * 16 + (unsigned)(isdigit((unsigned char)*q)
+                                  ? *q - '0'
+                                  : tolower((unsigned char)*q) - 'a' + 10);
+      q++;
+      digits++;
+    }
+    if (*q == '.') {
+      uint8_t v4[4];
+      if (n > 6 || !parse_v4(p, v4))
+        return 0;
+      g[n++] = (uint16_t)(v4[0] << 8 | v4[1]);
+      g[n++] = (uint16_t)(v4[2] << 8 | v4[3]);
+      p += strlen(p);
+      break;
+    }
+    if (digits == 0 || digits > 4)
+      return 0;
+    g[n++] = (uint16_t)v;
+    p = q;
+    if (*p == ':') {
+      if (p[1] == ':') {
+        if (gap >= 0)
+          return 0;
+        gap = n;
+        p += 2;
+      } else {
+        p++;
+        if (!*p)
+          return 0;
+      }
+    } else if (*p) {
+      return 0;
+    }
+  }
+  if (gap < 0 && n != 8)
+    return 0;
+  if (gap >= 0 && n > 7)
+    return 0;
+  uint16_t full[8] = {0};
+  if (gap < 0) {
+    memcpy(full, g, sizeof full);
+  } else {
+    for (int i = 0; i < gap; i++)
+      full[i] = g[i];
+    int tail = n - gap;
+    for (int i = 0; i < tail; i++)
+      full[8 - tail + i] = g[gap + i];
+  }
+  for (int i = 0; i < 8; i++) {
+    out[2 * i] = (uint8_t)(full[i] >> 8);
+    out[2 * i + 1] = (uint8_t)full[i];
+  }
+  return 16;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 15];
+  }
+  out[2 * n] = 0;
+}
+
+static void fingerprint(const mbedtls_x509_crt *c, char out[65]) {
+  uint8_t h[32];
+  mbedtls_sha256_ret(c->raw.p, c->raw.len, h, 0);
+  hex(h, 32, out);
+}
+
+static void ip_text(const uint8_t *p, size_t n, char *out, size_t cap) {
+  if (n == 4) {
+    snprintf(out, cap, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+  } else if (n == 16) {
+    /* RFC 5952 short form: compress the longest run of zero groups */
+    uint16_t g[8];
+    for (int i = 0; i < 8; i++)
+      g[i] = (uint16_t)(p[2 * i] << 8 | p[2 * i + 1]);
+    int best = -1, bestlen = 1;
+    for (int i = 0; i < 8;) {
+      int j = i;
+      while (j < 8 && g[j] == 0)
+        j++;
+      if (j - i > bestlen) {
+        best = i;
+        bestlen = j - i;
+      }
+      i = j > i ? j : i + 1;
+    }
+    size_t o = 0;
+    out[0] = 0;
+    for (int i = 0; i < 8 && o < cap; i++) {
+      if (i == best) {
+        o += (size_t)snprintf(out + o, cap - o, "::");
+        i += bestlen - 1;
+        continue;
+      }
+      o += (size_t)snprintf(out + o, cap - o, "%s%x",
+                            (i > 0 && i != best + bestlen) ? ":" : "", g[i]);
+    }
+  } else {
+    snprintf(out, cap, "(bad IP SAN)");
+  }
+}
+
+static int self_signed(const mbedtls_x509_crt *c) {
+  if (c->subject_raw.len != c->issuer_raw.len ||
+      memcmp(c->subject_raw.p, c->issuer_raw.p, c->subject_raw.len) != 0)
+    return 0;
+  const mbedtls_md_info_t *md = mbedtls_md_info_from_type(c->sig_md);
+  uint8_t hash[MBEDTLS_MD_MAX_SIZE];
+  if (!md || mbedtls_md(md, c->tbs.p, c->tbs.len, hash) != 0)
+    return 1; /* same names; cannot check the signature */
+  return mbedtls_pk_verify_ext(
+             c->sig_pk, c->sig_opts, (mbedtls_pk_context *)&c->pk, c->sig_md,
+             hash, mbedtls_md_get_size(md), c->sig.p, c->sig.len) == 0;
+}
+
+int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
+                        int64_t now_unix, int warn_days, mbedtls_x509_crt *ca,
+                        rdpneg_cert_ev *ev) {
+  memset(ev, 0, sizeof *ev);
+  ev->trusted = -1;
+  if (!chain || chain->raw.len == 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  const mbedtls_x509_crt *c = chain;
+  mbedtls_x509_dn_gets(ev->subject, sizeof ev->subject, &c->subject);
+  mbedtls_x509_dn_gets(ev->issuer, sizeof ev->issuer, &c->issuer);
+  mbedtls_x509_serial_gets(ev->serial, sizeof ev->serial, &c->serial);
+
+  uint8_t want_ip[16];
+  int want_ip_len = name ? rdpneg_ip_parse(name, want_ip) : 0;
+  int have_dns_san = 0, match = 0;
+  for (const mbedtls_x509_sequence *s = &c->subject_alt_names; s && s->buf.p;
+       s = s->next) {
+    int tag = s->buf.tag & 0x1f;
+    char text[128];
+    if (tag == 2) { /* dNSName */
+      size_t n = s->buf.len < sizeof text - 1 ? s->buf.len : sizeof text - 1;
+      memcpy(text, s->buf.p, n);
+      text[n] = 0;
+      have_dns_san = 1;
+      if (name && !want_ip_len && rdpneg_cert_dns_match(text, name))
+        match = 1;
+    } else if (tag == 7) { /* iPAddress */
+      ip_text(s->buf.p, s->buf.len, text, sizeof text);
+      if (want_ip_len && (size_t)want_ip_len == s->buf.len &&
+          memcmp(want_ip, s->buf.p, s->buf.len) == 0)
+        match = 1;
+    } else {
+      continue;
+    }
+    if (ev->san_count < RDPNEG_CERT_MAX_SAN)
+      snprintf(ev->san[ev->san_count++], sizeof ev->san[0], "%s", text);
+  }
+  if (!have_dns_san && name && !want_ip_len) {
+    /* no dNSName SAN: fall back to the subject CN (RFC 6125 6.4.4) */
+    for (const mbedtls_x509_name *n = &c->subject; n; n = n->next) {
+      if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+        char cn[256];
+        size_t l = n->val.len < sizeof cn - 1 ? n->val.len : sizeof cn - 1;
+        memcpy(cn, n->val.p, l);
+        cn[l] = 0;
+        if (rdpneg_cert_dns_match(cn, name))
+          match = 1;
+      }
+    }
+  }
+  ev->hostname_match = match;
+
+  ev->not_before = x509_time(&c->valid_from);
+  ev->not_after = x509_time(&c->valid_to);
+  rdpneg_unix_to_iso(ev->not_before, ev->not_before_iso,
+                     sizeof ev->not_before_iso);
+  rdpneg_unix_to_iso(ev->not_after, ev->not_after_iso,
+                     sizeof ev->not_after_iso);
+  if (now_unix > 0) {
+    ev->dates_known = 1;
+    int64_t left = ev->not_after - now_unix;
+    ev->days_left = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+    ev->expired = now_unix > ev->not_after;
+    ev->not_yet_valid = now_unix < ev->not_before;
+    ev->expiring_soon = !ev->expired && ev->days_left < (int64_t)warn_days;
+  }
+
+  snprintf(ev->key_type, sizeof ev->key_type, "%s",
+           mbedtls_pk_get_name(&c->pk));
+  ev->key_bits = (int)mbedtls_pk_get_bitlen(&c->pk);
+  mbedtls_pk_type_t kt = mbedtls_pk_get_type(&c->pk);
+  if (kt == MBEDTLS_PK_RSA || kt == MBEDTLS_PK_RSASSA_PSS)
+    ev->weak_key = ev->key_bits < 2048;
+  else if (kt == MBEDTLS_PK_ECKEY || kt == MBEDTLS_PK_ECDSA)
+    ev->weak_key = ev->key_bits < 224;
+  mbedtls_x509_sig_alg_gets(ev->signature_algorithm,
+                            sizeof ev->signature_algorithm, &c->sig_oid,
+                            c->sig_pk, c->sig_md, c->sig_opts);
+  fingerprint(c, ev->sha256);
+  ev->self_signed = self_signed(c);
+
+  for (const mbedtls_x509_crt *p = chain;
+       p && p->raw.len && ev->chain_len < RDPNEG_CERT_MAX_CHAIN; p = p->next) {
+    int i = ev->chain_len++;
+    mbedtls_x509_dn_gets(ev->chain[i].subject, sizeof ev->chain[i].subject,
+                         &p->subject);
+    mbedtls_x509_dn_gets(ev->chain[i].issuer, sizeof ev->chain[i].issuer,
+                         &p->issuer);
+    fingerprint(p, ev->chain[i].sha256);
+  }
+
+  if (ca) {
+    /* Trust only: dates, names and key strength are reported separately. */
+    uint32_t flags = 0;
+    mbedtls_x509_crt_profile any = {
+        .allowed_mds = 0xffffffff,
+        .allowed_pks = 0xffffffff,
+        .allowed_curves = 0xffffffff,
+        .rsa_min_bitlen = 512,
+    };
+    mbedtls_x509_crt_verify_with_profile((mbedtls_x509_crt *)chain, ca, NULL,
+                                         &any, NULL, &flags, NULL, NULL);
+    ev->verify_flags = flags;
+    uint32_t ignore = MBEDTLS_X509_BADCERT_EXPIRED |
+                      MBEDTLS_X509_BADCERT_FUTURE |
+                      MBEDTLS_X509_BADCERT_CN_MISMATCH |
+                      MBEDTLS_X509_BADCRL_EXPIRED | MBEDTLS_X509_BADCRL_FUTURE;
+    ev->trusted = (flags & ~ignore) == 0;
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+/* Server certificate analysis over an mbedTLS chain (internal). */
+#ifndef RDPNEG_CERT_H
+#define RDPNEG_CERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RDPNEG_CERT_MAX_SAN 16
+#define RDPNEG_CERT_MAX_CHAIN 8
+
+typedef struct rdpneg_cert_ev {
+  char subject[256];
+  char issuer[256];
+  int san_count;
+  char san[RDPNEG_CERT_MAX_SAN][128]; /* DNS names and IP addresses */
+  int64_t not_before, not_after;      /* seconds since 1970 UTC */
+  char not_before_iso[24], not_after_iso[24];
+  int dates_known;   /* 1 when the caller gave a wall clock */
+  int64_t days_left; /* floor((not_after - now) / 86400) */
+  int expired, not_yet_valid, expiring_soon;
+  int self_signed;
+  int hostname_match;    /* 1, 0 */
+  int trusted;           /* 1, 0, or -1 when no trust anchors were given */
+  uint32_t verify_flags; /* mbedTLS X.509 flags against the anchors */
+  char key_type[16];
+  int key_bits;
+  int weak_key; /* RSA < 2048 or EC < 224 bits */
+  char signature_algorithm[64];
+  char sha256[65];
+  char serial[80];
+  int chain_len;
+  struct {
+    char subject[256];
+    char issuer[256];
+    char sha256[65];
+  } chain[RDPNEG_CERT_MAX_CHAIN];
+} rdpneg_cert_ev;
+
+/* Opaque use of mbedtls_x509_crt to keep mbedTLS out of most headers. */
+struct mbedtls_x509_crt;
+
+/* Analyses |chain| (leaf first). |name| is the expected server name (host
+ * name or IP literal); |now_unix| 0 = unknown; |ca| may be NULL (trusted is
+ * then -1). Returns 0 or RDPNEG_ERR_NOMEM / RDPNEG_ERR_CRYPTO. */
+int rdpneg_cert_analyse(const struct mbedtls_x509_crt *chain, const char *name,
+                        int64_t now_unix, int warn_days,
+                        struct mbedtls_x509_crt *ca, rdpneg_cert_ev *ev);
+
+/* Matches |name| against a DNS pattern with an optional leftmost "*."
+ * wildcard (RFC 6125 6.4.3, case-insensitive). Returns 1 on match. */
+int rdpneg_cert_dns_match(const char *pattern, const char *name);
+
+/* Parses an IPv4 or IPv6 literal into |out| (4 or 16 bytes). Returns the
+ * length, or 0 when |s| is not an address literal. */
+int rdpneg_ip_parse(const char *s, uint8_t out[16]);
+
+/* Converts a civil UTC date to seconds since 1970. */
+int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s);
+
+/* Formats |t| as "YYYY-MM-DDTHH:MM:SSZ" into |out| (at least 21 bytes). */
+void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap);
+
+#endif

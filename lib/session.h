@@ -1,0 +1,74 @@
+/* Session internals shared by session.c, report.c and the diagnosis. */
+#ifndef RDPNEG_SESSION_H
+#define RDPNEG_SESSION_H
+
+#include "buf.h"
+#include "config.h"
+#include "tls.h"
+#include "x224.h"
+
+#include <rdpneg/rdpneg.h>
+
+struct rdpneg_nla;
+
+typedef struct rdpneg_phase_ev {
+  rdpneg_phase_status status;
+  rdpneg_tstamp start, end;
+  int started;
+  int err;          /* RDPNEG_ERR_* that ended it, 0 if ok */
+  char detail[240]; /* one line for people */
+} rdpneg_phase_ev;
+
+enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE };
+
+#define RDPNEG_MAX_TLS_VERSIONS 4
+
+struct rdpneg_session {
+  rdpneg_config *cfg;
+  char *host;
+  uint16_t port;
+  char address[64];
+  int state;
+  int cancelled;
+  rdpneg_tstamp t_start, phase_deadline, overall_deadline;
+  rdpneg_phase_ev ph[RDPNEG_PHASE_COUNT];
+  rdpneg_buf in, out;
+
+  /* tcp */
+  rdpneg_tcp_status tcp_status;
+  int tcp_sys_error;
+
+  /* x224 */
+  rdpneg_x224_status x224_status;
+  uint32_t requested;
+  int sent_neg_req;
+  uint8_t req_flags;
+  uint8_t cr[400];
+  size_t cr_len;
+  int have_cc;
+  rdpneg_x224_pdu cc;
+  uint8_t cc_raw[64];
+  size_t cc_raw_len;
+  uint8_t rx_first[64]; /* first bytes the server sent */
+  size_t rx_first_len;
+  size_t rx_total;
+  int unexpected_protocol;
+
+  /* tls */
+  rdpneg_tls *tls;
+  rdpneg_tls_status tls_status; /* SKIPPED/PENDING when tls == NULL */
+  /* results of --tls-versions (one connection per version), if attached */
+  int tls_versions_count;
+  struct {
+    int version;    /* 1..3 */
+    int status;     /* rdpneg_tls_status */
+    int alert_code; /* -1 none */
+  } tls_versions[RDPNEG_MAX_TLS_VERSIONS];
+  int tls13_only; /* derived from the enumeration */
+
+  /* nla */
+  struct rdpneg_nla *nla;
+  const char *nla_skip_reason;
+};
+
+#endif

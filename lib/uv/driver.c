@@ -1,0 +1,367 @@
+/* libuv driver: DNS, TCP, timers; a consumer of the public API only. */
+#include <rdpneg/rdpneg_uv.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define READ_CHUNK 16384
+
+struct rdpneg_uv_probe {
+  uv_loop_t *loop;
+  rdpneg_session *sess;
+  rdpneg_uv_done_cb cb;
+  void *user_data;
+  uv_getaddrinfo_t gai;
+  uv_connect_t conn;
+  uv_tcp_t tcp;
+  uv_timer_t timer;
+  int gai_active;
+  int tcp_open;
+  int open_handles;
+  int finishing;
+  int status;
+  char host[256];
+  uint16_t port;
+  char rbuf[READ_CHUNK];
+};
+
+typedef struct {
+  uv_write_t req;
+  size_t len;
+  uint8_t data[];
+} write_req;
+
+static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
+  (void)p;
+  return uv_hrtime();
+}
+
+static void on_close(uv_handle_t *h) {
+  rdpneg_uv_probe *p = h->data;
+  if (--p->open_handles > 0)
+    return;
+  rdpneg_session *s = p->sess;
+  p->sess = NULL;
+  rdpneg_uv_done_cb cb = p->cb;
+  void *ud = p->user_data;
+  int status = p->status;
+  cb(p, s, status, ud);
+  free(p);
+}
+
+static void finish(rdpneg_uv_probe *p) {
+  if (p->finishing)
+    return;
+  p->finishing = 1;
+  if (p->gai_active)
+    uv_cancel((uv_req_t *)&p->gai);
+  uv_timer_stop(&p->timer);
+  if (p->tcp_open && !uv_is_closing((uv_handle_t *)&p->tcp))
+    uv_close((uv_handle_t *)&p->tcp, on_close);
+  if (!uv_is_closing((uv_handle_t *)&p->timer))
+    uv_close((uv_handle_t *)&p->timer, on_close);
+}
+
+static void on_write(uv_write_t *req, int status) {
+  (void)status; /* a failed write shows up as a read error or timeout */
+  free(req);
+}
+
+static void flush(rdpneg_uv_probe *p) {
+  uint8_t tmp[4096];
+  for (;;) {
+    rdpneg_ssize n = rdpneg_session_write(p->sess, tmp, sizeof tmp, now_ns(p));
+    if (n <= 0)
+      return;
+    if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
+      continue; /* nothing to send it on: drop */
+    uv_buf_t b = uv_buf_init((char *)tmp, (unsigned)n);
+    int w = uv_try_write((uv_stream_t *)&p->tcp, &b, 1);
+    if (w == n)
+      continue;
+    size_t off = w > 0 ? (size_t)w : 0;
+    write_req *wr = malloc(sizeof *wr + (size_t)n - off);
+    if (!wr)
+      return;
+    wr->len = (size_t)n - off;
+    memcpy(wr->data, tmp + off, wr->len);
+    b = uv_buf_init((char *)wr->data, (unsigned)wr->len);
+    if (uv_write(&wr->req, (uv_stream_t *)&p->tcp, &b, 1, on_write) != 0)
+      free(wr);
+  }
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* After every event: send what is pending, stop when done, re-arm. */
+static void settle(rdpneg_uv_probe *p) {
+  flush(p);
+  if (rdpneg_session_done(p->sess)) {
+    finish(p);
+    return;
+  }
+  rdpneg_tstamp exp = rdpneg_session_expiry(p->sess);
+  if (exp == RDPNEG_TSTAMP_NEVER) {
+    uv_timer_stop(&p->timer);
+    return;
+  }
+  rdpneg_tstamp now = now_ns(p);
+  uint64_t ms = exp > now ? (exp - now + 999999) / 1000000 : 0;
+  uv_timer_start(&p->timer, on_timer, ms, 0);
+}
+
+static void on_timer(uv_timer_t *t) {
+  rdpneg_uv_probe *p = t->data;
+  rdpneg_session_handle_expiry(p->sess, now_ns(p));
+  settle(p);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+  rdpneg_uv_probe *p = h->data;
+  (void)suggested;
+  *buf = uv_buf_init(p->rbuf, sizeof p->rbuf);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+  rdpneg_uv_probe *p = st->data;
+  if (p->finishing)
+    return;
+  if (nread > 0) {
+    rdpneg_ssize rv = rdpneg_session_read(p->sess, (const uint8_t *)buf->base,
+                                          (size_t)nread, now_ns(p));
+    if (rv < 0 && rv != RDPNEG_ERR_INVALID_STATE)
+      rdpneg_session_transport_closed(p->sess, RDPNEG_CLOSE_ERROR, (int)rv,
+                                      now_ns(p));
+  } else if (nread < 0) {
+    rdpneg_close_reason r = nread == UV_EOF          ? RDPNEG_CLOSE_EOF
+                            : nread == UV_ECONNRESET ? RDPNEG_CLOSE_RESET
+                                                     : RDPNEG_CLOSE_ERROR;
+    rdpneg_session_transport_closed(p->sess, r, (int)nread, now_ns(p));
+    uv_read_stop(st);
+    if (!rdpneg_session_done(p->sess)) {
+      /* the session could not conclude from a close: end it now */
+      rdpneg_session_cancel(p->sess, now_ns(p));
+    }
+  }
+  settle(p);
+}
+
+static rdpneg_tcp_status classify(int status) {
+  switch (status) {
+  case UV_ECONNREFUSED:
+    return RDPNEG_TCP_REFUSED;
+  case UV_ETIMEDOUT:
+    return RDPNEG_TCP_TIMEOUT;
+  case UV_EHOSTUNREACH:
+  case UV_ENETUNREACH:
+  case UV_EACCES: /* ICMP administratively prohibited on Linux */
+  case UV_EPERM:
+    return RDPNEG_TCP_UNREACHABLE;
+  default:
+    return RDPNEG_TCP_ERROR;
+  }
+}
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t cap) {
+  out[0] = 0;
+  if (sa->sa_family == AF_INET)
+    uv_ip4_name((const struct sockaddr_in *)sa, out, cap);
+  else if (sa->sa_family == AF_INET6)
+    uv_ip6_name((const struct sockaddr_in6 *)sa, out, cap);
+}
+
+static void on_connect(uv_connect_t *req, int status) {
+  rdpneg_uv_probe *p = req->data;
+  if (p->finishing || status == UV_ECANCELED)
+    return;
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  char addr[64] = "";
+  if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&ss, &len) == 0)
+    addr_text((struct sockaddr *)&ss, addr, sizeof addr);
+  const char *a = addr[0] ? addr : NULL;
+  if (status == 0) {
+    rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
+    uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+  } else {
+    rdpneg_session_tcp_result(p->sess, classify(status), NULL, status,
+                              now_ns(p));
+  }
+  settle(p);
+}
+
+static int do_connect(rdpneg_uv_probe *p, const struct sockaddr *sa) {
+  char addr[64];
+  addr_text(sa, addr, sizeof addr);
+  int rv = uv_tcp_init(p->loop, &p->tcp);
+  if (rv)
+    return rv;
+  p->tcp.data = p;
+  p->tcp_open = 1;
+  p->open_handles++;
+  uv_tcp_nodelay(&p->tcp, 1); /* no Nagle stall on multi-record flights */
+  p->conn.data = p;
+  rv = uv_tcp_connect(&p->conn, &p->tcp, sa, on_connect);
+  if (rv) {
+    rdpneg_session_tcp_result(p->sess, classify(rv), addr, rv, now_ns(p));
+    settle(p);
+  }
+  return 0;
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status,
+                        struct addrinfo *res) {
+  rdpneg_uv_probe *p = req->data;
+  p->gai_active = 0;
+  if (p->finishing || status == UV_ECANCELED) {
+    uv_freeaddrinfo(res);
+    return;
+  }
+  if (status < 0 || !res) {
+    rdpneg_session_dns_failed(p->sess, uv_strerror(status), now_ns(p));
+    uv_freeaddrinfo(res);
+    settle(p);
+    return;
+  }
+  struct sockaddr_storage ss;
+  memcpy(&ss, res->ai_addr, res->ai_addrlen);
+  ((struct sockaddr_in *)&ss)->sin_port = htons(p->port);
+  uv_freeaddrinfo(res);
+  if (do_connect(p, (struct sockaddr *)&ss) != 0) {
+    p->status = RDPNEG_ERR_NOMEM;
+    rdpneg_session_cancel(p->sess, now_ns(p));
+  }
+  settle(p);
+}
+
+RDPNEG_EXTERN int rdpneg_uv_probe_start(rdpneg_uv_probe **pprobe,
+                                        uv_loop_t *loop,
+                                        const rdpneg_config *cfg,
+                                        const char *host, uint16_t port,
+                                        rdpneg_uv_done_cb cb, void *user_data) {
+  if (!loop || !cfg || !host || !cb || strlen(host) >= 256 || !*host ||
+      port == 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_uv_probe *p = calloc(1, sizeof *p);
+  if (!p)
+    return RDPNEG_ERR_NOMEM;
+  int rv = rdpneg_session_new(&p->sess, cfg, host, port);
+  if (rv) {
+    free(p);
+    return rv;
+  }
+  int64_t now_unix = 0;
+  rdpneg_config_get_int(cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
+  if (now_unix == 0)
+    rdpneg_session_set_wallclock(p->sess, (int64_t)time(NULL));
+  p->loop = loop;
+  p->cb = cb;
+  p->user_data = user_data;
+  p->port = port;
+  memcpy(p->host, host, strlen(host) + 1);
+  uv_timer_init(loop, &p->timer);
+  p->timer.data = p;
+  p->open_handles = 1;
+  rdpneg_session_start(p->sess, now_ns(p));
+
+  /* address literals skip the resolver */
+  struct sockaddr_in6 a6;
+  struct sockaddr_in a4;
+  const char *h = host;
+  char tmp[256];
+  size_t hl = strlen(host);
+  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+    memcpy(tmp, host + 1, hl - 2);
+    tmp[hl - 2] = 0;
+    h = tmp;
+  }
+  if (uv_ip4_addr(h, port, &a4) == 0) {
+    do_connect(p, (struct sockaddr *)&a4);
+  } else if (uv_ip6_addr(h, port, &a6) == 0) {
+    do_connect(p, (struct sockaddr *)&a6);
+  } else {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    p->gai.data = p;
+    rv = uv_getaddrinfo(loop, &p->gai, on_resolved, h, NULL, &hints);
+    if (rv) {
+      rdpneg_session_dns_failed(p->sess, uv_strerror(rv), now_ns(p));
+    } else {
+      p->gai_active = 1;
+    }
+  }
+  if (pprobe)
+    *pprobe = p;
+  settle(p);
+  return 0;
+}
+
+RDPNEG_EXTERN int rdpneg_uv_probe_cancel(rdpneg_uv_probe *p) {
+  if (!p)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (p->finishing)
+    return RDPNEG_ERR_INVALID_STATE;
+  p->status = RDPNEG_ERR_CANCELLED;
+  rdpneg_session_cancel(p->sess, now_ns(p));
+  finish(p);
+  return 0;
+}
+
+typedef struct {
+  rdpneg_session *sess;
+  int status;
+} run_result;
+
+static void run_done(rdpneg_uv_probe *probe, rdpneg_session *sess, int status,
+                     void *ud) {
+  (void)probe;
+  run_result *r = ud;
+  r->sess = sess;
+  r->status = status;
+}
+
+RDPNEG_EXTERN int rdpneg_probe_run(const rdpneg_config *cfg, const char *host,
+                                   uint16_t port, rdpneg_session **psess) {
+  if (!psess)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0)
+    return RDPNEG_ERR_NOMEM;
+  run_result r = {NULL, 0};
+  int rv = rdpneg_uv_probe_start(NULL, &loop, cfg, host, port, run_done, &r);
+  if (rv == 0)
+    uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  if (rv)
+    return rv;
+  *psess = r.sess;
+  return r.sess ? r.status : RDPNEG_ERR_INTERNAL;
+}
+
+RDPNEG_EXTERN int rdpneg_probe_run_tls_versions(const rdpneg_config *cfg,
+                                                const char *host, uint16_t port,
+                                                rdpneg_session *sess) {
+  if (!cfg || !sess)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  for (int v = 1; v <= 3; v++) {
+    rdpneg_config *c;
+    int rv = rdpneg_config_clone(cfg, &c);
+    if (rv)
+      return rv;
+    rdpneg_config_set_int(c, RDPNEG_OPT_TLS_MIN, v);
+    rdpneg_config_set_int(c, RDPNEG_OPT_TLS_MAX, v);
+    rdpneg_config_set_int(c, RDPNEG_OPT_DO_NLA, 0);
+    rdpneg_session *vs = NULL;
+    rv = rdpneg_probe_run(c, host, port, &vs);
+    rdpneg_config_free(c);
+    if (vs)
+      rdpneg_session_attach_tls_version(sess, v, vs);
+    rdpneg_session_free(vs);
+    if (rv && rv != RDPNEG_ERR_CANCELLED)
+      return rv;
+  }
+  return 0;
+}
