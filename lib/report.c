@@ -86,6 +86,8 @@ RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *s) {
     degraded = 1;
   if (s->tls && s->tls_status == RDPNEG_TLS_OK) {
     const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+    if (!strcmp(ev->version, "TLSv1.0") || !strcmp(ev->version, "TLSv1.1"))
+      degraded = 1; /* deprecated protocol versions (RFC 8996) */
     if (ev->has_cert) {
       const rdpneg_cert_ev *c = &ev->cert;
       if (c->expired || c->not_yet_valid)

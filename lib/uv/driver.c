@@ -22,6 +22,7 @@ struct rdpneg_uv_probe {
   int finishing;
   int status;
   char host[256];
+  char addr[64];
   uint16_t port;
   char rbuf[READ_CHUNK];
 };
@@ -180,20 +181,19 @@ static void on_connect(uv_connect_t *req, int status) {
   char addr[64] = "";
   if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&ss, &len) == 0)
     addr_text((struct sockaddr *)&ss, addr, sizeof addr);
-  const char *a = addr[0] ? addr : NULL;
+  const char *a = addr[0] ? addr : p->addr;
   if (status == 0) {
     rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
     uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
   } else {
-    rdpneg_session_tcp_result(p->sess, classify(status), NULL, status,
+    rdpneg_session_tcp_result(p->sess, classify(status), p->addr, status,
                               now_ns(p));
   }
   settle(p);
 }
 
 static int do_connect(rdpneg_uv_probe *p, const struct sockaddr *sa) {
-  char addr[64];
-  addr_text(sa, addr, sizeof addr);
+  addr_text(sa, p->addr, sizeof p->addr);
   int rv = uv_tcp_init(p->loop, &p->tcp);
   if (rv)
     return rv;
@@ -204,7 +204,7 @@ static int do_connect(rdpneg_uv_probe *p, const struct sockaddr *sa) {
   p->conn.data = p;
   rv = uv_tcp_connect(&p->conn, &p->tcp, sa, on_connect);
   if (rv) {
-    rdpneg_session_tcp_result(p->sess, classify(rv), addr, rv, now_ns(p));
+    rdpneg_session_tcp_result(p->sess, classify(rv), p->addr, rv, now_ns(p));
     settle(p);
   }
   return 0;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs every test suite: C unit, C integration against real servers (xrdp,
+# FreeRDP shadow, scripted responders, network namespaces), Python and C#
+# bindings. Installs what is missing (Debian packages), builds, starts the
+# lab, stops it again. Exit 0 only when nothing failed; the last line is
+# "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-$ROOT/build}
+pass=0 fail=0 skip=0
+
+add() { # "p f s" label
+  local p f s
+  read -r p f s <<<"$1"
+  pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+  echo "== $2: $p passed, $f failed, $s skipped"
+}
+
+finish() {
+  echo "$pass passed, $fail failed, $skip skipped"
+  [ "$fail" -eq 0 ] && exit 0 || exit 1
+}
+
+./test/lab/lab.sh install || { echo "install failed"; fail=$((fail + 1)); finish; }
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" || { fail=$((fail + 1)); finish; }
+fi
+ninja -C "$BUILD" || { echo "build failed"; fail=$((fail + 1)); finish; }
+
+echo "== C unit tests"
+meson test -C "$BUILD" --no-rebuild --suite unit --logbase unit --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/unit.json")" "C unit"
+
+echo "== starting the lab (real servers on loopback)"
+trap './test/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
+if ! ./test/lab/lab.sh up; then
+  echo "lab failed to start"
+  fail=$((fail + 1))
+  finish
+fi
+set -a
+# shellcheck disable=SC1091
+. test/lab/run/env
+set +a
+
+echo "== C integration tests"
+meson test -C "$BUILD" --no-rebuild --suite integration --logbase integration \
+  --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/integration.json")" \
+  "C integration"
+
+if [ "${LAB_NETNS:-0}" = 1 ]; then
+  echo "== C integration tests inside network namespace ${LAB_NS_CLIENT}"
+  ip netns exec "$LAB_NS_CLIENT" env RDPNEG_IN_NETNS=1 \
+    "$BUILD/test/test_servers" --netns >"$BUILD/netns.tap" 2>&1
+  cat "$BUILD/netns.tap"
+  add "$(python3 test/tally.py --tap "$BUILD/netns.tap")" "C netns"
+fi
+
+for suite in python csharp; do
+  if [ -f "bindings/$suite/run_tests.sh" ]; then
+    echo "== $suite binding tests"
+    RDPNEG_LIBRARY_DIR=$BUILD bash "bindings/$suite/run_tests.sh" \
+      >"$BUILD/$suite.log" 2>&1
+    rc=$?
+    tail -n 40 "$BUILD/$suite.log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$BUILD/$suite.log" | tail -n 1)
+    if [ -z "$line" ]; then
+      add "0 1 0" "$suite (no summary line, exit $rc)"
+    else
+      p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+      f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+      s=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")
+      [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+      add "$p $f ${s:-0}" "$suite"
+    fi
+  fi
+done
+
+finish
