@@ -95,6 +95,7 @@ RDPNEG_EXTERN void rdpneg_session_free(rdpneg_session *s) {
   rdpneg_tls_free(s->tls);
   rdpneg_config_free(s->cfg);
   free(s->host);
+  free(s->reported);
   rdpneg_buf_free(&s->in);
   rdpneg_buf_free(&s->out);
   mbedtls_platform_zeroize(s, sizeof *s);

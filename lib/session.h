@@ -10,6 +10,26 @@
 #include <rdpneg/rdpneg.h>
 
 struct rdpneg_nla;
+struct rdpneg_taxonomy;
+
+/* What the diagnosis needs from the NLA phase (filled by session_nla.c). */
+typedef struct rdpneg_nla_summary {
+  int ran;          /* CredSSP was attempted */
+  int auth;         /* 0 not_tested, 1 not_testable, 2 success, 3 failed */
+  int has_ntstatus; /* the server's TSRequest carried an errorCode */
+  uint32_t ntstatus;
+  const char *ntstatus_name; /* static or NULL */
+  int closed_after_auth;     /* transport ended after AUTHENTICATE */
+  int eua;                   /* Early User Authorization Result, -1 none */
+  int credssp_version;       /* server's TSRequest version, 0 unknown */
+  int has_skew;
+  int64_t clock_skew_s;
+  int failed; /* NLA phase failed for a protocol reason */
+  char detail[200];
+} rdpneg_nla_summary;
+
+void rdpneg_session_nla_summary(const rdpneg_session *s,
+                                rdpneg_nla_summary *out);
 
 typedef struct rdpneg_phase_ev {
   rdpneg_phase_status status;
@@ -66,9 +86,15 @@ struct rdpneg_session {
   } tls_versions[RDPNEG_MAX_TLS_VERSIONS];
   int tls13_only; /* derived from the enumeration */
 
+  /* analysis */
+  const struct rdpneg_taxonomy *tax;
+  char *reported;
+
   /* nla */
   struct rdpneg_nla *nla;
   const char *nla_skip_reason;
+  int spnego_rejected; /* an earlier connection's SPNEGO was refused */
+  uint32_t spnego_rejected_status;
 };
 
 #endif

@@ -512,3 +512,8 @@ int rdpneg_tls_peer_pubkey(const rdpneg_tls *t, const uint8_t **key,
   *len = t->pubkey_len;
   return 0;
 }
+
+int rdpneg_tls_random(void *ctx, unsigned char *buf, size_t len) {
+  rdpneg_tls *t = ctx;
+  return mbedtls_ctr_drbg_random(&t->drbg, buf, len);
+}

@@ -79,6 +79,10 @@ const rdpneg_tls_ev *rdpneg_tls_evidence(const rdpneg_tls *t);
 int rdpneg_tls_peer_pubkey(const rdpneg_tls *t, const uint8_t **key,
                            size_t *len);
 
+/* Fills |buf| from the TLS layer's DRBG (mbedtls f_rng shape: |ctx| is the
+ * rdpneg_tls). Returns 0 or an mbedTLS error. */
+int rdpneg_tls_random(void *ctx, unsigned char *buf, size_t len);
+
 /* Name of a TLS alert description (RFC 8446 6, RFC 5246 7.2) or NULL. */
 const char *rdpneg_tls_alert_name(int code);
 

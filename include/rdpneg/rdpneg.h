@@ -384,6 +384,19 @@ typedef enum rdpneg_verdict {
 /* The verdict, which is also the monitoring-plugin exit code. */
 RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *sess);
 
+/* Returns 1 when the session used SPNEGO and the server answered the
+ * NTLM NEGOTIATE with an errorCode (stored in *|ntstatus|, may be NULL):
+ * the server may accept raw NTLM (FreeRDP 2.x servers do), so a driver can
+ * retry once with RDPNEG_OPT_SPNEGO 0. Returns 0 otherwise. */
+RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *sess,
+                                                 uint32_t *ntstatus);
+
+/* Records in |sess| (the retry) that an earlier connection's SPNEGO
+ * NEGOTIATE was refused with |ntstatus|; the JSON then carries
+ * nla.spnego_rejected. Returns 0 or INVALID_ARGUMENT. */
+RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *sess,
+                                                      uint32_t ntstatus);
+
 /* Serialises the whole evidence as one JSON document (schema
  * "rdpneg.probe/1") into a newly allocated NUL-terminated string stored in
  * *|pjson| (free with rdpneg_free()); *|plen| (may be NULL) gets its

@@ -21,6 +21,8 @@ struct rdpneg_uv_probe {
   int open_handles;
   int finishing;
   int status;
+  int retried;        /* SPNEGO refused: retried once with raw NTLM */
+  rdpneg_config *cfg; /* our copy, for a retry */
   char host[256];
   char addr[64];
   uint16_t port;
@@ -38,10 +40,38 @@ static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
   return uv_hrtime();
 }
 
+static int launch(rdpneg_uv_probe *p);
+
+/* A server that refuses SPNEGO (FreeRDP 2.x wants raw NTLM) gets a second
+ * connection with raw NTLM; the retry's evidence notes the refusal. */
+static int retry_raw_ntlm(rdpneg_uv_probe *p) {
+  uint32_t st;
+  if (p->retried || p->status != 0 ||
+      !rdpneg_session_spnego_rejected(p->sess, &st))
+    return 0;
+  rdpneg_session *ns = NULL;
+  if (rdpneg_config_set_int(p->cfg, RDPNEG_OPT_SPNEGO, 0) != 0 ||
+      rdpneg_session_new(&ns, p->cfg, p->host, p->port) != 0)
+    return 0;
+  rdpneg_session_note_spnego_rejected(ns, st);
+  rdpneg_session_free(p->sess);
+  p->sess = ns;
+  p->retried = 1;
+  p->finishing = 0;
+  p->tcp_open = 0;
+  p->gai_active = 0;
+  p->open_handles = 0;
+  return launch(p) == 0;
+}
+
 static void on_close(uv_handle_t *h) {
   rdpneg_uv_probe *p = h->data;
   if (--p->open_handles > 0)
     return;
+  if (retry_raw_ntlm(p))
+    return;
+  rdpneg_config_free(p->cfg);
+  p->cfg = NULL;
   rdpneg_session *s = p->sess;
   p->sess = NULL;
   rdpneg_uv_done_cb cb = p->cb;
@@ -235,6 +265,47 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
   settle(p);
 }
 
+static int launch(rdpneg_uv_probe *p) {
+  int64_t now_unix = 0;
+  rdpneg_config_get_int(p->cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
+  if (now_unix == 0)
+    rdpneg_session_set_wallclock(p->sess, (int64_t)time(NULL));
+  uv_timer_init(p->loop, &p->timer);
+  p->timer.data = p;
+  p->open_handles = 1;
+  rdpneg_session_start(p->sess, now_ns(p));
+
+  /* address literals skip the resolver */
+  struct sockaddr_in6 a6;
+  struct sockaddr_in a4;
+  const char *h = p->host;
+  char tmp[256];
+  size_t hl = strlen(p->host);
+  if (p->host[0] == '[' && hl > 2 && p->host[hl - 1] == ']') {
+    memcpy(tmp, p->host + 1, hl - 2);
+    tmp[hl - 2] = 0;
+    h = tmp;
+  }
+  if (uv_ip4_addr(h, p->port, &a4) == 0) {
+    do_connect(p, (struct sockaddr *)&a4);
+  } else if (uv_ip6_addr(h, p->port, &a6) == 0) {
+    do_connect(p, (struct sockaddr *)&a6);
+  } else {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    p->gai.data = p;
+    int rv = uv_getaddrinfo(p->loop, &p->gai, on_resolved, h, NULL, &hints);
+    if (rv)
+      rdpneg_session_dns_failed(p->sess, uv_strerror(rv), now_ns(p));
+    else
+      p->gai_active = 1;
+  }
+  settle(p);
+  return 0;
+}
+
 RDPNEG_EXTERN int rdpneg_uv_probe_start(rdpneg_uv_probe **pprobe,
                                         uv_loop_t *loop,
                                         const rdpneg_config *cfg,
@@ -246,57 +317,22 @@ RDPNEG_EXTERN int rdpneg_uv_probe_start(rdpneg_uv_probe **pprobe,
   rdpneg_uv_probe *p = calloc(1, sizeof *p);
   if (!p)
     return RDPNEG_ERR_NOMEM;
-  int rv = rdpneg_session_new(&p->sess, cfg, host, port);
+  int rv = rdpneg_config_clone(cfg, &p->cfg);
+  if (rv == 0)
+    rv = rdpneg_session_new(&p->sess, cfg, host, port);
   if (rv) {
+    rdpneg_config_free(p->cfg);
     free(p);
     return rv;
   }
-  int64_t now_unix = 0;
-  rdpneg_config_get_int(cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
-  if (now_unix == 0)
-    rdpneg_session_set_wallclock(p->sess, (int64_t)time(NULL));
   p->loop = loop;
   p->cb = cb;
   p->user_data = user_data;
   p->port = port;
   memcpy(p->host, host, strlen(host) + 1);
-  uv_timer_init(loop, &p->timer);
-  p->timer.data = p;
-  p->open_handles = 1;
-  rdpneg_session_start(p->sess, now_ns(p));
-
-  /* address literals skip the resolver */
-  struct sockaddr_in6 a6;
-  struct sockaddr_in a4;
-  const char *h = host;
-  char tmp[256];
-  size_t hl = strlen(host);
-  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-    memcpy(tmp, host + 1, hl - 2);
-    tmp[hl - 2] = 0;
-    h = tmp;
-  }
-  if (uv_ip4_addr(h, port, &a4) == 0) {
-    do_connect(p, (struct sockaddr *)&a4);
-  } else if (uv_ip6_addr(h, port, &a6) == 0) {
-    do_connect(p, (struct sockaddr *)&a6);
-  } else {
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    p->gai.data = p;
-    rv = uv_getaddrinfo(loop, &p->gai, on_resolved, h, NULL, &hints);
-    if (rv) {
-      rdpneg_session_dns_failed(p->sess, uv_strerror(rv), now_ns(p));
-    } else {
-      p->gai_active = 1;
-    }
-  }
   if (pprobe)
     *pprobe = p;
-  settle(p);
-  return 0;
+  return launch(p);
 }
 
 RDPNEG_EXTERN int rdpneg_uv_probe_cancel(rdpneg_uv_probe *p) {

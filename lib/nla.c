@@ -1,0 +1,843 @@
+/* Sans-I/O CredSSP (NLA) client. See nla.h. */
+#include "nla.h"
+
+#include "credssp.h"
+#include "spnego.h"
+
+#include <rdpneg/rdpneg.h>
+
+#include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  ST_INIT,
+  ST_WAIT_CHALLENGE,
+  ST_WAIT_PUBKEY,
+  ST_WAIT_EUA,
+  ST_DONE,
+  ST_FAILED
+};
+
+#define IN_MAX (2 * RDPNEG_TSREQUEST_MAX)
+
+struct rdpneg_nla {
+  int state;
+  int use_spnego, spnego_used, hybrid_ex;
+  int have_creds;
+  char *user, *domain, *workstation, *spn;
+  uint8_t nt_key[16]; /* NTOWFv2: password-equivalent, zeroised on free */
+  uint8_t *pubkey;
+  size_t pubkey_len;
+  rdpneg_nla_rng_cb rng;
+  void *rng_ctx;
+  int64_t now;
+
+  uint8_t *out;
+  size_t out_len;
+  uint8_t *in;
+  size_t in_len;
+
+  uint8_t negotiate[RDPNEG_NTLM_NEGOTIATE_LEN];
+  uint8_t *challenge_msg;
+  size_t challenge_len;
+  rdpneg_ntlm_challenge chal;
+  int have_chal;
+  rdpneg_ntlm_sec sec;
+  int have_sec;
+  int mech_list_mic_sent;
+  uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN];
+
+  /* results */
+  uint32_t server_version;
+  int have_version;
+  int status, auth, error;
+  int has_ntstatus;
+  uint32_t ntstatus;
+  int has_eua;
+  uint32_t eua;
+  char detail[200];
+};
+
+/* ---- NTSTATUS names (taxonomy-facts.md 6.2 and 6.3) --------------------- */
+
+static const struct {
+  uint32_t v;
+  const char *name;
+} ntstatus_names[] = {
+    {0xC000006Du, "STATUS_LOGON_FAILURE"},
+    {0xC000006Au, "STATUS_WRONG_PASSWORD"},
+    {0xC0000064u, "STATUS_NO_SUCH_USER"},
+    {0xC000006Eu, "STATUS_ACCOUNT_RESTRICTION"},
+    {0xC000006Fu, "STATUS_INVALID_LOGON_HOURS"},
+    {0xC0000070u, "STATUS_INVALID_WORKSTATION"},
+    {0xC0000071u, "STATUS_PASSWORD_EXPIRED"},
+    {0xC0000072u, "STATUS_ACCOUNT_DISABLED"},
+    {0xC0000193u, "STATUS_ACCOUNT_EXPIRED"},
+    {0xC0000224u, "STATUS_PASSWORD_MUST_CHANGE"},
+    {0xC0000234u, "STATUS_ACCOUNT_LOCKED_OUT"},
+    {0xC000015Bu, "STATUS_LOGON_TYPE_NOT_GRANTED"},
+    {0xC0000022u, "STATUS_ACCESS_DENIED"},
+    {0xC0000133u, "STATUS_TIME_DIFFERENCE_AT_DC"},
+    {0xC000005Eu, "STATUS_NO_LOGON_SERVERS"},
+    {0xC00000DFu, "STATUS_NO_SUCH_DOMAIN"},
+    {0xC000018Du, "STATUS_TRUSTED_RELATIONSHIP_FAILURE"},
+    {0xC000018Cu, "STATUS_TRUSTED_DOMAIN_FAILURE"},
+    {0xC000018Bu, "STATUS_NO_TRUST_SAM_ACCOUNT"},
+    {0xC0000388u, "STATUS_DOWNGRADE_DETECTED"},
+    {0xC0000413u, "STATUS_AUTHENTICATION_FIREWALL_FAILED"},
+    {0xC0000380u, "STATUS_SMARTCARD_WRONG_PIN"},
+    {0xC0000381u, "STATUS_SMARTCARD_CARD_BLOCKED"},
+    {0xC000040Eu, "STATUS_KDC_CERT_EXPIRED"},
+    {0xC000006Cu, "STATUS_PASSWORD_RESTRICTION"},
+    {0xC00002C3u, "STATUS_MUTUAL_AUTHENTICATION_FAILED"},
+    {0xC00000BBu, "STATUS_NOT_SUPPORTED"},
+    {0x80090302u, "SEC_E_UNSUPPORTED_FUNCTION"},
+    {0x80090304u, "SEC_E_INTERNAL_ERROR"},
+    {0x8009030Cu, "SEC_E_LOGON_DENIED"},
+    {0x8009030Eu, "SEC_E_NO_CREDENTIALS"},
+    {0x80090311u, "SEC_E_NO_AUTHENTICATING_AUTHORITY"},
+    {0x80090303u, "SEC_E_TARGET_UNKNOWN"},
+    {0x80090322u, "SEC_E_WRONG_PRINCIPAL"},
+    {0x80090324u, "SEC_E_TIME_SKEW"},
+    {0x80090325u, "SEC_E_UNTRUSTED_ROOT"},
+    {0x80090326u, "SEC_E_ILLEGAL_MESSAGE"},
+    {0x80090327u, "SEC_E_CERT_UNKNOWN"},
+    {0x80090328u, "SEC_E_CERT_EXPIRED"},
+    {0x80090331u, "SEC_E_ALGORITHM_MISMATCH"},
+    {0x8009035Eu, "SEC_E_DELEGATION_POLICY"},
+    {0x8009035Fu, "SEC_E_POLICY_NLTM_ONLY"}, /* sic, as in the headers */
+    {0x80090363u, "SEC_E_MUTUAL_AUTH_FAILED"},
+    {0x8009035Au, "SEC_E_KDC_CERT_EXPIRED"},
+    {0x80090350u, "SEC_E_DOWNGRADE_DETECTED"},
+};
+
+const char *rdpneg_nla_ntstatus_name(uint32_t status) {
+  for (size_t i = 0; i < sizeof ntstatus_names / sizeof ntstatus_names[0];
+       i++)
+    if (ntstatus_names[i].v == status)
+      return ntstatus_names[i].name;
+  return NULL;
+}
+
+/* Credentials were fine but the user may not log on here. */
+static int ntstatus_err(uint32_t st) {
+  return (st == 0xC0000022u || st == 0xC000015Bu) ? RDPNEG_ERR_AUTH_ACCESS_DENIED
+                                                   : RDPNEG_ERR_AUTH_FAILED;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void set_detail(rdpneg_nla *n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(n->detail, sizeof n->detail, fmt, ap);
+  va_end(ap);
+}
+
+static int fail(rdpneg_nla *n, int err, int auth, const char *fmt, ...) {
+  n->state = ST_FAILED;
+  n->status = RDPNEG_NLA_STATUS_FAILED;
+  n->error = err;
+  n->auth = auth;
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->detail, sizeof n->detail, fmt, ap);
+    va_end(ap);
+  }
+  return err;
+}
+
+static char *dup_str(const char *s) {
+  if (!s)
+    return NULL;
+  size_t l = strlen(s) + 1;
+  char *d = malloc(l);
+  if (d)
+    memcpy(d, s, l);
+  return d;
+}
+
+static int queue(rdpneg_nla *n, const uint8_t *p, size_t len) {
+  uint8_t *nb = realloc(n->out, n->out_len + len);
+  if (!nb)
+    return RDPNEG_ERR_NOMEM;
+  memcpy(nb + n->out_len, p, len);
+  n->out = nb;
+  n->out_len += len;
+  return 0;
+}
+
+static int queue_tsrequest(rdpneg_nla *n, const rdpneg_tsrequest *req) {
+  uint8_t *buf;
+  size_t len;
+  int rc = rdpneg_tsrequest_write(req, &buf, &len);
+  if (rc)
+    return rc;
+  rc = queue(n, buf, len);
+  free(buf);
+  return rc;
+}
+
+static int sha256_v(uint8_t out[32], const uint8_t *a, size_t al,
+                    const uint8_t *b, size_t bl, const uint8_t *c,
+                    size_t cl) {
+  const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+  mbedtls_md_context_t ctx;
+  mbedtls_md_init(&ctx);
+  int rc = info ? mbedtls_md_setup(&ctx, info, 0) : -1;
+  if (!rc)
+    rc = mbedtls_md_starts(&ctx);
+  if (!rc)
+    rc = mbedtls_md_update(&ctx, a, al);
+  if (!rc)
+    rc = mbedtls_md_update(&ctx, b, bl);
+  if (!rc)
+    rc = mbedtls_md_update(&ctx, c, cl);
+  if (!rc)
+    rc = mbedtls_md_finish(&ctx, out);
+  mbedtls_md_free(&ctx);
+  return rc ? RDPNEG_ERR_CRYPTO : 0;
+}
+
+/* "CredSSP Client-To-Server Binding Hash\0" and the server's twin (MS-CSSP
+ * 3.1.5, v5+), hashed with their NUL. */
+static const char magic_c2s[] = "CredSSP Client-To-Server Binding Hash";
+static const char magic_s2c[] = "CredSSP Server-To-Client Binding Hash";
+
+static uint32_t effective_version(const rdpneg_nla *n) {
+  return n->server_version < RDPNEG_CREDSSP_VERSION ? n->server_version
+                                                    : RDPNEG_CREDSSP_VERSION;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+int rdpneg_nla_new(rdpneg_nla **pn, const rdpneg_nla_params *p) {
+  if (!pn || !p)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  *pn = NULL;
+  int creds = p->user != NULL;
+  if (creds && (!p->password || !p->rng || !p->server_pubkey ||
+                !p->server_pubkey_len))
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_nla *n = calloc(1, sizeof *n);
+  if (!n)
+    return RDPNEG_ERR_NOMEM;
+  n->use_spnego = p->use_spnego != 0;
+  n->spnego_used = n->use_spnego;
+  n->hybrid_ex = p->hybrid_ex != 0;
+  n->have_creds = creds;
+  n->rng = p->rng;
+  n->rng_ctx = p->rng_ctx;
+  n->now = p->now_unix;
+  n->status = RDPNEG_NLA_STATUS_SKIPPED;
+  int rc = 0;
+  if (creds) {
+    n->user = dup_str(p->user);
+    n->domain = dup_str(p->domain ? p->domain : "");
+    n->workstation = dup_str(p->workstation ? p->workstation : "");
+    n->spn = p->target_spn ? dup_str(p->target_spn) : NULL;
+    n->pubkey = malloc(p->server_pubkey_len);
+    if (!n->user || !n->domain || !n->workstation ||
+        (p->target_spn && !n->spn) || !n->pubkey) {
+      rc = RDPNEG_ERR_NOMEM;
+    } else {
+      memcpy(n->pubkey, p->server_pubkey, p->server_pubkey_len);
+      n->pubkey_len = p->server_pubkey_len;
+      rc = rdpneg_ntlm_ntowfv2(n->nt_key, p->password, n->user, n->domain);
+    }
+  }
+  if (rc) {
+    rdpneg_nla_free(n);
+    return rc;
+  }
+  *pn = n;
+  return 0;
+}
+
+void rdpneg_nla_free(rdpneg_nla *n) {
+  if (!n)
+    return;
+  free(n->user);
+  free(n->domain);
+  free(n->workstation);
+  free(n->spn);
+  free(n->pubkey);
+  free(n->out);
+  free(n->in);
+  free(n->challenge_msg);
+  rdpneg_ntlm_challenge_free(&n->chal);
+  if (n->have_sec)
+    rdpneg_ntlm_sec_free(&n->sec);
+  mbedtls_platform_zeroize(n, sizeof *n);
+  free(n);
+}
+
+int rdpneg_nla_start(rdpneg_nla *n) {
+  if (n->state != ST_INIT)
+    return RDPNEG_ERR_INVALID_STATE;
+  rdpneg_ntlm_write_negotiate(n->negotiate, RDPNEG_NTLM_CLIENT_FLAGS);
+  rdpneg_tsrequest req = {0};
+  req.version = RDPNEG_CREDSSP_VERSION;
+  req.present = RDPNEG_TSREQ_NEGO_TOKENS;
+  uint8_t *tok = NULL;
+  size_t tok_len = 0;
+  int rc;
+  if (n->use_spnego) {
+    if ((rc = rdpneg_spnego_write_init(n->negotiate, sizeof n->negotiate,
+                                       &tok, &tok_len)))
+      return rc;
+    req.nego_token = tok;
+    req.nego_token_len = tok_len;
+  } else {
+    req.nego_token = n->negotiate;
+    req.nego_token_len = sizeof n->negotiate;
+  }
+  rc = queue_tsrequest(n, &req);
+  free(tok);
+  if (rc)
+    return rc;
+  n->state = ST_WAIT_CHALLENGE;
+  n->status = RDPNEG_NLA_STATUS_RUNNING;
+  set_detail(n, "NEGOTIATE sent");
+  return 0;
+}
+
+size_t rdpneg_nla_pending(const rdpneg_nla *n) {
+  return n->out_len;
+}
+
+int rdpneg_nla_take_output(rdpneg_nla *n, uint8_t **buf, size_t *len) {
+  *buf = n->out;
+  *len = n->out_len;
+  n->out = NULL;
+  n->out_len = 0;
+  return 0;
+}
+
+/* ---- AUTHENTICATE + pubKeyAuth ----------------------------------------- */
+
+static int send_authenticate(rdpneg_nla *n) {
+  uint8_t rnd[8 + 16];
+  int rc;
+  if (n->rng(n->rng_ctx, rnd, sizeof rnd) ||
+      n->rng(n->rng_ctx, n->nonce, sizeof n->nonce))
+    return fail(n, RDPNEG_ERR_CRYPTO, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "random number generator failed");
+  rdpneg_ntlm_auth_in in = {0};
+  in.challenge = &n->chal;
+  in.challenge_msg = n->challenge_msg;
+  in.challenge_len = n->challenge_len;
+  in.negotiate_msg = n->negotiate;
+  in.negotiate_len = sizeof n->negotiate;
+  in.client_flags = RDPNEG_NTLM_CLIENT_FLAGS;
+  in.response_key_nt = n->nt_key;
+  in.user = n->user;
+  in.domain = n->domain;
+  in.workstation = n->workstation;
+  in.target_spn = n->spn;
+  in.client_challenge = rnd;
+  in.random_session_key = rnd + 8;
+  in.now_filetime = n->now > 0 ? (uint64_t)n->now * 10000000ull +
+                                     RDPNEG_NTLM_FILETIME_UNIX_EPOCH
+                               : 0;
+  rdpneg_ntlm_auth_out ao;
+  rc = rdpneg_ntlm_build_authenticate(&ao, &in);
+  mbedtls_platform_zeroize(rnd, sizeof rnd);
+  if (rc == RDPNEG_ERR_UNSUPPORTED)
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "server does not offer NTLMv2 extended session security "
+                "with Unicode (flags 0x%08x)",
+                (unsigned)n->chal.flags);
+  if (rc)
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "could not build AUTHENTICATE");
+  rc = rdpneg_ntlm_sec_init(&n->sec, ao.exported_session_key, ao.flags, 0);
+  if (rc) {
+    rdpneg_ntlm_auth_out_free(&ao);
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED, "key derivation failed");
+  }
+  n->have_sec = 1;
+
+  uint8_t *tok = NULL, *pka = NULL;
+  size_t tok_len = 0, pka_len = 0;
+  if (n->spnego_used) {
+    uint8_t mic[RDPNEG_NTLM_SIGNATURE_LEN];
+    rdpneg_spnego_resp r = {0};
+    r.neg_state = RDPNEG_SPNEGO_ACCEPT_INCOMPLETE;
+    r.response_token = ao.msg;
+    r.response_token_len = ao.len;
+    if (ao.mic_present) { /* MS-SPNG 3.1.5.1: mechListMIC with the MIC */
+      size_t ml;
+      const uint8_t *mt = rdpneg_spnego_mech_types(&ml);
+      if ((rc = rdpneg_ntlm_sec_sign(&n->sec, mt, ml, mic)))
+        goto out;
+      rdpneg_ntlm_sec_reset(&n->sec, 1); /* MS-SPNG 3.3.5.1 */
+      r.mech_list_mic = mic;
+      r.mech_list_mic_len = sizeof mic;
+      n->mech_list_mic_sent = 1;
+    }
+    if ((rc = rdpneg_spnego_write_resp(&r, &tok, &tok_len)))
+      goto out;
+  }
+
+  /* pubKeyAuth: public-key echo (v2-4) or the v5+ binding hash */
+  uint8_t hash[32];
+  const uint8_t *plain = n->pubkey;
+  size_t plain_len = n->pubkey_len;
+  if (effective_version(n) >= 5) {
+    if ((rc = sha256_v(hash, (const uint8_t *)magic_c2s, sizeof magic_c2s,
+                       n->nonce, sizeof n->nonce, n->pubkey,
+                       n->pubkey_len)))
+      goto out;
+    plain = hash;
+    plain_len = sizeof hash;
+  }
+  pka_len = RDPNEG_NTLM_SIGNATURE_LEN + plain_len;
+  if (!(pka = malloc(pka_len))) {
+    rc = RDPNEG_ERR_NOMEM;
+    goto out;
+  }
+  if ((rc = rdpneg_ntlm_sec_seal(&n->sec, plain, plain_len, pka)))
+    goto out;
+
+  rdpneg_tsrequest req = {0};
+  req.version = RDPNEG_CREDSSP_VERSION;
+  req.present = RDPNEG_TSREQ_NEGO_TOKENS | RDPNEG_TSREQ_PUB_KEY_AUTH;
+  req.nego_token = n->spnego_used ? tok : ao.msg;
+  req.nego_token_len = n->spnego_used ? tok_len : ao.len;
+  req.pub_key_auth = pka;
+  req.pub_key_auth_len = pka_len;
+  if (effective_version(n) >= 5) {
+    req.present |= RDPNEG_TSREQ_CLIENT_NONCE;
+    req.client_nonce = n->nonce;
+    req.client_nonce_len = sizeof n->nonce;
+  }
+  rc = queue_tsrequest(n, &req);
+out:
+  rdpneg_ntlm_auth_out_free(&ao);
+  free(tok);
+  free(pka);
+  if (rc)
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "could not build the AUTHENTICATE TSRequest");
+  n->state = ST_WAIT_PUBKEY;
+  set_detail(n, "AUTHENTICATE sent (%s, CredSSP v%u binding)",
+             n->spnego_used ? "SPNEGO" : "raw NTLM",
+             (unsigned)effective_version(n));
+  return 0;
+}
+
+/* ---- server messages ---------------------------------------------------- */
+
+static int on_challenge_token(rdpneg_nla *n, const uint8_t *tok,
+                              size_t len) {
+  static const uint8_t ntlmssp[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+  if (len >= 8 && memcmp(tok, ntlmssp, 8) == 0) {
+    n->spnego_used = 0;
+  } else if (len && tok[0] == 0xA1) {
+    rdpneg_spnego_resp r;
+    if (rdpneg_spnego_parse_resp(&r, tok, len))
+      return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server NegTokenResp does not decode");
+    n->spnego_used = 1;
+    if (r.neg_state == RDPNEG_SPNEGO_REJECT)
+      return fail(n, RDPNEG_ERR_UNSUPPORTED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server rejected SPNEGO negotiation: NTLM refused");
+    if (r.supported_mech &&
+        !rdpneg_spnego_is_ntlm(r.supported_mech, r.supported_mech_len))
+      return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server selected a mechanism other than NTLM");
+    if (!r.response_token)
+      return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server NegTokenResp has no responseToken");
+    tok = r.response_token;
+    len = r.response_token_len;
+  } else {
+    return fail(n, RDPNEG_ERR_NTLM_MALFORMED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "server token is neither NTLM nor SPNEGO NegTokenResp");
+  }
+  if (!(n->challenge_msg = malloc(len ? len : 1)))
+    return fail(n, RDPNEG_ERR_NOMEM, RDPNEG_NLA_AUTH_NOT_TESTED, NULL);
+  memcpy(n->challenge_msg, tok, len);
+  n->challenge_len = len;
+  int rc = rdpneg_ntlm_parse_challenge(&n->chal, n->challenge_msg, len);
+  if (rc)
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED,
+                rc == RDPNEG_ERR_NOMEM ? NULL
+                                       : "malformed NTLM CHALLENGE_MESSAGE");
+  n->have_chal = 1;
+  if (!n->have_creds) {
+    n->state = ST_DONE;
+    n->status = RDPNEG_NLA_STATUS_OK;
+    n->auth = RDPNEG_NLA_AUTH_NOT_TESTED;
+    set_detail(n, "NTLM CHALLENGE received; no credentials to test");
+    return 0;
+  }
+  return send_authenticate(n);
+}
+
+/* Final NegTokenResp of the server: negState and its mechListMIC. */
+static int on_final_token(rdpneg_nla *n, const uint8_t *tok, size_t len) {
+  rdpneg_spnego_resp r;
+  if (!n->spnego_used || rdpneg_spnego_parse_resp(&r, tok, len))
+    return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_FAILED,
+                "server's answer to AUTHENTICATE does not decode");
+  if (r.neg_state == RDPNEG_SPNEGO_REJECT)
+    return fail(n, RDPNEG_ERR_AUTH_FAILED, RDPNEG_NLA_AUTH_FAILED,
+                "server rejected the AUTHENTICATE (SPNEGO reject)");
+  if (r.mech_list_mic && n->mech_list_mic_sent) {
+    size_t ml;
+    const uint8_t *mt = rdpneg_spnego_mech_types(&ml);
+    int valid = 0;
+    if (r.mech_list_mic_len != RDPNEG_NTLM_SIGNATURE_LEN ||
+        rdpneg_ntlm_sec_verify(&n->sec, mt, ml, r.mech_list_mic, &valid) ||
+        !valid)
+      return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_FAILED,
+                  "server mechListMIC does not verify");
+    rdpneg_ntlm_sec_reset(&n->sec, 0); /* MS-SPNG 3.3.5.1 */
+  }
+  return 0;
+}
+
+static int on_pubkey_auth(rdpneg_nla *n, const uint8_t *p, size_t len) {
+  if (len < RDPNEG_NTLM_SIGNATURE_LEN)
+    return fail(n, RDPNEG_ERR_PUBKEY_MISMATCH, RDPNEG_NLA_AUTH_FAILED,
+                "server pubKeyAuth is too short (%zu bytes)", len);
+  size_t plen = len - RDPNEG_NTLM_SIGNATURE_LEN;
+  uint8_t *plain = malloc(plen ? plen : 1);
+  if (!plain)
+    return fail(n, RDPNEG_ERR_NOMEM, RDPNEG_NLA_AUTH_NOT_TESTED, NULL);
+  int valid = 0, ok = 0;
+  int rc = rdpneg_ntlm_sec_unseal(&n->sec, p, len, plain, &valid);
+  if (!rc && valid) {
+    if (effective_version(n) >= 5) {
+      uint8_t expect[32];
+      rc = sha256_v(expect, (const uint8_t *)magic_s2c, sizeof magic_s2c,
+                    n->nonce, sizeof n->nonce, n->pubkey, n->pubkey_len);
+      ok = !rc && plen == 32 && memcmp(expect, plain, 32) == 0;
+    } else {
+      ok = plen == n->pubkey_len && plen > 0 &&
+           plain[0] == (uint8_t)(n->pubkey[0] + 1) &&
+           memcmp(plain + 1, n->pubkey + 1, plen - 1) == 0;
+    }
+  }
+  free(plain);
+  if (rc)
+    return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED, NULL);
+  if (!valid)
+    return fail(n, RDPNEG_ERR_PUBKEY_MISMATCH, RDPNEG_NLA_AUTH_FAILED,
+                "server pubKeyAuth signature does not verify");
+  if (!ok)
+    return fail(n, RDPNEG_ERR_PUBKEY_MISMATCH, RDPNEG_NLA_AUTH_FAILED,
+                "server pubKeyAuth does not match the TLS public key "
+                "(TLS interception?)");
+  n->auth = RDPNEG_NLA_AUTH_SUCCESS;
+  n->status = RDPNEG_NLA_STATUS_OK;
+  n->state = n->hybrid_ex ? ST_WAIT_EUA : ST_DONE;
+  set_detail(n, "credentials accepted: server pubKeyAuth verified "
+                "(CredSSP v%u binding)",
+             (unsigned)effective_version(n));
+  return 0;
+}
+
+static int on_tsrequest(rdpneg_nla *n, const uint8_t *buf, size_t len) {
+  rdpneg_tsrequest req;
+  if (rdpneg_tsrequest_parse(&req, buf, len))
+    return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
+                n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
+                                           : RDPNEG_NLA_AUTH_NOT_TESTED,
+                "server TSRequest does not decode");
+  int sent_auth = n->state == ST_WAIT_PUBKEY || n->state == ST_WAIT_EUA;
+  int auth_if_fail =
+      sent_auth ? RDPNEG_NLA_AUTH_FAILED : RDPNEG_NLA_AUTH_NOT_TESTED;
+  if (!n->have_version) {
+    n->have_version = 1;
+    n->server_version = req.version;
+    if (req.version < 1)
+      return fail(n, RDPNEG_ERR_CREDSSP_VERSION, RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server announced CredSSP version %u",
+                  (unsigned)req.version);
+  } else if (req.version != n->server_version) {
+    return fail(n, RDPNEG_ERR_CREDSSP_VERSION, auth_if_fail,
+                "server changed CredSSP version from %u to %u",
+                (unsigned)n->server_version, (unsigned)req.version);
+  }
+  if ((req.present & RDPNEG_TSREQ_ERROR_CODE) && req.error_code != 0) {
+    n->has_ntstatus = 1;
+    n->ntstatus = req.error_code;
+    const char *name = rdpneg_nla_ntstatus_name(req.error_code);
+    return fail(n, ntstatus_err(req.error_code), auth_if_fail,
+                "server returned %s (0x%08X) after %s",
+                name ? name : "an unknown status",
+                (unsigned)req.error_code,
+                sent_auth ? "AUTHENTICATE" : "NEGOTIATE");
+  }
+  switch (n->state) {
+  case ST_WAIT_CHALLENGE:
+    if (!(req.present & RDPNEG_TSREQ_NEGO_TOKENS) || !req.nego_token)
+      return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
+                  RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server TSRequest has no negoToken (expected CHALLENGE)");
+    return on_challenge_token(n, req.nego_token, req.nego_token_len);
+  case ST_WAIT_PUBKEY: {
+    int rc;
+    if ((req.present & RDPNEG_TSREQ_NEGO_TOKENS) && req.nego_token &&
+        (rc = on_final_token(n, req.nego_token, req.nego_token_len)))
+      return rc;
+    if (req.present & RDPNEG_TSREQ_PUB_KEY_AUTH)
+      return on_pubkey_auth(n, req.pub_key_auth, req.pub_key_auth_len);
+    if (req.present & RDPNEG_TSREQ_NEGO_TOKENS)
+      return 0; /* a token alone: the pubKeyAuth may follow */
+    return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED, RDPNEG_NLA_AUTH_FAILED,
+                "server TSRequest has neither pubKeyAuth nor errorCode");
+  }
+  default: /* after the verdict: nothing more to learn */
+    return 0;
+  }
+}
+
+static int on_eua(rdpneg_nla *n, const uint8_t *p) {
+  n->has_eua = 1;
+  n->eua = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+  n->state = ST_DONE;
+  if (n->eua == 0) {
+    set_detail(n, "credentials accepted; Early User Authorization: "
+                  "AUTHZ_SUCCESS");
+    return 0;
+  }
+  return fail(n, RDPNEG_ERR_AUTH_ACCESS_DENIED, RDPNEG_NLA_AUTH_FAILED,
+              "credentials accepted but Early User Authorization Result is "
+              "%s (0x%08X)",
+              n->eua == 5 ? "AUTHZ_ACCESS_DENIED" : "unknown",
+              (unsigned)n->eua);
+}
+
+static void consume(rdpneg_nla *n, size_t k) {
+  memmove(n->in, n->in + k, n->in_len - k);
+  n->in_len -= k;
+}
+
+int rdpneg_nla_input(rdpneg_nla *n, const uint8_t *data, size_t len) {
+  if (n->state == ST_FAILED)
+    return n->error;
+  if (n->state == ST_DONE || n->state == ST_INIT || !len)
+    return 0;
+  if (len > IN_MAX - n->in_len)
+    return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
+                n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
+                                           : RDPNEG_NLA_AUTH_NOT_TESTED,
+                "server sent more than %d bytes without a complete "
+                "TSRequest",
+                IN_MAX);
+  uint8_t *nb = realloc(n->in, n->in_len + len);
+  if (!nb)
+    return fail(n, RDPNEG_ERR_NOMEM, n->auth, NULL);
+  n->in = nb;
+  memcpy(n->in + n->in_len, data, len);
+  n->in_len += len;
+  while (n->in_len && n->state != ST_DONE && n->state != ST_FAILED) {
+    if (n->state == ST_WAIT_EUA && n->in[0] != 0x30) {
+      if (n->in_len < 4)
+        return 0;
+      int rc = on_eua(n, n->in);
+      consume(n, 4);
+      if (rc)
+        return rc;
+      continue;
+    }
+    long fl = rdpneg_tsrequest_frame_len(n->in, n->in_len);
+    if (fl < 0)
+      return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
+                  n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
+                                             : RDPNEG_NLA_AUTH_NOT_TESTED,
+                  "server sent bytes that are not a TSRequest");
+    if (fl == 0)
+      return 0;
+    int rc = on_tsrequest(n, n->in, (size_t)fl);
+    consume(n, (size_t)fl);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+int rdpneg_nla_peer_closed(rdpneg_nla *n) {
+  switch (n->state) {
+  case ST_INIT:
+  case ST_WAIT_CHALLENGE:
+    return fail(n, RDPNEG_ERR_PEER_CLOSED, RDPNEG_NLA_AUTH_NOT_TESTED,
+                "server closed the connection before sending a CHALLENGE");
+  case ST_WAIT_PUBKEY:
+    return fail(n, RDPNEG_ERR_AUTH_CLOSED, RDPNEG_NLA_AUTH_FAILED,
+                "server closed the connection after AUTHENTICATE without "
+                "a reason (credentials rejected)");
+  case ST_WAIT_EUA:
+    n->state = ST_DONE;
+    set_detail(n, "credentials accepted; connection closed before any "
+                  "Early User Authorization Result");
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+int rdpneg_nla_abort(rdpneg_nla *n, int err, const char *detail) {
+  if (n->state == ST_DONE || n->state == ST_FAILED)
+    return err;
+  if (n->state == ST_WAIT_EUA) {
+    n->state = ST_DONE;
+    return err;
+  }
+  return fail(n, err,
+              n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
+                                         : RDPNEG_NLA_AUTH_NOT_TESTED,
+              detail ? "%s" : NULL, detail);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+int rdpneg_nla_done(const rdpneg_nla *n) {
+  return n->state == ST_DONE || n->state == ST_FAILED ||
+         n->state == ST_WAIT_EUA;
+}
+
+int rdpneg_nla_wants_eua(const rdpneg_nla *n) {
+  return n->state == ST_WAIT_EUA;
+}
+
+rdpneg_nla_status rdpneg_nla_get_status(const rdpneg_nla *n) {
+  return (rdpneg_nla_status)n->status;
+}
+
+rdpneg_nla_auth rdpneg_nla_get_auth(const rdpneg_nla *n) {
+  return (rdpneg_nla_auth)n->auth;
+}
+
+int rdpneg_nla_error(const rdpneg_nla *n) {
+  return n->error;
+}
+
+int rdpneg_nla_ntstatus(const rdpneg_nla *n, uint32_t *status) {
+  if (n->has_ntstatus && status)
+    *status = n->ntstatus;
+  return n->has_ntstatus;
+}
+
+int rdpneg_nla_credssp_version(const rdpneg_nla *n) {
+  return n->have_version ? (int)n->server_version : 0;
+}
+
+int rdpneg_nla_clock_skew(const rdpneg_nla *n, int64_t *skew_s) {
+  if (!n->have_chal || !n->chal.has_timestamp || n->now <= 0)
+    return 0;
+  if (skew_s)
+    *skew_s = rdpneg_ntlm_filetime_to_unix(n->chal.timestamp) - n->now;
+  return 1;
+}
+
+const rdpneg_ntlm_challenge *rdpneg_nla_challenge(const rdpneg_nla *n) {
+  return n->have_chal ? &n->chal : NULL;
+}
+
+int rdpneg_nla_early_user_auth(const rdpneg_nla *n, uint32_t *code) {
+  if (n->has_eua && code)
+    *code = n->eua;
+  return n->has_eua;
+}
+
+int rdpneg_nla_spnego(const rdpneg_nla *n) {
+  return n->spnego_used;
+}
+
+const char *rdpneg_nla_detail(const rdpneg_nla *n) {
+  return n->detail;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void json_ntlm(const rdpneg_nla *n, rdpneg_json *w) {
+  const rdpneg_ntlm_challenge *c = &n->chal;
+  rdpneg_json_obj_begin(w, "ntlm");
+  rdpneg_json_str(w, "target_name", c->target_name);
+  rdpneg_json_str(w, "netbios_domain", c->nb_domain);
+  rdpneg_json_str(w, "netbios_computer", c->nb_computer);
+  rdpneg_json_str(w, "dns_domain", c->dns_domain);
+  rdpneg_json_str(w, "dns_computer", c->dns_computer);
+  rdpneg_json_str(w, "dns_tree", c->dns_tree);
+  if (c->version.present) {
+    char v[24];
+    snprintf(v, sizeof v, "%u.%u.%u", (unsigned)c->version.major,
+             (unsigned)c->version.minor, (unsigned)c->version.build);
+    rdpneg_json_str(w, "os_version", v);
+  } else
+    rdpneg_json_null(w, "os_version");
+  if (c->has_timestamp) {
+    char t[32];
+    rdpneg_ntlm_format_utc(t, rdpneg_ntlm_filetime_to_unix(c->timestamp));
+    rdpneg_json_str(w, "server_time", t);
+  } else
+    rdpneg_json_null(w, "server_time");
+  int64_t skew;
+  if (rdpneg_nla_clock_skew(n, &skew))
+    rdpneg_json_int(w, "clock_skew_s", skew);
+  else
+    rdpneg_json_null(w, "clock_skew_s");
+  rdpneg_json_arr_begin(w, "flags");
+  for (int i = 0; i < 32; i++)
+    if (c->flags & (1u << i))
+      rdpneg_json_str(w, NULL, rdpneg_ntlm_flag_name(1u << i));
+  rdpneg_json_arr_end(w);
+  rdpneg_json_obj_end(w);
+}
+
+void rdpneg_nla_json(const rdpneg_nla *n, rdpneg_json *w) {
+  static const char *const status[] = {"skipped", "failed", "ok", "failed"};
+  static const char *const auth[] = {"not_tested", "success", "failed"};
+  rdpneg_json_str(w, "status", status[n->status & 3]);
+  rdpneg_json_bool(w, "spnego", n->spnego_used);
+  if (n->have_version)
+    rdpneg_json_uint(w, "credssp_version", n->server_version);
+  else
+    rdpneg_json_null(w, "credssp_version");
+  if (n->have_chal)
+    json_ntlm(n, w);
+  else
+    rdpneg_json_null(w, "ntlm");
+  rdpneg_json_str(w, "auth", auth[n->auth <= 2 ? n->auth : 0]);
+  if (n->error || n->has_ntstatus) {
+    rdpneg_json_obj_begin(w, "error");
+    const char *name = n->has_ntstatus
+                           ? rdpneg_nla_ntstatus_name(n->ntstatus)
+                           : rdpneg_err_name(n->error);
+    rdpneg_json_str(w, "name", name);
+    if (n->has_ntstatus) {
+      char hex[16];
+      snprintf(hex, sizeof hex, "0x%08X", (unsigned)n->ntstatus);
+      rdpneg_json_str(w, "ntstatus", hex);
+    } else
+      rdpneg_json_null(w, "ntstatus");
+    rdpneg_json_str(w, "code", rdpneg_err_name(n->error));
+    rdpneg_json_obj_end(w);
+  } else
+    rdpneg_json_null(w, "error");
+  if (n->has_eua) {
+    if (n->eua == 0)
+      rdpneg_json_str(w, "early_user_auth", "AUTHZ_SUCCESS");
+    else if (n->eua == 5)
+      rdpneg_json_str(w, "early_user_auth", "AUTHZ_ACCESS_DENIED");
+    else {
+      char hex[16];
+      snprintf(hex, sizeof hex, "0x%08X", (unsigned)n->eua);
+      rdpneg_json_str(w, "early_user_auth", hex);
+    }
+  } else
+    rdpneg_json_null(w, "early_user_auth");
+  rdpneg_json_str(w, "detail", n->detail[0] ? n->detail : NULL);
+}
