@@ -200,6 +200,24 @@ class TlsCertificates(unittest.TestCase):
         self.assertTrue(v["TLSv1.0"]["accepted"])
         self.assertFalse(v["TLSv1.2"]["accepted"])
 
+    def test_strict_policy_rejects_before_nla(self):
+        # an embedding application can refuse the certificate: TLS fails with
+        # CERT_REJECTED and nothing (no NTLM) is sent inside TLS
+        rc, j = probe(port("LAB_SHADOW_NLA_EXPIRED"), "--strict", "--ca-file",
+                      os.path.join(CERTS, "ca.crt"))
+        phases = {p["name"]: p for p in j["phases"]}
+        self.assertEqual(phases["tls"]["status"], "failed")
+        self.assertEqual(phases["tls"]["error"], "RDPNEG_ERR_CERT_REJECTED")
+        self.assertIn("expired", phases["tls"]["detail"])
+        self.assertEqual(phases["nla"]["status"], "skipped")
+        self.assertTrue(j["tls"]["certificate"]["expired"])
+        self.assertEqual(rc, 2)
+        # the same policy accepts a good certificate
+        rc, j = probe(port("LAB_XRDP_TLS_VALID"), "--strict", "--ca-file",
+                      os.path.join(CERTS, "ca.crt"), host="localhost")
+        self.assertEqual(j["tls"]["status"], "ok")
+        self.assertEqual(rc, 0)
+
     def test_shadow_expired(self):
         rc, j = probe(port("LAB_SHADOW_NLA_EXPIRED"), "--ca-file",
                       os.path.join(CERTS, "ca.crt"))
