@@ -52,8 +52,7 @@ static int get_octets(unsigned char **p, const unsigned char *end,
 static int get_ntstatus(unsigned char **p, const unsigned char *end,
                         uint32_t *v) {
   size_t l;
-  if (mbedtls_asn1_get_tag(p, end, &l, MBEDTLS_ASN1_INTEGER) || l == 0 ||
-      l > 5)
+  if (mbedtls_asn1_get_tag(p, end, &l, MBEDTLS_ASN1_INTEGER) || l == 0 || l > 5)
     return RDPNEG_ERR_TSREQUEST_MALFORMED;
   const unsigned char *b = *p;
   if (l == 5 && b[0] != 0x00 && b[0] != 0xFF)
@@ -171,8 +170,7 @@ static int put_octets(unsigned char **p, unsigned char *start, int tag,
   return (int)n;
 }
 
-static int put_ntstatus(unsigned char **p, unsigned char *start,
-                        uint32_t v) {
+static int put_ntstatus(unsigned char **p, unsigned char *start, uint32_t v) {
   uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
                   (uint8_t)v};
   size_t i = 0; /* minimal two's complement of the signed value */
@@ -188,8 +186,8 @@ static int put_ntstatus(unsigned char **p, unsigned char *start,
   return (int)n;
 }
 
-static int put_nego(unsigned char **p, unsigned char *start,
-                    const uint8_t *v, size_t vl) {
+static int put_nego(unsigned char **p, unsigned char *start, const uint8_t *v,
+                    size_t vl) {
   size_t n = 0;
   if (v) {
     W(put_octets(p, start, 0, v, vl)); /* negoToken [0] */

@@ -49,7 +49,7 @@ struct rdpneg_nla {
   int have_chal;
   rdpneg_ntlm_sec sec;
   int have_sec;
-  int mech_list_mic_sent;
+  int mech_list_mic_sent, mech_list_mic_bad;
   uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN];
 
   /* results */
@@ -117,8 +117,7 @@ static const struct {
 };
 
 const char *rdpneg_nla_ntstatus_name(uint32_t status) {
-  for (size_t i = 0; i < sizeof ntstatus_names / sizeof ntstatus_names[0];
-       i++)
+  for (size_t i = 0; i < sizeof ntstatus_names / sizeof ntstatus_names[0]; i++)
     if (ntstatus_names[i].v == status)
       return ntstatus_names[i].name;
   return NULL;
@@ -126,8 +125,9 @@ const char *rdpneg_nla_ntstatus_name(uint32_t status) {
 
 /* Credentials were fine but the user may not log on here. */
 static int ntstatus_err(uint32_t st) {
-  return (st == 0xC0000022u || st == 0xC000015Bu) ? RDPNEG_ERR_AUTH_ACCESS_DENIED
-                                                   : RDPNEG_ERR_AUTH_FAILED;
+  return (st == 0xC0000022u || st == 0xC000015Bu)
+             ? RDPNEG_ERR_AUTH_ACCESS_DENIED
+             : RDPNEG_ERR_AUTH_FAILED;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -185,8 +185,7 @@ static int queue_tsrequest(rdpneg_nla *n, const rdpneg_tsrequest *req) {
 }
 
 static int sha256_v(uint8_t out[32], const uint8_t *a, size_t al,
-                    const uint8_t *b, size_t bl, const uint8_t *c,
-                    size_t cl) {
+                    const uint8_t *b, size_t bl, const uint8_t *c, size_t cl) {
   const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
   mbedtls_md_context_t ctx;
   mbedtls_md_init(&ctx);
@@ -222,8 +221,8 @@ int rdpneg_nla_new(rdpneg_nla **pn, const rdpneg_nla_params *p) {
     return RDPNEG_ERR_INVALID_ARGUMENT;
   *pn = NULL;
   int creds = p->user != NULL;
-  if (creds && (!p->password || !p->rng || !p->server_pubkey ||
-                !p->server_pubkey_len))
+  if (creds &&
+      (!p->password || !p->rng || !p->server_pubkey || !p->server_pubkey_len))
     return RDPNEG_ERR_INVALID_ARGUMENT;
   rdpneg_nla *n = calloc(1, sizeof *n);
   if (!n)
@@ -289,8 +288,8 @@ int rdpneg_nla_start(rdpneg_nla *n) {
   size_t tok_len = 0;
   int rc;
   if (n->use_spnego) {
-    if ((rc = rdpneg_spnego_write_init(n->negotiate, sizeof n->negotiate,
-                                       &tok, &tok_len)))
+    if ((rc = rdpneg_spnego_write_init(n->negotiate, sizeof n->negotiate, &tok,
+                                       &tok_len)))
       return rc;
     req.nego_token = tok;
     req.nego_token_len = tok_len;
@@ -392,8 +391,7 @@ static int send_authenticate(rdpneg_nla *n) {
   size_t plain_len = n->pubkey_len;
   if (effective_version(n) >= 5) {
     if ((rc = sha256_v(hash, (const uint8_t *)magic_c2s, sizeof magic_c2s,
-                       n->nonce, sizeof n->nonce, n->pubkey,
-                       n->pubkey_len)))
+                       n->nonce, sizeof n->nonce, n->pubkey, n->pubkey_len)))
       goto out;
     plain = hash;
     plain_len = sizeof hash;
@@ -435,8 +433,7 @@ out:
 
 /* ---- server messages ---------------------------------------------------- */
 
-static int on_challenge_token(rdpneg_nla *n, const uint8_t *tok,
-                              size_t len) {
+static int on_challenge_token(rdpneg_nla *n, const uint8_t *tok, size_t len) {
   static const uint8_t ntlmssp[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
   if (len >= 8 && memcmp(tok, ntlmssp, 8) == 0) {
     n->spnego_used = 0;
@@ -495,11 +492,12 @@ static int on_final_token(rdpneg_nla *n, const uint8_t *tok, size_t len) {
     size_t ml;
     const uint8_t *mt = rdpneg_spnego_mech_types(&ml);
     int valid = 0;
+    /* Not fatal: the pubKeyAuth that follows is the proof that matters;
+     * a mismatch is reported in the detail. */
     if (r.mech_list_mic_len != RDPNEG_NTLM_SIGNATURE_LEN ||
         rdpneg_ntlm_sec_verify(&n->sec, mt, ml, r.mech_list_mic, &valid) ||
         !valid)
-      return fail(n, RDPNEG_ERR_SPNEGO_MALFORMED, RDPNEG_NLA_AUTH_FAILED,
-                  "server mechListMIC does not verify");
+      n->mech_list_mic_bad = 1;
     rdpneg_ntlm_sec_reset(&n->sec, 0); /* MS-SPNG 3.3.5.1 */
   }
   return 0;
@@ -540,9 +538,12 @@ static int on_pubkey_auth(rdpneg_nla *n, const uint8_t *p, size_t len) {
   n->auth = RDPNEG_NLA_AUTH_SUCCESS;
   n->status = RDPNEG_NLA_STATUS_OK;
   n->state = n->hybrid_ex ? ST_WAIT_EUA : ST_DONE;
-  set_detail(n, "credentials accepted: server pubKeyAuth verified "
-                "(CredSSP v%u binding)",
-             (unsigned)effective_version(n));
+  set_detail(n,
+             "credentials accepted: server pubKeyAuth verified (CredSSP v%u "
+             "binding)%s",
+             (unsigned)effective_version(n),
+             n->mech_list_mic_bad ? "; the server's mechListMIC did not verify"
+                                  : "");
   return 0;
 }
 
@@ -561,8 +562,7 @@ static int on_tsrequest(rdpneg_nla *n, const uint8_t *buf, size_t len) {
     n->server_version = req.version;
     if (req.version < 1)
       return fail(n, RDPNEG_ERR_CREDSSP_VERSION, RDPNEG_NLA_AUTH_NOT_TESTED,
-                  "server announced CredSSP version %u",
-                  (unsigned)req.version);
+                  "server announced CredSSP version %u", (unsigned)req.version);
   } else if (req.version != n->server_version) {
     return fail(n, RDPNEG_ERR_CREDSSP_VERSION, auth_if_fail,
                 "server changed CredSSP version from %u to %u",
@@ -574,15 +574,13 @@ static int on_tsrequest(rdpneg_nla *n, const uint8_t *buf, size_t len) {
     const char *name = rdpneg_nla_ntstatus_name(req.error_code);
     return fail(n, ntstatus_err(req.error_code), auth_if_fail,
                 "server returned %s (0x%08X) after %s",
-                name ? name : "an unknown status",
-                (unsigned)req.error_code,
+                name ? name : "an unknown status", (unsigned)req.error_code,
                 sent_auth ? "AUTHENTICATE" : "NEGOTIATE");
   }
   switch (n->state) {
   case ST_WAIT_CHALLENGE:
     if (!(req.present & RDPNEG_TSREQ_NEGO_TOKENS) || !req.nego_token)
-      return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
-                  RDPNEG_NLA_AUTH_NOT_TESTED,
+      return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED, RDPNEG_NLA_AUTH_NOT_TESTED,
                   "server TSRequest has no negoToken (expected CHALLENGE)");
     return on_challenge_token(n, req.nego_token, req.nego_token_len);
   case ST_WAIT_PUBKEY: {
@@ -813,9 +811,8 @@ void rdpneg_nla_json(const rdpneg_nla *n, rdpneg_json *w) {
   rdpneg_json_str(w, "auth", auth[n->auth <= 2 ? n->auth : 0]);
   if (n->error || n->has_ntstatus) {
     rdpneg_json_obj_begin(w, "error");
-    const char *name = n->has_ntstatus
-                           ? rdpneg_nla_ntstatus_name(n->ntstatus)
-                           : rdpneg_err_name(n->error);
+    const char *name = n->has_ntstatus ? rdpneg_nla_ntstatus_name(n->ntstatus)
+                                       : rdpneg_err_name(n->error);
     rdpneg_json_str(w, "name", name);
     if (n->has_ntstatus) {
       char hex[16];

@@ -41,15 +41,15 @@ typedef struct rdpneg_nla rdpneg_nla;
 typedef int (*rdpneg_nla_rng_cb)(void *ctx, unsigned char *buf, size_t len);
 
 typedef struct rdpneg_nla_params {
-  int use_spnego; /* 1: SPNEGO-wrapped NTLM (what Windows sends); 0: raw
-                     NTLM (what FreeRDP 2.x servers expect) */
+  int use_spnego;       /* 1: SPNEGO-wrapped NTLM (what Windows sends); 0: raw
+                           NTLM (what FreeRDP 2.x servers expect) */
   const char *user;     /* UTF-8; NULL = no credentials (stop after the
                            CHALLENGE) */
   const char *domain;   /* UTF-8; NULL = "" */
   const char *password; /* UTF-8; read during rdpneg_nla_new only */
-  const char *workstation; /* NetBIOS name in AUTHENTICATE; NULL = "" */
-  const char *target_spn;  /* MsvAvTargetName, e.g. "TERMSRV/host";
-                              NULL = not sent */
+  const char *workstation;      /* NetBIOS name in AUTHENTICATE; NULL = "" */
+  const char *target_spn;       /* MsvAvTargetName, e.g. "TERMSRV/host";
+                                   NULL = not sent */
   const uint8_t *server_pubkey; /* SubjectPublicKey of the TLS certificate,
                                    as mbedtls_pk_write_pubkey() writes it
                                    (RSAPublicKey for RSA); copied; needed

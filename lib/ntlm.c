@@ -702,8 +702,8 @@ int rdpneg_ntlm_sealkey(uint8_t out[16], const uint8_t exported[16],
 /* ---- AUTHENTICATE_MESSAGE -------------------------------------------- */
 
 /* Copies the server's AV pairs without MsvAvEOL (and without MsvAvFlags,
- * which is re-added with MIC_PROVIDED), then appends Flags,
- * ChannelBindings Z(16), TargetName and EOL. */
+ * which is re-added with MIC_PROVIDED, nor the pairs we set ourselves),
+ * then appends Flags, ChannelBindings Z(16), TargetName and EOL. */
 static int build_av(const rdpneg_ntlm_challenge *c, int want_mic,
                     const uint8_t *spn, size_t spn_len, uint8_t **out,
                     size_t *outlen) {
@@ -723,6 +723,9 @@ static int build_av(const rdpneg_ntlm_challenge *c, int want_mic,
     if (id == RDPNEG_NTLM_AV_FLAGS) {
       if (alen == 4)
         flags |= le32(av + i + 4);
+    } else if (id == RDPNEG_NTLM_AV_CHANNEL_BINDINGS ||
+               (id == RDPNEG_NTLM_AV_TARGET_NAME && spn)) {
+      /* ours replace the server's (unusual in a CHALLENGE) */
     } else {
       memcpy(o + w, av + i, 4 + alen);
       w += 4 + alen;

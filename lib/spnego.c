@@ -238,14 +238,14 @@ static int put_ctx_octets(unsigned char **p, unsigned char *start, int tag,
   return (int)n;
 }
 
-static int put_init(unsigned char **p, unsigned char *start,
-                    const uint8_t *tok, size_t tl) {
+static int put_init(unsigned char **p, unsigned char *start, const uint8_t *tok,
+                    size_t tl) {
   size_t n = 0;
   W(put_ctx_octets(p, start, 2, tok, tl)); /* mechToken */
   W(mbedtls_asn1_write_raw_buffer(p, start, mech_types_der,
                                   sizeof mech_types_der));
   W(wrap(p, start, sizeof mech_types_der, (unsigned char)CTX(0)));
-  W(wrap(p, start, n, SEQ_TAG));       /* NegTokenInit */
+  W(wrap(p, start, n, SEQ_TAG));               /* NegTokenInit */
   W(wrap(p, start, n, (unsigned char)CTX(0))); /* NegotiationToken */
   W(mbedtls_asn1_write_oid(p, start, (const char *)oid_spnego,
                            sizeof oid_spnego));

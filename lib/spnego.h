@@ -37,7 +37,7 @@ typedef struct rdpneg_spnego_init {
   const uint8_t *mech_types; /* DER MechTypeList, header included */
   size_t mech_types_len;
   size_t mech_count;
-  int has_ntlm; /* NTLMSSP is one of the mechTypes */
+  int has_ntlm;              /* NTLMSSP is one of the mechTypes */
   const uint8_t *first_mech; /* OID content of the preferred mech */
   size_t first_mech_len;
   const uint8_t *mech_token;
