@@ -46,22 +46,22 @@ extern "C" {
 
 /* Code kinds. The numbers are part of the ABI. */
 typedef enum rdpneg_kind {
-  RDPNEG_KIND_AUTO = 0,            /* explain: try every error-code kind */
-  RDPNEG_KIND_DISCONNECT = 1,      /* mstsc / ActiveX discReason */
-  RDPNEG_KIND_EXTENDED = 2,        /* ExtendedDisconnectReasonCode */
-  RDPNEG_KIND_ERRINFO = 3,         /* Set Error Info PDU errorInfo */
-  RDPNEG_KIND_FREERDP = 4,         /* FreeRDP composite (class << 16 | type) */
-  RDPNEG_KIND_NEG_FAILURE = 5,     /* RDP_NEG_FAILURE failureCode */
-  RDPNEG_KIND_SSL_ERR = 6,         /* mstsc SSL_ERR_* (0x..07 discReasons) */
-  RDPNEG_KIND_TLS_ALERT = 7,       /* TLS AlertDescription */
-  RDPNEG_KIND_NTSTATUS = 8,        /* NTSTATUS, e.g. TSRequest.errorCode */
-  RDPNEG_KIND_SECURITY_STATUS = 9, /* SSPI SECURITY_STATUS / HRESULT */
-  RDPNEG_KIND_EUA = 10,            /* Early User Authorization Result */
-  RDPNEG_KIND_RDSTLS = 11,         /* RDSTLS Authentication Response */
-  RDPNEG_KIND_LICENSE_ERROR = 12,  /* licensing error message dwErrorCode */
-  RDPNEG_KIND_PROTOCOL = 13,       /* requested/selected protocol bits */
-  RDPNEG_KIND_NEG_REQ_FLAG = 14,   /* RDP_NEG_REQ flags */
-  RDPNEG_KIND_NEG_RSP_FLAG = 15,   /* RDP_NEG_RSP flags */
+  RDPNEG_KIND_AUTO = 0,             /* explain: try every error-code kind */
+  RDPNEG_KIND_DISCONNECT = 1,       /* mstsc / ActiveX discReason */
+  RDPNEG_KIND_EXTENDED = 2,         /* ExtendedDisconnectReasonCode */
+  RDPNEG_KIND_ERRINFO = 3,          /* Set Error Info PDU errorInfo */
+  RDPNEG_KIND_FREERDP = 4,          /* FreeRDP composite (class << 16 | type) */
+  RDPNEG_KIND_NEG_FAILURE = 5,      /* RDP_NEG_FAILURE failureCode */
+  RDPNEG_KIND_SSL_ERR = 6,          /* mstsc SSL_ERR_* (0x..07 discReasons) */
+  RDPNEG_KIND_TLS_ALERT = 7,        /* TLS AlertDescription */
+  RDPNEG_KIND_NTSTATUS = 8,         /* NTSTATUS, e.g. TSRequest.errorCode */
+  RDPNEG_KIND_SECURITY_STATUS = 9,  /* SSPI SECURITY_STATUS / HRESULT */
+  RDPNEG_KIND_EUA = 10,             /* Early User Authorization Result */
+  RDPNEG_KIND_RDSTLS = 11,          /* RDSTLS Authentication Response */
+  RDPNEG_KIND_LICENSE_ERROR = 12,   /* licensing error message dwErrorCode */
+  RDPNEG_KIND_PROTOCOL = 13,        /* requested/selected protocol bits */
+  RDPNEG_KIND_NEG_REQ_FLAG = 14,    /* RDP_NEG_REQ flags */
+  RDPNEG_KIND_NEG_RSP_FLAG = 15,    /* RDP_NEG_RSP flags */
   RDPNEG_KIND_CREDSSP_VERSION = 16, /* TSRequest.version */
   RDPNEG_KIND_EVENT = 17,           /* Windows event IDs (Schannel, RDS) */
   RDPNEG_KIND_COUNT = 18
@@ -129,19 +129,17 @@ RDPNEG_EXTERN void rdpneg_taxonomy_free(rdpneg_taxonomy *tax);
  *                                that does not follow the format above
  *   RDPNEG_ERR_NOMEM             out of memory (|tax| unchanged) */
 RDPNEG_EXTERN int rdpneg_taxonomy_load_overrides(rdpneg_taxonomy *tax,
-                                                 const char *path,
-                                                 char *errbuf, size_t errlen);
+                                                 const char *path, char *errbuf,
+                                                 size_t errlen);
 
 /* Same as rdpneg_taxonomy_load_overrides() for |len| bytes of JSON at
  * |data| (borrowed for the call; need not be NUL-terminated). |label| (may
  * be NULL: "<memory>") names the document in error messages and in the
  * source of the remedies it adds. Same return codes. */
-RDPNEG_EXTERN int rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax,
-                                                     const char *data,
-                                                     size_t len,
-                                                     const char *label,
-                                                     char *errbuf,
-                                                     size_t errlen);
+RDPNEG_EXTERN int
+rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax, const char *data,
+                                   size_t len, const char *label, char *errbuf,
+                                   size_t errlen);
 
 /* Serialises the whole taxonomy as one JSON document (schema
  * "rdpneg.taxonomy/1": kinds, sources, codes, causes with the remedies in
@@ -149,8 +147,8 @@ RDPNEG_EXTERN int rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax,
  * *|pjson| (free with rdpneg_free()); *|plen| (may be NULL) gets its length.
  * Returns 0, or RDPNEG_ERR_INVALID_ARGUMENT (|pjson| NULL) or
  * RDPNEG_ERR_NOMEM. */
-RDPNEG_EXTERN int rdpneg_taxonomy_json(const rdpneg_taxonomy *tax,
-                                       char **pjson, size_t *plen);
+RDPNEG_EXTERN int rdpneg_taxonomy_json(const rdpneg_taxonomy *tax, char **pjson,
+                                       size_t *plen);
 
 /* ------------------------------------------------------------------------ */
 /* Explain                                                                   */
@@ -211,8 +209,7 @@ RDPNEG_EXTERN int rdpneg_code_find(int kind, uint32_t value, int start);
  * Returns the row index (>= 0), or RDPNEG_ERR_INVALID_ARGUMENT when the
  * code is unknown. */
 RDPNEG_EXTERN int rdpneg_code_lookup(int kind, uint32_t value,
-                                     const char **pname,
-                                     const char **pmeaning);
+                                     const char **pname, const char **pmeaning);
 
 /* Finds a code row by its name or alternative name (case-insensitive),
  * e.g. "SSL_ERR_CERT_EXPIRED" or "ERRINFO_UNKNOWN_DATA_PDU_TYPE".
@@ -221,13 +218,14 @@ RDPNEG_EXTERN int rdpneg_code_find_name(const char *name);
 
 /* Row accessors. |i| is a row index; out-of-range indexes give -1 / 0 /
  * NULL. All strings are static. */
-RDPNEG_EXTERN int rdpneg_code_kind(int i);          /* rdpneg_kind */
+RDPNEG_EXTERN int rdpneg_code_kind(int i); /* rdpneg_kind */
 RDPNEG_EXTERN uint32_t rdpneg_code_value(int i);
 RDPNEG_EXTERN const char *rdpneg_code_name(int i);     /* NULL: undocumented */
 RDPNEG_EXTERN const char *rdpneg_code_alt_name(int i); /* NULL if none */
 RDPNEG_EXTERN const char *rdpneg_code_meaning(int i);
-RDPNEG_EXTERN const char *rdpneg_code_phase(int i);  /* "tcp", "tls", ... */
-RDPNEG_EXTERN const char *rdpneg_code_source(int i); /* "S-ONDISC (facts 2.1)" */
+RDPNEG_EXTERN const char *rdpneg_code_phase(int i); /* "tcp", "tls", ... */
+RDPNEG_EXTERN const char *
+rdpneg_code_source(int i); /* "S-ONDISC (facts 2.1)" */
 RDPNEG_EXTERN const char *rdpneg_code_confidence(int i); /* "O", "I", ... */
 /* "official" (confidence O), "implementation" (I) or "unofficial". */
 RDPNEG_EXTERN const char *rdpneg_code_status(int i);
@@ -259,6 +257,10 @@ RDPNEG_EXTERN const char *rdpneg_cause_confidence(int i);
 RDPNEG_EXTERN int rdpneg_cause_evidence_count(int i);
 RDPNEG_EXTERN const char *rdpneg_cause_evidence(int i, int j);
 RDPNEG_EXTERN const char *rdpneg_cause_evidence_where(int i, int j);
+/* Source and confidence tag of evidence item |j|; static, NULL when out of
+ * range. */
+RDPNEG_EXTERN const char *rdpneg_cause_evidence_source(int i, int j);
+RDPNEG_EXTERN const char *rdpneg_cause_evidence_confidence(int i, int j);
 
 /* Remedies in effect for |tax| (NULL: built-in): the number, and remedy
  * |j|'s text and source ("S-KB-IE (facts 8.1 #6)" or
@@ -266,10 +268,14 @@ RDPNEG_EXTERN const char *rdpneg_cause_evidence_where(int i, int j);
  * by |tax| for overrides (valid until the handle is freed or loaded again).
  * NULL when out of range. */
 RDPNEG_EXTERN int rdpneg_cause_remedy_count(const rdpneg_taxonomy *tax, int i);
-RDPNEG_EXTERN const char *rdpneg_cause_remedy(const rdpneg_taxonomy *tax,
-                                              int i, int j);
-RDPNEG_EXTERN const char *rdpneg_cause_remedy_source(
-    const rdpneg_taxonomy *tax, int i, int j);
+RDPNEG_EXTERN const char *rdpneg_cause_remedy(const rdpneg_taxonomy *tax, int i,
+                                              int j);
+RDPNEG_EXTERN const char *rdpneg_cause_remedy_source(const rdpneg_taxonomy *tax,
+                                                     int i, int j);
+/* Confidence tag of remedy |j| ("O", "INF", ...); NULL for an override
+ * remedy or when out of range. */
+RDPNEG_EXTERN const char *
+rdpneg_cause_remedy_confidence(const rdpneg_taxonomy *tax, int i, int j);
 
 /* Client codes cause |i| typically shows up as: the number of references,
  * and reference |j|: *|pkind| (rdpneg_kind), *|plo| and *|phi| (the value,
@@ -279,6 +285,11 @@ RDPNEG_EXTERN const char *rdpneg_cause_remedy_source(
 RDPNEG_EXTERN int rdpneg_cause_code_count(int i);
 RDPNEG_EXTERN int rdpneg_cause_code(int i, int j, int *pkind, uint32_t *plo,
                                     uint32_t *phi);
+/* Whether reference |j| of cause |i| is an mstsc (discReason, extended
+ * reason) pair: returns 1 and stores the extended reason in *|pext| (may be
+ * NULL), 0 for a single code, or RDPNEG_ERR_INVALID_ARGUMENT when |i| or |j|
+ * is out of range. */
+RDPNEG_EXTERN int rdpneg_cause_code_extended(int i, int j, uint32_t *pext);
 /* Confidence tag of that cause-to-code link ("O", "C", ...), or NULL. */
 RDPNEG_EXTERN const char *rdpneg_cause_code_confidence(int i, int j);
 

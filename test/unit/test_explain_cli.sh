@@ -1,0 +1,143 @@
+#!/bin/sh
+# rdpneg-explain end to end (TAP). Usage: test_explain_cli.sh PATH-TO-EXE
+# RDPNEG_SRCDIR (set by meson) points at the project root, for the
+# generated reference lib/taxonomy/CAUSES.md.
+EXE=${1:?usage: $0 path/to/rdpneg-explain}
+SRC=${RDPNEG_SRCDIR:-.}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rdpneg-explain.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() {
+  n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+  [ -f "$TMP/out" ] && sed 's/^/# /' "$TMP/out" | head -20
+  [ -f "$TMP/err" ] && sed 's/^/# stderr: /' "$TMP/err" | head -5
+}
+# run WANT_EXIT ARGS... : runs the tool, output in $TMP/out and $TMP/err
+run() {
+  want=$1; shift
+  "$EXE" "$@" >"$TMP/out" 2>"$TMP/err"
+  got=$?
+  [ "$got" -eq "$want" ] || { echo "# exit $got, wanted $want: $*"; return 1; }
+  return 0
+}
+has() { grep -q -- "$1" "$TMP/out"; }
+err_has() { grep -q -- "$1" "$TMP/err"; }
+
+if run 0 0x904 0x7 && has '"socket closed"' && has '"server denied connection"' &&
+  has 'disconnectReasonAtClientWinsockFDCLOSE' &&
+  has 'exDiscReasonServerDeniedConnection' &&
+  has 'How a probe tells them apart' && has 'TLS_SERVER_KEY_UNUSABLE' &&
+  has 'CONNECTION_LIMIT' && has 'lore'; then
+  ok "0x904 0x7: official meanings, candidates, evidence, lore marked"
+else notok "0x904 0x7"; fi
+
+cp "$TMP/out" "$TMP/hex"
+if run 0 2308 7 && cmp -s "$TMP/out" "$TMP/hex"; then
+  ok "decimal input gives the same answer"
+else notok "decimal input"; fi
+
+if run 0 --kind errinfo 0x7 && has 'ERRINFO_SERVER_DENIED_CONNECTION' &&
+  head -n 1 "$TMP/out" | grep -q '^Set Error Info PDU errorInfo 0x00000007:' &&
+  ! has 'interpretation 1 of'; then
+  ok "--kind errinfo 0x7"
+else notok "--kind errinfo 0x7"; fi
+
+if run 0 --json 0x904 0x7 && has '"schema": "rdpneg.explain/1"'; then
+  if command -v python3 >/dev/null 2>&1; then
+    if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["found"] and d["candidates"][0]["id"]' "$TMP/out"; then
+      ok "--json is valid JSON with candidates"
+    else notok "--json does not parse"; fi
+  else
+    ok "--json (python3 absent: not parsed)"
+  fi
+else notok "--json"; fi
+
+if run 0 5 && has 'interpretation 1 of' && has 'HYBRID_REQUIRED_BY_SERVER' &&
+  has 'ERRINFO_DISCONNECTED_BY_OTHERCONNECTION'; then
+  ok "auto kind lists every interpretation"
+else notok "auto kind"; fi
+
+if run 0 SSL_ERR_CERT_EXPIRED && has 'CERT_EXPIRED'; then
+  ok "symbol name input"
+else notok "symbol name input"; fi
+
+if run 0 -- -1073741715 && has 'STATUS_LOGON_FAILURE'; then
+  ok "negative (signed NTSTATUS) input"
+else notok "negative input"; fi
+
+if run 0 C000006D && has 'STATUS_LOGON_FAILURE'; then
+  ok "bare hex input"
+else notok "bare hex input"; fi
+
+if run 0 0x1504 && has 'UNOFFICIAL'; then
+  ok "unofficial code is marked"
+else notok "unofficial code"; fi
+
+if run 1 0x1234 && has 'UNKNOWN'; then
+  ok "unknown code exits 1"
+else notok "unknown code"; fi
+
+if run 1 0x904 0x4242; then
+  ok "unknown extended code exits 1"
+else notok "unknown extended code"; fi
+
+if run 0 --cause CERT_EXPIRED && has 'Remedies' && has 'Typically shows up as' &&
+  has 'SSL_ERR_CERT_EXPIRED'; then
+  ok "--cause CERT_EXPIRED"
+else notok "--cause"; fi
+
+if run 0 --json --cause CERT_EXPIRED && has '"schema": "rdpneg.cause/1"'; then
+  ok "--json --cause"
+else notok "--json --cause"; fi
+
+if run 1 --cause NO_SUCH_CAUSE && err_has 'unknown cause ID'; then
+  ok "unknown cause exits 1"
+else notok "unknown cause"; fi
+
+if run 0 --list-causes && [ "$(wc -l <"$TMP/out")" -ge 30 ] &&
+  has '^DNS_FAILURE '; then
+  ok "--list-causes"
+else notok "--list-causes"; fi
+
+if run 0 --list-codes --kind neg_failure && [ "$(wc -l <"$TMP/out")" -eq 6 ]; then
+  ok "--list-codes --kind neg_failure"
+else notok "--list-codes"; fi
+
+if run 3 --bogus && run 3 && run 3 0xZZ && run 3 --kind nonsense 1 &&
+  run 3 1 2 3; then
+  ok "usage errors exit 3"
+else notok "usage errors"; fi
+
+cat >"$TMP/good.json" <<'EOF'
+{"causes": {"TLS_SERVER_KEY_UNUSABLE": {"remedies": ["Call the ACME desk, ext. 42"], "mode": "replace"}}}
+EOF
+if run 0 --overrides "$TMP/good.json" 0x904 0x7 && has 'ACME desk, ext. 42' &&
+  ! has 'icacls / takeown'; then
+  ok "--overrides replaces remedy text"
+else notok "--overrides good file"; fi
+
+printf '{"causes": {\n  "TLS_SERVER_KEY_UNUSABLE": {"remedies": ["x"],}\n}}\n' >"$TMP/bad.json"
+if run 3 --overrides "$TMP/bad.json" 0x904 0x7 && err_has 'line 2, column'; then
+  ok "--overrides with bad JSON names the line, exits 3"
+else notok "--overrides bad file"; fi
+
+printf '{"causes": {"NOT_A_CAUSE": {"remedies": ["x"]}}}' >"$TMP/bad2.json"
+if run 3 --overrides "$TMP/bad2.json" 0x904 && err_has 'unknown cause ID "NOT_A_CAUSE"'; then
+  ok "--overrides with an unknown cause ID is rejected"
+else notok "--overrides unknown cause"; fi
+
+if [ -f "$SRC/lib/taxonomy/CAUSES.md" ]; then
+  if run 0 --markdown && cmp -s "$TMP/out" "$SRC/lib/taxonomy/CAUSES.md"; then
+    ok "lib/taxonomy/CAUSES.md is up to date"
+  else
+    notok "lib/taxonomy/CAUSES.md is stale: regenerate with rdpneg-explain --markdown > lib/taxonomy/CAUSES.md"
+  fi
+else
+  n=$((n + 1)); echo "ok $n - CAUSES.md # SKIP $SRC/lib/taxonomy/CAUSES.md absent"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
