@@ -3,10 +3,11 @@
  *   rdpneg-probe [--json] [--protocols LIST] [--timeout MS] [--cookie NAME]
  *                [--sni NAME] [--ca-file PATH] [--warn-days N] [--tls-versions]
  *                [--user U [--domain D] --password-env VAR] [--raw-ntlm]
- *                HOST[:PORT]
+ *                [--reported CODE] [--overrides FILE] HOST[:PORT]
  *
  * Exit codes (monitoring-plugin convention): 0 healthy, 1 degraded,
  * 2 failing, 3 could not probe or usage error. */
+#include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_uv.h>
 
 #include <errno.h>
@@ -37,6 +38,13 @@ static void usage(FILE *f) {
           "from\n"
           "                       the environment variable VAR)\n"
           "  --raw-ntlm           send raw NTLM instead of SPNEGO\n"
+          "  --strict             reject an expired, misnamed or untrusted\n"
+          "                       certificate before NLA (no NTLM is sent)\n"
+          "  --reported CODE      what the user saw, e.g. 0x904/0x7, "
+          "errinfo:0x7,\n"
+          "                       ssl_err:0x1B07: cross-checked against the "
+          "probe\n"
+          "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
           "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
 }
 
@@ -93,6 +101,8 @@ static int fail_usage(const char *msg, const char *arg) {
 int main(int argc, char **argv) {
   int json = 0, tls_versions = 0, ok, rv;
   const char *target = NULL, *user = NULL, *domain = NULL, *pw_env = NULL;
+  const char *reported = NULL;
+  rdpneg_taxonomy *tax = NULL;
   rdpneg_config *cfg;
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
@@ -159,6 +169,22 @@ int main(int argc, char **argv) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
     } else if (!strcmp(a, "--raw-ntlm")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 0);
+    } else if (!strcmp(a, "--strict")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_REJECT_CERT,
+                            RDPNEG_REJECT_EXPIRED | RDPNEG_REJECT_NAME |
+                                RDPNEG_REJECT_UNTRUSTED);
+    } else if (!strcmp(a, "--reported")) {
+      NEED_ARG();
+      reported = v;
+    } else if (!strcmp(a, "--overrides")) {
+      NEED_ARG();
+      char err[512];
+      if (!tax && rdpneg_taxonomy_new(&tax) != 0)
+        return 3;
+      if (rdpneg_taxonomy_load_overrides(tax, v, err, sizeof err) != 0) {
+        fprintf(stderr, "rdpneg-probe: %s\n", err);
+        return 3;
+      }
     } else if (!strcmp(a, "--user")) {
       NEED_ARG();
       user = v;
@@ -192,8 +218,21 @@ int main(int argc, char **argv) {
   if (parse_target(target, host, sizeof host, &port) != 0)
     return fail_usage("bad target (HOST, HOST:PORT or [IPv6]:PORT)", target);
 
+  if (reported) {
+    /* validate before connecting: a typo is a usage error, not a probe */
+    rdpneg_session *chk = NULL;
+    int bad = rdpneg_session_new(&chk, cfg, host, port) != 0 ||
+              rdpneg_session_set_analysis(chk, NULL, reported) != 0;
+    rdpneg_session_free(chk);
+    if (bad)
+      return fail_usage("bad --reported (e.g. 0x904/0x7, errinfo:0x7, "
+                        "ssl_err:0x1B07)",
+                        reported);
+  }
   rdpneg_session *s = NULL;
   rv = rdpneg_probe_run(cfg, host, port, &s);
+  if (s)
+    rdpneg_session_set_analysis(s, tax, reported);
   if (rv == 0 && tls_versions)
     rv = rdpneg_probe_run_tls_versions(cfg, host, port, s);
   rdpneg_config_free(cfg);
@@ -214,5 +253,6 @@ int main(int argc, char **argv) {
   rdpneg_free(out);
   int code = (int)rdpneg_session_verdict(s);
   rdpneg_session_free(s);
+  rdpneg_taxonomy_free(tax);
   return rv == 0 ? code : 3;
 }

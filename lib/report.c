@@ -2,6 +2,8 @@
 #include "json.h"
 #include "session.h"
 
+#include <rdpneg/rdpneg_diagnosis.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 const char *rdpneg_phase_name(int ph);
 void rdpneg_session_nla_json(const rdpneg_session *s, rdpneg_json *w);
+void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w);
 
 static const char *phase_status_name(int st) {
   switch (st) {
@@ -69,35 +72,12 @@ static void banner(const uint8_t *p, size_t n, char *out, size_t cap) {
 }
 
 RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *s) {
-  if (!s || s->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED)
+  rdpneg_diagnosis *d = NULL;
+  if (!s || rdpneg_diagnose(s, s->tax, s->reported, &d) != 0)
     return RDPNEG_VERDICT_UNKNOWN;
-  int degraded = 0;
-  for (int i = 0; i < RDPNEG_PHASE_COUNT; i++)
-    if (s->ph[i].status == RDPNEG_PHASE_FAILED)
-      return RDPNEG_VERDICT_FAILING;
-  if (s->state != S_DONE)
-    return RDPNEG_VERDICT_UNKNOWN;
-  if (s->x224_status == RDPNEG_X224_LEGACY)
-    degraded = 1;
-  if (s->x224_status == RDPNEG_X224_OK && s->cc.neg_value == 0 &&
-      s->requested != 0)
-    degraded = 1; /* offered TLS, got Standard RDP Security */
-  if (s->unexpected_protocol)
-    degraded = 1;
-  if (s->tls && s->tls_status == RDPNEG_TLS_OK) {
-    const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
-    if (!strcmp(ev->version, "TLSv1.0") || !strcmp(ev->version, "TLSv1.1"))
-      degraded = 1; /* deprecated protocol versions (RFC 8996) */
-    if (ev->has_cert) {
-      const rdpneg_cert_ev *c = &ev->cert;
-      if (c->expired || c->not_yet_valid)
-        return RDPNEG_VERDICT_FAILING;
-      if (c->expiring_soon || !c->hostname_match || c->trusted == 0 ||
-          c->weak_key)
-        degraded = 1;
-    }
-  }
-  return degraded ? RDPNEG_VERDICT_DEGRADED : RDPNEG_VERDICT_HEALTHY;
+  rdpneg_verdict v = rdpneg_diagnosis_verdict(d);
+  rdpneg_diagnosis_free(d);
+  return v;
 }
 
 static const char *verdict_name(rdpneg_verdict v) {
@@ -334,7 +314,16 @@ static void write_json(const rdpneg_session *s, rdpneg_json *w) {
   rdpneg_session_nla_json(s, w);
   rdpneg_json_obj_end(w);
 
-  rdpneg_json_str(w, "verdict", verdict_name(rdpneg_session_verdict(s)));
+  rdpneg_diagnosis *d = NULL;
+  rdpneg_verdict v = RDPNEG_VERDICT_UNKNOWN;
+  if (rdpneg_diagnose(s, s->tax, s->reported, &d) == 0) {
+    rdpneg_diagnosis_write_json(d, w);
+    v = rdpneg_diagnosis_verdict(d);
+    rdpneg_diagnosis_free(d);
+  } else {
+    w->err = RDPNEG_ERR_NOMEM;
+  }
+  rdpneg_json_str(w, "verdict", verdict_name(v));
   rdpneg_tstamp last = s->t_start;
   for (int i = 0; i < RDPNEG_PHASE_COUNT; i++)
     if (s->ph[i].started && s->ph[i].end > last)
@@ -451,7 +440,37 @@ RDPNEG_EXTERN int rdpneg_session_report(const rdpneg_session *s, char **ptext,
       tprintf(&t, "    sha256 %s\n", c->sha256);
     }
   }
-  tprintf(&t, "verdict  %s\n", verdict_name(rdpneg_session_verdict(s)));
+  rdpneg_diagnosis *d = NULL;
+  rdpneg_verdict v = RDPNEG_VERDICT_UNKNOWN;
+  if (rdpneg_diagnose(s, s->tax, s->reported, &d) == 0) {
+    int n = rdpneg_diagnosis_count(d);
+    if (n)
+      tprintf(&t, "diagnosis\n");
+    for (int i = 0; i < n; i++) {
+      int ci = rdpneg_cause_find(rdpneg_diagnosis_cause(d, i));
+      tprintf(&t, "  [%s] %s (%s, %s confidence)%s%s\n",
+              rdpneg_diagnosis_severity(d, i), rdpneg_diagnosis_cause(d, i),
+              rdpneg_diagnosis_phase(d, i), rdpneg_diagnosis_confidence(d, i),
+              ci >= 0 ? ": " : "", ci >= 0 ? rdpneg_cause_title(ci) : "");
+      tprintf(&t, "      seen: %s\n", rdpneg_diagnosis_evidence(d, i));
+      int nr = ci >= 0 ? rdpneg_cause_remedy_count(s->tax, ci) : 0;
+      for (int j = 0; j < nr; j++)
+        tprintf(&t, "      fix:  %s\n", rdpneg_cause_remedy(s->tax, ci, j));
+    }
+    const char *rv = rdpneg_diagnosis_reported_verdict(d);
+    if (rv)
+      tprintf(&t, "reported %s: %s\n", s->reported,
+              !strcmp(rv, "confirmed") ? "CONFIRMED by what the probe saw"
+              : !strcmp(rv, "refuted") ? "the probe found a different "
+                                         "cause (see diagnosis)"
+                                       : "the server side looks healthy "
+                                         "from here; check the client side "
+                                         "(rdpneg-explain lists the "
+                                         "candidates)");
+    v = rdpneg_diagnosis_verdict(d);
+    rdpneg_diagnosis_free(d);
+  }
+  tprintf(&t, "verdict  %s\n", verdict_name(v));
   if (t.err) {
     free(t.buf);
     return t.err;

@@ -265,6 +265,30 @@ static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
   finish(s, "not reached: TLS failed");
 }
 
+/* The embedding application's certificate policy (RDPNEG_OPT_REJECT_CERT). */
+static const char *cert_rejected(const rdpneg_session *s,
+                                 const rdpneg_tls_ev *ev) {
+  int64_t mask = s->cfg->opt[RDPNEG_OPT_REJECT_CERT];
+  if (!mask)
+    return NULL;
+  if (!ev->has_cert)
+    return "no certificate";
+  const rdpneg_cert_ev *c = &ev->cert;
+  if ((mask & RDPNEG_REJECT_EXPIRED) && c->expired)
+    return "expired";
+  if ((mask & RDPNEG_REJECT_EXPIRED) && c->not_yet_valid)
+    return "not yet valid";
+  if ((mask & RDPNEG_REJECT_NAME) && !c->hostname_match)
+    return "name mismatch";
+  if ((mask & RDPNEG_REJECT_UNTRUSTED) && c->trusted == 0)
+    return "untrusted";
+  if ((mask & RDPNEG_REJECT_NO_ANCHORS) && c->trusted < 0)
+    return "no trust anchors configured";
+  if ((mask & RDPNEG_REJECT_WEAK_KEY) && c->weak_key)
+    return "weak key";
+  return NULL;
+}
+
 static void tls_pump(rdpneg_session *s, rdpneg_tstamp ts) {
   int rv = rdpneg_tls_handshake(s->tls);
   flush_tls(s);
@@ -275,6 +299,17 @@ static void tls_pump(rdpneg_session *s, rdpneg_tstamp ts) {
     return;
   }
   const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+  const char *why = cert_rejected(s, ev);
+  if (why) {
+    s->tls_status = RDPNEG_TLS_FAILED;
+    end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, RDPNEG_ERR_CERT_REJECTED, ts,
+        "%s %s; certificate rejected by policy: %s", ev->version, ev->cipher,
+        why);
+    rdpneg_tls_close_notify(s->tls);
+    flush_tls(s);
+    finish(s, "not reached: certificate rejected");
+    return;
+  }
   s->tls_status = RDPNEG_TLS_OK;
   end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_OK, 0, ts, "%s %s", ev->version,
       ev->cipher);
@@ -437,29 +472,43 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
     s->rx_first_len += c;
   }
   s->rx_total += len;
-  int rv;
-  switch (s->state) {
-  case S_X224:
-    rv = rdpneg_buf_append(&s->in, data, len);
-    if (rv)
-      return rv;
-    x224_input(s, ts);
-    break;
-  case S_TLS:
+  size_t total = len;
+  /* One read may complete the confirm and carry the start of the next
+   * phase (or much more than the X.224 buffer limit): consume it in steps
+   * and hand whatever follows to the phase that is current then. */
+  while (len > 0 && s->state != S_DONE) {
+    int rv;
+    if (s->state == S_X224) {
+      size_t room = s->in.limit - rdpneg_buf_size(&s->in);
+      size_t take = len < room ? len : room;
+      rv = rdpneg_buf_append(&s->in, data, take);
+      if (rv)
+        return rv;
+      data += take;
+      len -= take;
+      x224_input(s, ts);
+      if (s->state == S_X224 && rdpneg_buf_size(&s->in) >= s->in.limit) {
+        /* a "confirm" that does not fit: no RDP server sends that */
+        s->x224_status = RDPNEG_X224_MALFORMED;
+        end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOBUF, ts,
+            "no complete Connection Confirm in the first %zu bytes",
+            rdpneg_buf_size(&s->in));
+        finish(s, "not reached: malformed confirm");
+      }
+      continue;
+    }
     rv = rdpneg_tls_input(s->tls, data, len);
     if (rv)
       return rv;
-    tls_pump(s, ts);
-    break;
-  case S_NLA:
-    rv = rdpneg_tls_input(s->tls, data, len);
-    if (rv)
-      return rv;
-    rdpneg_session_nla_pump(s, ts);
-    flush_tls(s);
-    break;
+    len = 0;
+    if (s->state == S_TLS) {
+      tls_pump(s, ts);
+    } else {
+      rdpneg_session_nla_pump(s, ts);
+      flush_tls(s);
+    }
   }
-  return (rdpneg_ssize)len;
+  return (rdpneg_ssize)total;
 }
 
 RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,

@@ -127,7 +127,7 @@ int rdpneg_x224_decode(const uint8_t *tpkt, size_t len, int expect_cr,
     why = &dummy;
   *why = NULL;
   memset(pdu, 0, sizeof *pdu);
-  if (len < 7 || tpkt[0] != 3 || get_be16(tpkt + 2) != len) {
+  if (len < 7 || tpkt[0] != 3 || tpkt[1] != 0 || get_be16(tpkt + 2) != len) {
     *why = "TPKT length does not match the PDU";
     return RDPNEG_ERR_X224_MALFORMED;
   }

@@ -141,7 +141,18 @@ typedef enum rdpneg_opt {
   RDPNEG_OPT_SPNEGO = 15,
   /* maximum bytes buffered from the peer; default 65536 */
   RDPNEG_OPT_MAX_BUFFERED = 16,
+  /* certificate policy: a mask of RDPNEG_REJECT_*; default 0 (analyse and
+   * report only). A certificate matching the mask ends the TLS phase with
+   * RDPNEG_ERR_CERT_REJECTED before anything is sent inside TLS (no NTLM to
+   * an unverified server). */
+  RDPNEG_OPT_REJECT_CERT = 17,
 } rdpneg_opt;
+
+#define RDPNEG_REJECT_EXPIRED 0x01    /* expired or not yet valid */
+#define RDPNEG_REJECT_NAME 0x02       /* hostname_match false */
+#define RDPNEG_REJECT_UNTRUSTED 0x04  /* trusted false (needs trust anchors) */
+#define RDPNEG_REJECT_WEAK_KEY 0x08   /* RSA < 2048 or EC < 224 bits */
+#define RDPNEG_REJECT_NO_ANCHORS 0x10 /* reject when no CA was configured */
 
 typedef enum rdpneg_stropt {
   /* "Cookie: mstshash=NAME" cookie; default none */

@@ -252,7 +252,22 @@ TAP_TEST(nobuf_limit) {
   /* a TPKT announcing 65535 bytes that never completes */
   uint8_t big[2048] = {3, 0, 0xff, 0xff};
   CHECK_EQ_INT(rdpneg_session_read(s, big, 1000, 0), 1000);
-  CHECK_EQ_INT(rdpneg_session_read(s, big, 1000, 0), RDPNEG_ERR_NOBUF);
+  CHECK(!rdpneg_session_done(s));
+  CHECK_EQ_INT(rdpneg_session_read(s, big, 1000, 0), 1000);
+  CHECK(rdpneg_session_done(s));
+  CHECK_EQ_INT(rdpneg_session_x224_status(s), RDPNEG_X224_MALFORMED);
+  int err;
+  rdpneg_session_phase(s, RDPNEG_PHASE_X224, NULL, &err);
+  CHECK_EQ_INT(err, RDPNEG_ERR_NOBUF);
+  rdpneg_session_free(s);
+  /* one read far larger than the limit that starts with a whole confirm */
+  s = connected(c);
+  uint8_t *huge = calloc(1, 70000);
+  memcpy(huge, failure_ssl_required, sizeof failure_ssl_required);
+  CHECK_EQ_INT(rdpneg_session_read(s, huge, 70000, 0), 70000);
+  CHECK_EQ_INT(rdpneg_session_x224_status(s), RDPNEG_X224_FAILURE);
+  CHECK_EQ_INT(rdpneg_session_failure_code(s), 1);
+  free(huge);
   rdpneg_session_free(s);
   rdpneg_config_free(c);
 }

@@ -1,0 +1,642 @@
+/* Evidence -> findings (pure): which cause, how sure, what was seen. */
+#include "json.h"
+#include "session.h"
+
+#include <rdpneg/rdpneg_diagnosis.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FINDINGS 16
+#define CLOCK_SKEW_LIMIT_S 300 /* Kerberos default tolerance, 5 minutes */
+
+typedef struct finding {
+  const char *cause; /* static ID */
+  const char *phase;
+  const char *severity;
+  const char *confidence;
+  char evidence[400];
+} finding;
+
+struct rdpneg_diagnosis {
+  const rdpneg_taxonomy *tax;
+  int n;
+  finding f[MAX_FINDINGS];
+  rdpneg_verdict verdict;
+  /* reported code */
+  int has_reported;
+  int rep_kind;
+  uint32_t rep_code;
+  int rep_has_ext;
+  uint32_t rep_ext;
+  const char *rep_verdict;
+  int rep_match[MAX_FINDINGS];
+};
+
+static const char *const sev_order[] = {"failing", "degraded", "info"};
+static const char *const phase_order[] = {"dns", "tcp", "x224", "tls", "nla"};
+
+static int rank(const char *v, const char *const *tab, int n) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(v, tab[i]))
+      return i;
+  return n;
+}
+
+static void add(rdpneg_diagnosis *d, const char *cause, const char *phase,
+                const char *severity, const char *confidence, const char *fmt,
+                ...) {
+  if (d->n >= MAX_FINDINGS)
+    return;
+  finding *f = &d->f[d->n++];
+  f->cause = cause;
+  f->phase = phase;
+  /* the catalogue's default severity unless the rule overrides it */
+  int ci = rdpneg_cause_find(cause);
+  f->severity = severity  ? severity
+                : ci >= 0 ? rdpneg_cause_severity(ci)
+                          : "failing";
+  f->confidence = confidence;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(f->evidence, sizeof f->evidence, fmt, ap);
+  va_end(ap);
+}
+
+static int cmp_finding(const void *a, const void *b) {
+  const finding *x = a, *y = b;
+  int r = rank(x->severity, sev_order, 3) - rank(y->severity, sev_order, 3);
+  if (r)
+    return r;
+  return rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
+}
+
+static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
+  const char *a = s->address[0] ? s->address : s->host;
+  double ms;
+  rdpneg_session_phase(s, RDPNEG_PHASE_TCP, &ms, NULL);
+  switch (s->tcp_status) {
+  case RDPNEG_TCP_DNS_FAILED:
+    add(d, "DNS_FAILURE", "dns", NULL, "high", "%s",
+        s->ph[RDPNEG_PHASE_TCP].detail);
+    break;
+  case RDPNEG_TCP_REFUSED:
+    add(d, "PORT_CLOSED", "tcp", NULL, "high",
+        "TCP connect to %s port %u answered with RST (connection refused) "
+        "after %.1f ms: nothing listens there, or a firewall rejects with "
+        "a reset",
+        a, s->port, ms);
+    break;
+  case RDPNEG_TCP_TIMEOUT:
+    add(d, "PORT_FILTERED", "tcp", NULL, "high",
+        "SYN to %s port %u unanswered for %.0f ms (no SYN-ACK, no RST, no "
+        "ICMP): packets are dropped on the way",
+        a, s->port, ms);
+    break;
+  case RDPNEG_TCP_UNREACHABLE:
+    add(d, "HOST_UNREACHABLE", "tcp", NULL, "high",
+        "connect to %s port %u failed with an ICMP unreachable/prohibited "
+        "error (system error %d) after %.1f ms",
+        a, s->port, s->tcp_sys_error, ms);
+    break;
+  case RDPNEG_TCP_ERROR:
+    add(d, "HOST_UNREACHABLE", "tcp", NULL, "low",
+        "connect to %s port %u failed (system error %d)", a, s->port,
+        s->tcp_sys_error);
+    break;
+  default:
+    break;
+  }
+}
+
+static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
+  double ms;
+  rdpneg_session_phase(s, RDPNEG_PHASE_X224, &ms, NULL);
+  char req[64];
+  if (s->sent_neg_req)
+    snprintf(req, sizeof req, "requestedProtocols 0x%08x",
+             (unsigned)s->requested);
+  else
+    snprintf(req, sizeof req, "a Connection Request without RDP_NEG_REQ");
+  switch (s->x224_status) {
+  case RDPNEG_X224_NOT_RDP: {
+    char b[65];
+    size_t o = 0;
+    for (size_t i = 0; i < s->rx_first_len && o < 64; i++) {
+      uint8_t c = s->rx_first[i];
+      if (c == '\r' || c == '\n')
+        break;
+      b[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
+    }
+    b[o] = 0;
+    add(d, "NOT_RDP", "x224", NULL, "high",
+        "the service on port %u answered the X.224 Connection Request with "
+        "bytes that are not TPKT (first byte 0x%02x, text \"%s\")",
+        s->port, s->rx_first_len ? s->rx_first[0] : 0, b);
+    break;
+  }
+  case RDPNEG_X224_MALFORMED:
+    add(d, "NOT_RDP", "x224", NULL, "medium",
+        "the answer to the Connection Request is not a valid X.224 "
+        "Connection Confirm: %s",
+        s->ph[RDPNEG_PHASE_X224].detail);
+    break;
+  case RDPNEG_X224_TIMEOUT:
+    add(d, "SERVER_SILENT", "x224", NULL, "high",
+        "TCP connected, but no Connection Confirm came within %.0f ms "
+        "(%zu bytes received)",
+        ms, s->rx_total);
+    break;
+  case RDPNEG_X224_CLOSED:
+  case RDPNEG_X224_RESET:
+    add(d, "CONNECTION_RESET", "x224", NULL, "high",
+        "the server %s the connection %.1f ms after the Connection Request "
+        "(%s), before any Connection Confirm",
+        s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed", ms, req);
+    break;
+  case RDPNEG_X224_LEGACY:
+    add(d, "LEGACY_SERVER", "x224", NULL, "high",
+        "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
+        "server only speaks Standard RDP Security",
+        req);
+    break;
+  case RDPNEG_X224_FAILURE: {
+    static const char *const ids[] = {
+        NULL,
+        "TLS_REQUIRED_BY_SERVER",
+        "TLS_NOT_ALLOWED_BY_SERVER",
+        "NO_SERVER_CERTIFICATE",
+        "INCONSISTENT_FLAGS",
+        "NLA_REQUIRED_BY_SERVER",
+        "CLIENT_CERT_REQUIRED",
+    };
+    uint32_t code = s->cc.neg_value;
+    const char *name = rdpneg_failure_name(code);
+    /* the connection attempt ended here: failing, whatever the cause's
+     * default severity (SSL_NOT_ALLOWED is only degraded when the server
+     * answers with PROTOCOL_RDP instead) */
+    add(d, code < 7 ? ids[code] : "NOT_RDP", "x224", "failing", "high",
+        "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s", (unsigned)code,
+        name ? name : "unknown", req);
+    break;
+  }
+  case RDPNEG_X224_OK:
+    if (s->unexpected_protocol)
+      add(d, "NEG_UNEXPECTED_PROTOCOL", "x224", NULL, "high",
+          "the server selected protocol 0x%08x, which %s did not offer",
+          (unsigned)s->cc.neg_value, req);
+    if (s->cc.neg_value == RDPNEG_PROTOCOL_RDP && s->requested != 0)
+      add(d, "TLS_NOT_ALLOWED_BY_SERVER", "x224", "degraded", "high",
+          "the server selected PROTOCOL_RDP (Standard RDP Security, no TLS) "
+          "although %s offered TLS; xrdp does this instead of sending "
+          "SSL_NOT_ALLOWED_BY_SERVER, also when its certificate is missing",
+          req);
+    break;
+  default:
+    break;
+  }
+}
+
+static void cert_rules(rdpneg_diagnosis *d, const rdpneg_session *s,
+                       const rdpneg_tls_ev *ev);
+
+static void tls_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
+  if (!s->tls)
+    return;
+  const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+  const char *an = rdpneg_tls_alert_name(ev->alert_code);
+  switch (ev->status) {
+  case RDPNEG_TLS_ALERT:
+    if (ev->requires_tls13)
+      add(d, "TLS1_3_REQUIRED", "tls", NULL, "high",
+          "the server answered a ClientHello offering TLS 1.0-1.2 with alert "
+          "%s (%d): it accepts only TLS 1.3",
+          an ? an : "?", ev->alert_code);
+    else
+      add(d, "TLS_VERSION_MISMATCH", "tls", NULL,
+          ev->alert_code == 80 ? "medium" : "high",
+          "the server answered the ClientHello with alert %s (%d) before any "
+          "ServerHello: no protocol version / cipher the server can use with "
+          "this client (an OpenSSL 3 server limited to TLS 1.0 does this)",
+          an ? an : "?", ev->alert_code);
+    break;
+  case RDPNEG_TLS_NOT_TLS:
+    if (ev->first_len && ev->first_bytes[0] == 3)
+      add(d, "TLS_SERVER_KEY_UNUSABLE", "tls", NULL, "high",
+          "the server selected TLS, then answered the ClientHello with a "
+          "cleartext TPKT (first bytes %02x %02x %02x %02x): its certificate "
+          "or key could not be loaded",
+          ev->first_bytes[0], ev->first_bytes[1], ev->first_bytes[2],
+          ev->first_bytes[3]);
+    else
+      add(d, "NOT_RDP", "tls", NULL, "medium",
+          "the answer to the ClientHello is not TLS (first byte 0x%02x)",
+          ev->first_len ? ev->first_bytes[0] : 0);
+    break;
+  case RDPNEG_TLS_STALLED:
+    add(d, "TLS_STALLED", "tls", NULL, "high", "%s",
+        s->ph[RDPNEG_PHASE_TLS].detail);
+    break;
+  case RDPNEG_TLS_CLOSED:
+  case RDPNEG_TLS_RESET:
+    add(d, "CONNECTION_RESET", "tls", NULL, "high", "%s",
+        s->ph[RDPNEG_PHASE_TLS].detail);
+    break;
+  case RDPNEG_TLS_FAILED:
+    if (s->ph[RDPNEG_PHASE_TLS].err == RDPNEG_ERR_CERT_REJECTED) {
+      /* our own policy refused the certificate: say why */
+      cert_rules(d, s, ev);
+      break;
+    }
+    add(d, "TLS_VERSION_MISMATCH", "tls", NULL, "low", "%s",
+        s->ph[RDPNEG_PHASE_TLS].detail);
+    break;
+  case RDPNEG_TLS_OK:
+    if (!strcmp(ev->version, "TLSv1.0") || !strcmp(ev->version, "TLSv1.1"))
+      add(d, "TLS_VERSION_MISMATCH", "tls", "degraded", "high",
+          "the server negotiated %s (%s); TLS 1.0 and 1.1 are deprecated "
+          "(RFC 8996) and current clients refuse them by default",
+          ev->version, ev->cipher);
+    cert_rules(d, s, ev);
+    break;
+  default:
+    break;
+  }
+  if (s->tls13_only && ev->status != RDPNEG_TLS_ALERT)
+    add(d, "TLS1_3_REQUIRED", "tls", NULL, "high",
+        "one connection per version: TLS 1.0, 1.1 and 1.2 were all refused");
+}
+
+static void cert_rules(rdpneg_diagnosis *d, const rdpneg_session *s,
+                       const rdpneg_tls_ev *ev) {
+  {
+    if (!ev->has_cert)
+      return;
+    const rdpneg_cert_ev *c = &ev->cert;
+    if (c->expired)
+      add(d, "CERT_EXPIRED", "tls", NULL, "high",
+          "certificate \"%s\" expired on %s (%lld days ago)", c->subject,
+          c->not_after_iso, (long long)-c->days_left);
+    if (c->not_yet_valid)
+      add(d, "CERT_NOT_YET_VALID", "tls", NULL, "high",
+          "certificate \"%s\" is valid only from %s (check the clocks of "
+          "server and client)",
+          c->subject, c->not_before_iso);
+    if (!c->hostname_match) {
+      char sans[300] = "";
+      size_t o = 0;
+      for (int i = 0; i < c->san_count && o < sizeof sans - 2; i++)
+        o += (size_t)snprintf(sans + o, sizeof sans - o, "%s%s", i ? ", " : "",
+                              c->san[i]);
+      add(d, "CERT_NAME_MISMATCH", "tls", NULL, "high",
+          "the name \"%s\" matches neither the certificate subject \"%s\" "
+          "nor its SAN [%s]",
+          s->cfg->sni ? s->cfg->sni : s->host, c->subject, sans);
+    }
+    if (c->trusted == 0)
+      add(d, "CERT_UNTRUSTED", "tls", NULL, "high",
+          "the chain of \"%s\" (issuer \"%s\"%s) does not lead to the given "
+          "trust anchors (mbedTLS flags 0x%x)",
+          c->subject, c->issuer, c->self_signed ? ", self-signed" : "",
+          (unsigned)c->verify_flags);
+    if (c->weak_key)
+      add(d, "CERT_WEAK_KEY", "tls", NULL, "high",
+          "the certificate key is %s %d bits", c->key_type, c->key_bits);
+    if (c->expiring_soon)
+      add(d, "CERT_EXPIRING_SOON", "tls", NULL, "high",
+          "certificate \"%s\" expires on %s, in %lld days", c->subject,
+          c->not_after_iso, (long long)c->days_left);
+  }
+}
+
+/* The NLA cause a server's errorCode points to, from the taxonomy's links
+ * (NTSTATUS, or SECURITY_STATUS for 0x8009xxxx): the first NLA-phase cause
+ * in catalogue order that lists the value. */
+static const char *auth_cause(uint32_t st) {
+  int want =
+      (st >> 16) == 0x8009 ? RDPNEG_KIND_SECURITY_STATUS : RDPNEG_KIND_NTSTATUS;
+  int nc = rdpneg_cause_count();
+  for (int ci = 0; ci < nc; ci++) {
+    const char *ph = rdpneg_cause_phase(ci);
+    if (!ph || strcmp(ph, "nla") != 0)
+      continue;
+    int n = rdpneg_cause_code_count(ci);
+    for (int j = 0; j < n; j++) {
+      int kind;
+      uint32_t lo, hi;
+      if (rdpneg_cause_code(ci, j, &kind, &lo, &hi) == 0 && kind == want &&
+          st >= lo && st <= hi)
+        return rdpneg_cause_id(ci);
+    }
+  }
+  return NULL;
+}
+
+static void nla_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
+  rdpneg_nla_summary n;
+  rdpneg_session_nla_summary(s, &n);
+  if (!n.ran)
+    return;
+  if (n.has_ntstatus) {
+    const char *c = auth_cause(n.ntstatus);
+    add(d, c ? c : "AUTH_LOGON_FAILURE", "nla", NULL, c ? "high" : "low",
+        "the server's TSRequest (CredSSP version %d) carried errorCode "
+        "0x%08X (%s)",
+        n.credssp_version, (unsigned)n.ntstatus,
+        n.ntstatus_name ? n.ntstatus_name : "unknown NTSTATUS");
+  } else if (n.closed_after_auth) {
+    add(d, "AUTH_REJECTED_NO_REASON", "nla", NULL, "medium",
+        "the server closed the connection right after the NTLM "
+        "AUTHENTICATE without an errorCode (FreeRDP's shadow server does "
+        "this for a wrong password or unknown user)");
+  }
+  if (n.eua == 5)
+    add(d, "AUTH_ACCESS_DENIED", "nla", NULL, "high",
+        "Early User Authorization Result AUTHZ_ACCESS_DENIED (0x00000005): "
+        "the credentials are valid, the user may not log on here");
+  if (n.has_skew && (n.clock_skew_s > CLOCK_SKEW_LIMIT_S ||
+                     n.clock_skew_s < -CLOCK_SKEW_LIMIT_S))
+    add(d, "CLOCK_SKEW", "nla", "degraded", "medium",
+        "the server's NTLM timestamp differs from this machine's clock by "
+        "%lld s (more than %d s breaks Kerberos)",
+        (long long)n.clock_skew_s, CLOCK_SKEW_LIMIT_S);
+  if (n.failed && !n.has_ntstatus && !n.closed_after_auth && n.eua != 5)
+    add(d, "CREDSSP_VERSION_MISMATCH", "nla", NULL, "low", "%s",
+        n.detail[0] ? n.detail : s->ph[RDPNEG_PHASE_NLA].detail);
+}
+
+/* "[kind:]code[/ext]" */
+static int parse_reported(rdpneg_diagnosis *d, const char *r) {
+  char buf[128];
+  if (strlen(r) >= sizeof buf || !*r)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  strcpy(buf, r);
+  char *p = buf, *colon = strchr(buf, ':');
+  d->rep_kind = RDPNEG_KIND_AUTO;
+  if (colon) {
+    *colon = 0;
+    int k = rdpneg_kind_parse(buf);
+    if (k < 0)
+      return RDPNEG_ERR_INVALID_ARGUMENT;
+    d->rep_kind = k;
+    p = colon + 1;
+  }
+  char *sep = strpbrk(p, "/ ,");
+  if (sep)
+    *sep++ = 0;
+  char *end;
+  unsigned long v = strtoul(p, &end, 0);
+  if (end == p || *end || v > 0xffffffffUL)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  d->rep_code = (uint32_t)v;
+  if (sep) {
+    while (*sep == ' ')
+      sep++;
+    v = strtoul(sep, &end, 0);
+    if (end == sep || *end || v > 0xffffffffUL)
+      return RDPNEG_ERR_INVALID_ARGUMENT;
+    d->rep_has_ext = 1;
+    d->rep_ext = (uint32_t)v;
+    if (d->rep_kind == RDPNEG_KIND_AUTO)
+      d->rep_kind = RDPNEG_KIND_DISCONNECT;
+  }
+  d->has_reported = 1;
+  return 0;
+}
+
+/* Does cause |ci| list the reported code (or its extended code)? */
+static int cause_shows_as(const rdpneg_diagnosis *d, int ci) {
+  int n = rdpneg_cause_code_count(ci);
+  for (int j = 0; j < n; j++) {
+    int kind;
+    uint32_t lo, hi;
+    if (rdpneg_cause_code(ci, j, &kind, &lo, &hi) != 0)
+      continue;
+    int kind_ok =
+        d->rep_kind == RDPNEG_KIND_AUTO || kind == d->rep_kind ||
+        (d->rep_kind == RDPNEG_KIND_DISCONNECT && kind == RDPNEG_KIND_SSL_ERR);
+    if (kind_ok && d->rep_code >= lo && d->rep_code <= hi)
+      return 1;
+    if (d->rep_has_ext && kind == RDPNEG_KIND_EXTENDED && d->rep_ext >= lo &&
+        d->rep_ext <= hi)
+      return 1;
+  }
+  return 0;
+}
+
+static void cross_check(rdpneg_diagnosis *d) {
+  int failing = 0, matched = 0;
+  for (int i = 0; i < d->n; i++) {
+    int ci = rdpneg_cause_find(d->f[i].cause);
+    d->rep_match[i] = ci >= 0 && cause_shows_as(d, ci);
+    matched |= d->rep_match[i];
+    if (!strcmp(d->f[i].severity, "failing"))
+      failing = 1;
+  }
+  d->rep_verdict = matched   ? "confirmed"
+                   : failing ? "refuted"
+                             : "server_healthy";
+}
+
+RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *s,
+                                  const rdpneg_taxonomy *tax,
+                                  const char *reported,
+                                  rdpneg_diagnosis **pdiag) {
+  if (!s || !pdiag)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_diagnosis *d = calloc(1, sizeof *d);
+  if (!d)
+    return RDPNEG_ERR_NOMEM;
+  d->tax = tax;
+  if (reported && parse_reported(d, reported) != 0) {
+    free(d);
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  }
+  tcp_rules(d, s);
+  x224_rules(d, s);
+  tls_rules(d, s);
+  nla_rules(d, s);
+  qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
+  if (s->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
+      s->state != S_DONE) {
+    d->verdict = RDPNEG_VERDICT_UNKNOWN;
+  } else {
+    d->verdict = RDPNEG_VERDICT_HEALTHY;
+    for (int i = 0; i < d->n; i++) {
+      if (!strcmp(d->f[i].severity, "failing"))
+        d->verdict = RDPNEG_VERDICT_FAILING;
+      else if (!strcmp(d->f[i].severity, "degraded") &&
+               d->verdict == RDPNEG_VERDICT_HEALTHY)
+        d->verdict = RDPNEG_VERDICT_DEGRADED;
+    }
+  }
+  if (d->has_reported)
+    cross_check(d);
+  *pdiag = d;
+  return 0;
+}
+
+RDPNEG_EXTERN void rdpneg_diagnosis_free(rdpneg_diagnosis *d) {
+  free(d);
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_count(const rdpneg_diagnosis *d) {
+  return d ? d->n : 0;
+}
+
+#define ACCESSOR(name, field)                                                  \
+  RDPNEG_EXTERN const char *rdpneg_diagnosis_##name(const rdpneg_diagnosis *d, \
+                                                    int i) {                   \
+    return d && i >= 0 && i < d->n ? d->f[i].field : NULL;                     \
+  }
+ACCESSOR(cause, cause)
+ACCESSOR(phase, phase)
+ACCESSOR(severity, severity)
+ACCESSOR(confidence, confidence)
+ACCESSOR(evidence, evidence)
+
+RDPNEG_EXTERN rdpneg_verdict
+rdpneg_diagnosis_verdict(const rdpneg_diagnosis *d) {
+  return d ? d->verdict : RDPNEG_VERDICT_UNKNOWN;
+}
+
+RDPNEG_EXTERN const char *
+rdpneg_diagnosis_reported_verdict(const rdpneg_diagnosis *d) {
+  return d && d->has_reported ? d->rep_verdict : NULL;
+}
+
+static void json_remedies(rdpneg_json *w, const rdpneg_taxonomy *tax, int ci) {
+  rdpneg_json_arr_begin(w, "remedies");
+  int n = ci >= 0 ? rdpneg_cause_remedy_count(tax, ci) : 0;
+  for (int j = 0; j < n; j++)
+    rdpneg_json_str(w, NULL, rdpneg_cause_remedy(tax, ci, j));
+  rdpneg_json_arr_end(w);
+}
+
+static void json_client_codes(rdpneg_json *w, int ci) {
+  rdpneg_json_arr_begin(w, "client_codes");
+  int n = ci >= 0 ? rdpneg_cause_code_count(ci) : 0;
+  for (int j = 0; j < n; j++) {
+    int kind;
+    uint32_t lo, hi;
+    if (rdpneg_cause_code(ci, j, &kind, &lo, &hi) != 0)
+      continue;
+    rdpneg_json_obj_begin(w, NULL);
+    rdpneg_json_str(w, "kind", rdpneg_kind_name(kind));
+    rdpneg_json_hex(w, "code", lo, kind == RDPNEG_KIND_NTSTATUS ? 8 : 1);
+    if (hi != lo)
+      rdpneg_json_hex(w, "code_to", hi, 1);
+    const char *name = NULL;
+    if (rdpneg_code_lookup(kind, lo, &name, NULL) >= 0 && name)
+      rdpneg_json_str(w, "name", name);
+    const char *conf = rdpneg_cause_code_confidence(ci, j);
+    if (conf)
+      rdpneg_json_str(w, "confidence", conf);
+    rdpneg_json_obj_end(w);
+  }
+  rdpneg_json_arr_end(w);
+}
+
+void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w);
+void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
+  rdpneg_json_arr_begin(w, "diagnosis");
+  for (int i = 0; i < d->n; i++) {
+    const finding *f = &d->f[i];
+    int ci = rdpneg_cause_find(f->cause);
+    rdpneg_json_obj_begin(w, NULL);
+    rdpneg_json_str(w, "cause", f->cause);
+    rdpneg_json_str(w, "title", ci >= 0 ? rdpneg_cause_title(ci) : NULL);
+    rdpneg_json_str(w, "phase", f->phase);
+    rdpneg_json_str(w, "severity", f->severity);
+    rdpneg_json_str(w, "confidence", f->confidence);
+    rdpneg_json_str(w, "evidence", f->evidence);
+    json_remedies(w, d->tax, ci);
+    json_client_codes(w, ci);
+    if (d->has_reported)
+      rdpneg_json_bool(w, "matches_reported", d->rep_match[i]);
+    rdpneg_json_obj_end(w);
+  }
+  rdpneg_json_arr_end(w);
+  if (!d->has_reported) {
+    rdpneg_json_null(w, "reported");
+    return;
+  }
+  rdpneg_json_obj_begin(w, "reported");
+  rdpneg_json_str(w, "kind", rdpneg_kind_name(d->rep_kind));
+  rdpneg_json_hex(w, "code", d->rep_code, 1);
+  const char *name = NULL;
+  if (rdpneg_code_lookup(d->rep_kind, d->rep_code, &name, NULL) >= 0)
+    rdpneg_json_str(w, "name", name);
+  if (d->rep_has_ext) {
+    rdpneg_json_hex(w, "extended", d->rep_ext, 1);
+    name = NULL;
+    rdpneg_code_lookup(RDPNEG_KIND_EXTENDED, d->rep_ext, &name, NULL);
+    rdpneg_json_str(w, "extended_name", name);
+  }
+  rdpneg_json_str(w, "verdict", d->rep_verdict);
+  rdpneg_json_arr_begin(w, "matching_causes");
+  for (int i = 0; i < d->n; i++)
+    if (d->rep_match[i])
+      rdpneg_json_str(w, NULL, d->f[i].cause);
+  rdpneg_json_arr_end(w);
+  /* server healthy from here: what is left on the client side */
+  rdpneg_json_arr_begin(w, "client_side_candidates");
+  if (!strcmp(d->rep_verdict, "server_healthy")) {
+    int nc = rdpneg_cause_count();
+    for (int ci = 0; ci < nc; ci++) {
+      const char *ph = rdpneg_cause_phase(ci);
+      if (!ph || (strcmp(ph, "client") != 0 && strcmp(ph, "network") != 0 &&
+                  strcmp(ph, "licensing") != 0 && strcmp(ph, "session") != 0))
+        continue;
+      if (!cause_shows_as(d, ci))
+        continue;
+      rdpneg_json_obj_begin(w, NULL);
+      rdpneg_json_str(w, "cause", rdpneg_cause_id(ci));
+      rdpneg_json_str(w, "title", rdpneg_cause_title(ci));
+      rdpneg_json_str(w, "phase", ph);
+      json_remedies(w, d->tax, ci);
+      rdpneg_json_obj_end(w);
+    }
+  }
+  rdpneg_json_arr_end(w);
+  rdpneg_json_obj_end(w);
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_json(const rdpneg_diagnosis *d, char **pjson,
+                                        size_t *plen) {
+  if (!d || !pjson)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_json w;
+  rdpneg_json_init(&w, 1);
+  rdpneg_json_obj_begin(&w, NULL);
+  rdpneg_diagnosis_write_json(d, &w);
+  rdpneg_json_obj_end(&w);
+  int err = w.err;
+  *pjson = rdpneg_json_take(&w, plen);
+  return *pjson ? 0 : (err ? err : RDPNEG_ERR_NOMEM);
+}
+
+RDPNEG_EXTERN int rdpneg_session_set_analysis(rdpneg_session *s,
+                                              const rdpneg_taxonomy *tax,
+                                              const char *reported) {
+  if (!s)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  char *copy = NULL;
+  if (reported) {
+    rdpneg_diagnosis probe_parse;
+    memset(&probe_parse, 0, sizeof probe_parse);
+    if (parse_reported(&probe_parse, reported) != 0)
+      return RDPNEG_ERR_INVALID_ARGUMENT;
+    copy = malloc(strlen(reported) + 1);
+    if (!copy)
+      return RDPNEG_ERR_NOMEM;
+    strcpy(copy, reported);
+  }
+  free(s->reported);
+  s->reported = copy;
+  s->tax = tax;
+  return 0;
+}

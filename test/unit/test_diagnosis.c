@@ -1,0 +1,232 @@
+/* Diagnosis over sessions driven by hand: rule -> cause ID, ordering,
+ * verdict, the --reported cross-check, and that every cause ID the rules can
+ * emit exists in the catalogue with remedies. */
+#include "session.h"
+#include "tap.h"
+
+#include <rdpneg/rdpneg_diagnosis.h>
+
+#define MSEC 1000000ull
+
+static rdpneg_session *connected(uint32_t req) {
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, req);
+  rdpneg_session *s = NULL;
+  rdpneg_session_new(&s, c, "server.example", 3389);
+  rdpneg_config_free(c);
+  rdpneg_session_start(s, 0);
+  rdpneg_session_tcp_result(s, RDPNEG_TCP_OK, "192.0.2.1", 0, MSEC);
+  return s;
+}
+
+static rdpneg_session *with_confirm(uint32_t req, uint8_t type,
+                                    uint32_t value) {
+  rdpneg_session *s = connected(req);
+  uint8_t cc[19] = {3,
+                    0,
+                    0,
+                    19,
+                    14,
+                    0xd0,
+                    0,
+                    0,
+                    0x12,
+                    0x34,
+                    0,
+                    type,
+                    0,
+                    8,
+                    0,
+                    (uint8_t)value,
+                    (uint8_t)(value >> 8),
+                    0,
+                    0};
+  rdpneg_session_read(s, cc, sizeof cc, 2 * MSEC);
+  return s;
+}
+
+static void expect_first(rdpneg_session *s, const char *reported,
+                         const char *cause, const char *sev, rdpneg_verdict v) {
+  rdpneg_diagnosis *d = NULL;
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, reported, &d), 0);
+  CHECK(rdpneg_diagnosis_count(d) >= 1);
+  CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), cause);
+  CHECK_EQ_STR(rdpneg_diagnosis_severity(d, 0), sev);
+  CHECK_EQ_INT(rdpneg_diagnosis_verdict(d), v);
+  CHECK(rdpneg_diagnosis_evidence(d, 0) && *rdpneg_diagnosis_evidence(d, 0));
+  rdpneg_diagnosis_free(d);
+  CHECK_EQ_INT(rdpneg_session_verdict(s), v);
+}
+
+TAP_TEST(failure_codes) {
+  static const char *const want[] = {
+      NULL,
+      "TLS_REQUIRED_BY_SERVER",
+      "TLS_NOT_ALLOWED_BY_SERVER",
+      "NO_SERVER_CERTIFICATE",
+      "INCONSISTENT_FLAGS",
+      "NLA_REQUIRED_BY_SERVER",
+      "CLIENT_CERT_REQUIRED",
+  };
+  for (uint32_t code = 1; code <= 6; code++) {
+    rdpneg_session *s = with_confirm(0xb, 3, code);
+    expect_first(s, NULL, want[code], "failing", RDPNEG_VERDICT_FAILING);
+    rdpneg_session_free(s);
+  }
+}
+
+TAP_TEST(rdp_selected_and_legacy_are_degraded) {
+  rdpneg_session *s = with_confirm(0xb, 2, 0);
+  expect_first(s, NULL, "TLS_NOT_ALLOWED_BY_SERVER", "degraded",
+               RDPNEG_VERDICT_DEGRADED);
+  rdpneg_session_free(s);
+  s = connected(0xb);
+  static const uint8_t legacy[] = {3, 0, 0, 11, 6, 0xd0, 0, 0, 0x12, 0x34, 0};
+  rdpneg_session_read(s, legacy, sizeof legacy, 2 * MSEC);
+  expect_first(s, NULL, "LEGACY_SERVER", "degraded", RDPNEG_VERDICT_DEGRADED);
+  rdpneg_session_free(s);
+}
+
+TAP_TEST(unexpected_protocol) {
+  rdpneg_session *s = with_confirm(0x1, 2, 0x10); /* RDSAAD, not offered */
+  rdpneg_diagnosis *d = NULL;
+  rdpneg_diagnose(s, NULL, NULL, &d);
+  int found = 0;
+  for (int i = 0; i < rdpneg_diagnosis_count(d); i++)
+    found |= !strcmp(rdpneg_diagnosis_cause(d, i), "NEG_UNEXPECTED_PROTOCOL");
+  CHECK(found);
+  rdpneg_diagnosis_free(d);
+  rdpneg_session_free(s);
+}
+
+TAP_TEST(transport_rules) {
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  static const struct {
+    rdpneg_tcp_status st;
+    const char *cause;
+  } t[] = {{RDPNEG_TCP_REFUSED, "PORT_CLOSED"},
+           {RDPNEG_TCP_TIMEOUT, "PORT_FILTERED"},
+           {RDPNEG_TCP_UNREACHABLE, "HOST_UNREACHABLE"}};
+  for (size_t i = 0; i < 3; i++) {
+    rdpneg_session *s = NULL;
+    rdpneg_session_new(&s, c, "192.0.2.1", 3389);
+    rdpneg_session_start(s, 0);
+    rdpneg_session_tcp_result(s, t[i].st, "192.0.2.1", -1, MSEC);
+    expect_first(s, NULL, t[i].cause, "failing", RDPNEG_VERDICT_FAILING);
+    rdpneg_session_free(s);
+  }
+  rdpneg_session *s = NULL;
+  rdpneg_session_new(&s, c, "x.invalid", 3389);
+  rdpneg_session_start(s, 0);
+  rdpneg_session_dns_failed(s, "unknown node", MSEC);
+  expect_first(s, NULL, "DNS_FAILURE", "failing", RDPNEG_VERDICT_UNKNOWN);
+  rdpneg_session_free(s);
+  rdpneg_config_free(c);
+
+  s = connected(0xb);
+  rdpneg_session_handle_expiry(s, 10000 * MSEC);
+  expect_first(s, NULL, "SERVER_SILENT", "failing", RDPNEG_VERDICT_FAILING);
+  rdpneg_session_free(s);
+  s = connected(0xb);
+  rdpneg_session_transport_closed(s, RDPNEG_CLOSE_RESET, 0, 3 * MSEC);
+  expect_first(s, NULL, "CONNECTION_RESET", "failing", RDPNEG_VERDICT_FAILING);
+  rdpneg_session_free(s);
+  s = connected(0xb);
+  rdpneg_session_read(s, (const uint8_t *)"HTTP/1.1 400", 12, 3 * MSEC);
+  expect_first(s, NULL, "NOT_RDP", "failing", RDPNEG_VERDICT_FAILING);
+  rdpneg_session_free(s);
+}
+
+TAP_TEST(reported_cross_check) {
+  rdpneg_session *s = with_confirm(0xb, 3, 5); /* HYBRID_REQUIRED */
+  rdpneg_diagnosis *d = NULL;
+  /* the FreeRDP error for this exact case */
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, "freerdp:0x0002001E", &d), 0);
+  CHECK_EQ_STR(rdpneg_diagnosis_reported_verdict(d), "confirmed");
+  rdpneg_diagnosis_free(d);
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, "ssl_err:0x1B07", &d), 0);
+  CHECK_EQ_STR(rdpneg_diagnosis_reported_verdict(d), "refuted");
+  rdpneg_diagnosis_free(d);
+  rdpneg_session_free(s);
+  /* a healthy-looking answer: the server side is fine from here */
+  s = with_confirm(0x1, 2, 1);
+  rdpneg_session_cancel(s, 3 * MSEC);
+  rdpneg_session_free(s);
+  s = connected(0);
+  static const uint8_t rsp_rdp[] = {3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34,
+                                    0, 2, 1, 8,  0,  0,    0, 0, 0};
+  rdpneg_session_read(s, rsp_rdp, sizeof rsp_rdp, 2 * MSEC);
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, "0x904/0x7", &d), 0);
+  CHECK_EQ_INT(rdpneg_diagnosis_count(d), 0);
+  CHECK_EQ_STR(rdpneg_diagnosis_reported_verdict(d), "server_healthy");
+  char *json = NULL;
+  CHECK_EQ_INT(rdpneg_diagnosis_json(d, &json, NULL), 0);
+  CHECK(json && strstr(json, "\"client_side_candidates\": ["));
+  CHECK(json && strstr(json, "\"cause\": \""));
+  rdpneg_free(json);
+  rdpneg_diagnosis_free(d);
+  /* bad input is refused, not guessed */
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, "0x904/banana", &d),
+               RDPNEG_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(rdpneg_diagnose(s, NULL, "nokind:1", &d),
+               RDPNEG_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(rdpneg_session_set_analysis(s, NULL, ""),
+               RDPNEG_ERR_INVALID_ARGUMENT);
+  rdpneg_session_free(s);
+}
+
+/* Every cause the rules can name exists and has remedies and a source. */
+TAP_TEST(rule_causes_in_catalogue) {
+  static const char *const ids[] = {"DNS_FAILURE",
+                                    "PORT_CLOSED",
+                                    "PORT_FILTERED",
+                                    "HOST_UNREACHABLE",
+                                    "NOT_RDP",
+                                    "SERVER_SILENT",
+                                    "CONNECTION_RESET",
+                                    "TLS_REQUIRED_BY_SERVER",
+                                    "TLS_NOT_ALLOWED_BY_SERVER",
+                                    "NO_SERVER_CERTIFICATE",
+                                    "INCONSISTENT_FLAGS",
+                                    "NLA_REQUIRED_BY_SERVER",
+                                    "CLIENT_CERT_REQUIRED",
+                                    "LEGACY_SERVER",
+                                    "NEG_UNEXPECTED_PROTOCOL",
+                                    "CERT_EXPIRED",
+                                    "CERT_NOT_YET_VALID",
+                                    "CERT_NAME_MISMATCH",
+                                    "CERT_UNTRUSTED",
+                                    "CERT_WEAK_KEY",
+                                    "CERT_EXPIRING_SOON",
+                                    "TLS_VERSION_MISMATCH",
+                                    "TLS1_3_REQUIRED",
+                                    "TLS_SERVER_KEY_UNUSABLE",
+                                    "TLS_STALLED",
+                                    "CREDSSP_VERSION_MISMATCH",
+                                    "CLOCK_SKEW",
+                                    "AUTH_LOGON_FAILURE",
+                                    "AUTH_PASSWORD_EXPIRED",
+                                    "AUTH_ACCOUNT_RESTRICTED",
+                                    "AUTH_ACCESS_DENIED",
+                                    "AUTH_REJECTED_NO_REASON"};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+    int ci = rdpneg_cause_find(ids[i]);
+    if (ci < 0)
+      printf("# missing cause %s\n", ids[i]);
+    CHECK(ci >= 0);
+    CHECK(rdpneg_cause_remedy_count(NULL, ci) > 0);
+    CHECK(rdpneg_cause_source(ci) != NULL);
+  }
+}
+
+int main(void) {
+  TAP_RUN(failure_codes);
+  TAP_RUN(rdp_selected_and_legacy_are_degraded);
+  TAP_RUN(unexpected_protocol);
+  TAP_RUN(transport_rules);
+  TAP_RUN(reported_cross_check);
+  TAP_RUN(rule_causes_in_catalogue);
+  return tap_done();
+}
