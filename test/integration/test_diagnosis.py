@@ -151,6 +151,11 @@ class FirstFinding(unittest.TestCase):
     def test_rsa1024_key_unusable(self):
         self.expect(local("LAB_XRDP_NEG_RSA1024"), "TLS_SERVER_KEY_UNUSABLE")
 
+    def test_cert_weak_key(self):
+        j = self.expect(local("LAB_XRDP_TLS_RSA1024_SEC0"), "CERT_WEAK_KEY",
+                        rc=1, severity="degraded")
+        self.assertEqual(j["tls"]["certificate"]["key_bits"], 1024)
+
     def test_nla_wrong_password(self):
         self.expect(local("LAB_SHADOW_NLA"), "AUTH_REJECTED_NO_REASON",
                     "--user", "labuser", "--password-env", "RDPNEG_TEST_PW",

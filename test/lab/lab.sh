@@ -52,6 +52,7 @@ XRDP_INSTANCES=(
   "tls-nocert|tls|missing|TLSv1.2, TLSv1.3|"
   "neg-nocert|negotiate|missing|TLSv1.2, TLSv1.3|"
   "neg-rsa1024|negotiate|rsa1024|TLSv1.2, TLSv1.3|"
+  "tls-rsa1024-sec0|tls|rsa1024|TLSv1.2, TLSv1.3|DEFAULT:@SECLEVEL=0"
   "tls-tls1only|tls|valid|TLSv1|"
   "tls-tls1only-sec0|tls|valid|TLSv1|DEFAULT:@SECLEVEL=0"
   "tls-tls12only|tls|valid|TLSv1.2|"
