@@ -120,25 +120,29 @@ static void check_case(const probe_case *c) {
   }
 }
 
-#define A_RSP(v) {RSP, v}
-#define A_FAIL(v) {FAIL, v}
-#define A_LEG {LEGACY, 0}
+#define A_RSP(v)                                                               \
+  { RSP, v }
+#define A_FAIL(v)                                                              \
+  { FAIL, v }
+#define A_LEG                                                                  \
+  { LEGACY, 0 }
 
 static int lab_up(void) {
   return getenv("LAB_XRDP_TLS_VALID") != NULL;
 }
 
 /* real-peers.md §2: one row per xrdp configuration */
-static void matrix(const char *env, answer a0, answer a1, answer a3,
-                   answer ab, answer anone) {
+static void matrix(const char *env, answer a0, answer a1, answer a3, answer ab,
+                   answer anone) {
   if (!lab_up())
     TAP_SKIP("lab not running (test/lab/lab.sh up)");
   if (!getenv(env))
     TAP_SKIP("%s not started", env);
-  probe_case cases[] = {
-      {env, 0, a0, NULL, 0, NULL, NULL},  {env, 1, a1, NULL, 0, NULL, NULL},
-      {env, 3, a3, NULL, 0, NULL, NULL},  {env, 0xb, ab, NULL, 0, NULL, NULL},
-      {env, NONE, anone, NULL, 0, NULL, NULL}};
+  probe_case cases[] = {{env, 0, a0, NULL, 0, NULL, NULL},
+                        {env, 1, a1, NULL, 0, NULL, NULL},
+                        {env, 3, a3, NULL, 0, NULL, NULL},
+                        {env, 0xb, ab, NULL, 0, NULL, NULL},
+                        {env, NONE, anone, NULL, 0, NULL, NULL}};
   size_t n = sizeof cases / sizeof cases[0];
   run_cases(cases, n);
   for (size_t i = 0; i < n; i++) {
@@ -325,8 +329,8 @@ TAP_TEST(netns_tcp_reset_is_refused) {
 TAP_TEST(netns_tls_server_through_router) {
   if (!getenv("RDPNEG_IN_NETNS"))
     TAP_SKIP("run inside the client namespace (test/run.sh does)");
-  rdpneg_session *s = probe1(getenv("LAB_NS_SERVER_IP"),
-                             port_of("LAB_NS_TLS_PORT"), 3000);
+  rdpneg_session *s =
+      probe1(getenv("LAB_NS_SERVER_IP"), port_of("LAB_NS_TLS_PORT"), 3000);
   CHECK_EQ_INT(rdpneg_session_selected_protocol(s), RDPNEG_PROTOCOL_SSL);
   CHECK_EQ_INT(rdpneg_session_tls_status(s), RDPNEG_TLS_OK);
   rdpneg_session_free(s);
