@@ -25,6 +25,9 @@ struct rdpneg_uv_probe {
   rdpneg_config *cfg; /* our copy, for a retry */
   char host[256];
   char addr[64];
+  /* resolved addresses, tried in order while connects fail fast */
+  struct sockaddr_storage addrs[8];
+  int addr_count, addr_idx;
   uint16_t port;
   char rbuf[READ_CHUNK];
 };
@@ -202,6 +205,21 @@ static void addr_text(const struct sockaddr *sa, char *out, size_t cap) {
     uv_ip6_name((const struct sockaddr_in6 *)sa, out, cap);
 }
 
+static int do_connect(rdpneg_uv_probe *p, const struct sockaddr *sa);
+
+static void on_close_next_address(uv_handle_t *h) {
+  rdpneg_uv_probe *p = h->data;
+  p->tcp_open = 0;
+  p->open_handles--;
+  if (p->finishing)
+    return;
+  if (do_connect(p, (struct sockaddr *)&p->addrs[p->addr_idx]) != 0) {
+    p->status = RDPNEG_ERR_NOMEM;
+    rdpneg_session_cancel(p->sess, now_ns(p));
+  }
+  settle(p);
+}
+
 static void on_connect(uv_connect_t *req, int status) {
   rdpneg_uv_probe *p = req->data;
   if (p->finishing || status == UV_ECANCELED)
@@ -212,6 +230,14 @@ static void on_connect(uv_connect_t *req, int status) {
   if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&ss, &len) == 0)
     addr_text((struct sockaddr *)&ss, addr, sizeof addr);
   const char *a = addr[0] ? addr : p->addr;
+  if (status != 0 && status != UV_ETIMEDOUT &&
+      p->addr_idx + 1 < p->addr_count) {
+    /* refused/unreachable: the next address of the name may answer
+     * (e.g. "localhost" resolving to ::1 while the server binds 127.0.0.1) */
+    p->addr_idx++;
+    uv_close((uv_handle_t *)&p->tcp, on_close_next_address);
+    return;
+  }
   if (status == 0) {
     rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
     uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
@@ -254,11 +280,20 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     settle(p);
     return;
   }
-  struct sockaddr_storage ss;
-  memcpy(&ss, res->ai_addr, res->ai_addrlen);
-  ((struct sockaddr_in *)&ss)->sin_port = htons(p->port);
+  p->addr_count = 0;
+  for (struct addrinfo *ai = res; ai && p->addr_count < 8; ai = ai->ai_next) {
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        ai->ai_addrlen > sizeof p->addrs[0])
+      continue;
+    struct sockaddr_storage *ss = &p->addrs[p->addr_count++];
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    ((struct sockaddr_in *)ss)->sin_port = htons(p->port);
+  }
   uv_freeaddrinfo(res);
-  if (do_connect(p, (struct sockaddr *)&ss) != 0) {
+  p->addr_idx = 0;
+  if (p->addr_count == 0) {
+    rdpneg_session_dns_failed(p->sess, "no IPv4 or IPv6 address", now_ns(p));
+  } else if (do_connect(p, (struct sockaddr *)&p->addrs[0]) != 0) {
     p->status = RDPNEG_ERR_NOMEM;
     rdpneg_session_cancel(p->sess, now_ns(p));
   }
