@@ -1,0 +1,75 @@
+"""librdpneg for Python: why an RDP connection fails, before the session.
+
+    import rdpneg
+    rep = rdpneg.probe("rdp.example", 3389,
+                       rdpneg.Config(timeout_ms=3000, ca_file="ca.pem"))
+    print(rep.verdict, rep.x224_status, rep.selected_protocol)
+    print(rep.text())
+
+Pure ctypes over librdpneg (sans-I/O core) and librdpneg-uv (the libuv
+driver behind probe()). Session is the low-level sans-I/O API; rdpneg.aio
+drives it from asyncio without libuv. Errors are RdpnegError subclasses by
+band (UsageError, TransportError, ...). The library is located by
+rdpneg._loader (RDPNEG_LIBRARY, RDPNEG_LIBRARY_DIR, the system's search).
+"""
+
+from . import _errors as codes
+from ._enums import (KIND_COUNT, PHASE_COUNT, CertReject, CloseReason,
+                     Kind, NegFailure, NegReqFlag, Option, Phase, PhaseStatus,
+                     Protocol, StringOption, TcpStatus, TlsStatus, Verdict,
+                     X224Status)
+from ._ffi import HAVE_DIAGNOSIS, HAVE_TAXONOMY, core_path as library_path
+from .config import TLS_VERSIONS, Config
+from .errors import (AuthError, CredsspError, InternalError,
+                     NegotiationError, RdpnegError, TlsError, TransportError,
+                     UsageError)
+from .probe import probe
+from .session import (TSTAMP_NEVER, Diagnosis, Finding, PhaseResult, Report,
+                      Session, now_ns)
+
+__version__ = "0.1.0"
+
+
+def library_version():
+    """The loaded librdpneg's version string (rdpneg_version())."""
+    from . import _ffi
+    return _ffi.version()
+
+
+def strerror(code):
+    """The library's sentence for error |code|."""
+    from . import _ffi
+    return _ffi.strerror(code)
+
+
+def err_name(code):
+    """"RDPNEG_ERR_<NAME>" for |code|, or None."""
+    from . import _ffi
+    return _ffi.err_name(code)
+
+
+def protocol_name(protocol):
+    """"SSL", "HYBRID", ... for one selectedProtocol value, or None."""
+    from . import _ffi
+    return _ffi.sstr(_ffi.core.rdpneg_protocol_name(int(protocol)))
+
+
+def failure_name(code):
+    """"SSL_REQUIRED_BY_SERVER", ... for an RDP_NEG_FAILURE code, or None."""
+    from . import _ffi
+    return _ffi.sstr(_ffi.core.rdpneg_failure_name(int(code)))
+
+
+__all__ = [
+    "probe", "Config", "Session", "Report", "PhaseResult", "Finding",
+    "Diagnosis", "now_ns",
+    "TSTAMP_NEVER", "TLS_VERSIONS", "library_version", "library_path",
+    "strerror", "err_name", "protocol_name", "failure_name", "codes",
+    "RdpnegError", "UsageError", "TransportError", "NegotiationError",
+    "TlsError", "CredsspError", "AuthError", "InternalError",
+    "CertReject", "CloseReason", "Kind", "NegFailure", "NegReqFlag",
+    "Option", "Phase",
+    "PhaseStatus", "Protocol", "StringOption", "TcpStatus", "TlsStatus",
+    "Verdict", "X224Status", "PHASE_COUNT", "KIND_COUNT", "HAVE_TAXONOMY",
+    "HAVE_DIAGNOSIS",
+]
