@@ -15,10 +15,22 @@ namespace Rdpneg.Tests
     {
         public static readonly TheoryData<string> Drivers = new TheoryData<string> { "uv", "managed" };
 
-        private static Task<ProbeReport> Probe(string driver, int port, RdpnegConfig? cfg = null) =>
+        private static Task<ProbeReport> Probe(string driver, int port, RdpnegConfig? cfg = null, string host = "127.0.0.1") =>
             driver == "uv"
-                ? Task.FromResult(RdpnegProbe.Run("127.0.0.1", port, cfg))
-                : RdpnegSocketDriver.ProbeAsync("127.0.0.1", port, cfg);
+                ? Task.FromResult(RdpnegProbe.Run(host, port, cfg))
+                : RdpnegSocketDriver.ProbeAsync(host, port, cfg);
+
+        [Theory, MemberData(nameof(Drivers))]
+        public async Task LocalhostNameFallsBackAcrossAddresses(string driver)
+        {
+            // the server listens on 127.0.0.1 only; "localhost" may give ::1
+            // first, which refuses: the driver tries the next address
+            using var srv = new ScriptedServer(XrdpFailure);
+            var r = await Probe(driver, srv.Port, null, "localhost");
+            Assert.Equal(TcpStatus.Ok, r.TcpStatus);
+            Assert.Equal("127.0.0.1", r.Root.GetProperty("target").GetProperty("address").GetString());
+            Assert.Equal(X224Status.Failure, r.X224Status);
+        }
 
         [Theory, MemberData(nameof(Drivers))]
         public async Task XrdpFailureConfirm(string driver)

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -129,8 +130,12 @@ namespace Rdpneg
         private static async Task<Socket?> ConnectAsync(RdpnegSession sess, string host, int port, CancellationToken ct)
         {
             string literal = host.Length > 2 && host[0] == '[' && host[host.Length - 1] == ']' ? host.Substring(1, host.Length - 2) : host;
-            IPAddress? addr;
-            if (!IPAddress.TryParse(literal, out addr))
+            IPAddress[] addrs;
+            if (IPAddress.TryParse(literal, out var parsed))
+            {
+                addrs = new[] { parsed };
+            }
+            else
             {
                 var resolve = Dns.GetHostAddressesAsync(literal);
                 while (!await WithinDeadline(sess, resolve, ct).ConfigureAwait(false))
@@ -140,50 +145,62 @@ namespace Rdpneg
                 }
                 try
                 {
-                    var all = await resolve.ConfigureAwait(false);
-                    addr = all.Length > 0 ? all[0] : null;
-                    if (addr == null)
-                    {
-                        sess.DnsFailed("no address for " + literal);
-                        return null;
-                    }
+                    addrs = (await resolve.ConfigureAwait(false))
+                        .Where(a => a.AddressFamily == AddressFamily.InterNetwork || a.AddressFamily == AddressFamily.InterNetworkV6)
+                        .Take(8).ToArray();
                 }
                 catch (SocketException e)
                 {
                     sess.DnsFailed(e.Message);
                     return null;
                 }
-            }
-            var socket = new Socket(addr.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                var connect = socket.ConnectAsync(addr, port);
-                while (!await WithinDeadline(sess, connect, ct).ConfigureAwait(false))
+                if (addrs.Length == 0)
                 {
-                    if (sess.Done)
-                    {
-                        socket.Dispose();
-                        return null;
-                    }
-                }
-                try
-                {
-                    await connect.ConfigureAwait(false);
-                }
-                catch (SocketException e)
-                {
-                    sess.TcpResult(Classify(e.SocketErrorCode), addr.ToString(), -e.NativeErrorCode);
-                    socket.Dispose();
+                    sess.DnsFailed("no IPv4 or IPv6 address for " + literal);
                     return null;
                 }
-                sess.TcpResult(TcpStatus.Ok, addr.ToString());
-                return socket;
             }
-            catch
+            // Like librdpneg-uv: try the addresses in order while connects fail
+            // fast (refused/unreachable), e.g. "localhost" giving ::1 first
+            // while the server listens on 127.0.0.1 only.
+            for (int i = 0; i < addrs.Length; i++)
             {
-                socket.Dispose();
-                throw;
+                var addr = addrs[i];
+                var socket = new Socket(addr.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    var connect = socket.ConnectAsync(addr, port);
+                    while (!await WithinDeadline(sess, connect, ct).ConfigureAwait(false))
+                    {
+                        if (sess.Done)
+                        {
+                            socket.Dispose();
+                            return null;
+                        }
+                    }
+                    try
+                    {
+                        await connect.ConfigureAwait(false);
+                    }
+                    catch (SocketException e)
+                    {
+                        socket.Dispose();
+                        var status = Classify(e.SocketErrorCode);
+                        if (status != TcpStatus.Timeout && i + 1 < addrs.Length)
+                            continue;
+                        sess.TcpResult(status, addr.ToString(), -e.NativeErrorCode);
+                        return null;
+                    }
+                    sess.TcpResult(TcpStatus.Ok, addr.ToString());
+                    return socket;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
             }
+            return null;
         }
 
         private static TcpStatus Classify(SocketError e)

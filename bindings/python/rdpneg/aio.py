@@ -88,18 +88,26 @@ async def _connect(sess, host, port):
     if isinstance(res, Exception):
         sess.dns_failed(str(res), now_ns())
         return None
-    family, addr = res
-    address = addr[0]
-    ok, res = await _run_until_done(sess, _open(address, addr[1], family))
-    if not ok:
-        return None
-    if isinstance(res, Exception):
-        sess.tcp_result(_classify(res), address,
-                        -(getattr(res, "errno", None) or 0), now_ns())
-        return None
-    reader, writer = res
-    sess.tcp_result(TcpStatus.OK, address, 0, now_ns())
-    return reader, writer
+    # Like librdpneg-uv: try the addresses in order while connects fail fast
+    # (refused/unreachable), e.g. "localhost" giving ::1 first while the
+    # server listens on 127.0.0.1 only.
+    for i, (family, addr) in enumerate(res):
+        address = addr[0]
+        ok, conn = await _run_until_done(sess,
+                                         _open(address, addr[1], family))
+        if not ok:
+            return None  # the connect deadline passed
+        if isinstance(conn, Exception):
+            status = _classify(conn)
+            if status != TcpStatus.TIMEOUT and i + 1 < len(res):
+                continue
+            sess.tcp_result(status, address,
+                            -(getattr(conn, "errno", None) or 0), now_ns())
+            return None
+        reader, writer = conn
+        sess.tcp_result(TcpStatus.OK, address, 0, now_ns())
+        return reader, writer
+    return None
 
 
 async def _resolve(loop, host, port):
@@ -107,10 +115,11 @@ async def _resolve(loop, host, port):
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as e:
         return e
-    if not infos:
-        return socket.gaierror("no address")
-    family, _, _, _, addr = infos[0]
-    return family, addr
+    addrs = [(family, addr) for family, _, _, _, addr in infos
+             if family in (socket.AF_INET, socket.AF_INET6)][:8]
+    if not addrs:
+        return socket.gaierror("no IPv4 or IPv6 address")
+    return addrs
 
 
 async def _open(address, port, family):

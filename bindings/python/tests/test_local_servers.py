@@ -2,9 +2,11 @@
 scripted servers on loopback in this process: no lab needed."""
 
 import asyncio
+import socket
 import threading
 import time
 import unittest
+from unittest import mock
 
 import _support
 from _support import ScriptedServer
@@ -20,7 +22,7 @@ def run_aio(coro):
 class Cases:
     """The same cases for both drivers; subclasses set run()."""
 
-    def run_probe(self, port, config=None):
+    def run_probe(self, port, config=None, host="127.0.0.1"):
         raise NotImplementedError
 
     def test_xrdp_failure_confirm(self):
@@ -44,6 +46,15 @@ class Cases:
         self.assertEqual(rep.x224_status, X224Status.OK)
         self.assertIn(b"Cookie: mstshash=binding\r\n", srv.requests[0])
         self.assertEqual(srv.requests[0][-4:], b"\x01\x00\x00\x00")
+
+    def test_localhost_name_falls_back_across_addresses(self):
+        # the server listens on 127.0.0.1 only; "localhost" may give ::1
+        # first, which refuses: the driver tries the next address
+        with ScriptedServer(_support.XRDP_FAILURE) as srv:
+            rep = self.run_probe(srv.port, host="localhost")
+        self.assertEqual(rep.tcp_status, TcpStatus.OK)
+        self.assertEqual(rep.json["target"]["address"], "127.0.0.1")
+        self.assertEqual(rep.x224_status, X224Status.FAILURE)
 
     def test_ssh_banner_is_not_rdp(self):
         with ScriptedServer(greet=_support.SSH_BANNER, then="hold",
@@ -82,8 +93,8 @@ class Cases:
 class ProbeUvTest(Cases, unittest.TestCase):
     """probe(): rdpneg_probe_run on a private libuv loop."""
 
-    def run_probe(self, port, config=None):
-        return rdpneg.probe("127.0.0.1", port, config)
+    def run_probe(self, port, config=None, host="127.0.0.1"):
+        return rdpneg.probe(host, port, config)
 
     def test_bad_arguments(self):
         with self.assertRaises(rdpneg.UsageError):
@@ -134,8 +145,8 @@ class ProbeUvTest(Cases, unittest.TestCase):
 class ProbeAioTest(Cases, unittest.TestCase):
     """rdpneg.aio.probe(): the sans-I/O Session driven by asyncio."""
 
-    def run_probe(self, port, config=None):
-        return run_aio(rdpneg.aio.probe("127.0.0.1", port, config))
+    def run_probe(self, port, config=None, host="127.0.0.1"):
+        return run_aio(rdpneg.aio.probe(host, port, config))
 
     def test_concurrent_probes_on_one_loop(self):
         async def main(port):
@@ -150,6 +161,28 @@ class ProbeAioTest(Cases, unittest.TestCase):
         self.assertEqual([r.x224_status for r in reps],
                          [X224Status.TIMEOUT] * 5)
         self.assertLess(elapsed, 1.5)
+
+    def test_refused_address_falls_back_to_the_next(self):
+        with ScriptedServer(_support.XRDP_FAILURE) as srv:
+            addrs = [(socket.AF_INET, ("127.0.0.1", _support.free_port())),
+                     (socket.AF_INET, ("127.0.0.1", srv.port))]
+
+            async def fake_resolve(loop, host, port):
+                return addrs
+            with mock.patch.object(rdpneg.aio, "_resolve", fake_resolve):
+                rep = run_aio(rdpneg.aio.probe("rdp.example", 3389))
+        self.assertEqual(rep.tcp_status, TcpStatus.OK)
+        self.assertEqual(rep.x224_status, X224Status.FAILURE)
+
+    def test_last_refused_address_is_reported(self):
+        addrs = [(socket.AF_INET, ("127.0.0.1", _support.free_port())),
+                 (socket.AF_INET, ("127.0.0.1", _support.free_port()))]
+
+        async def fake_resolve(loop, host, port):
+            return addrs
+        with mock.patch.object(rdpneg.aio, "_resolve", fake_resolve):
+            rep = run_aio(rdpneg.aio.probe("rdp.example", 3389))
+        self.assertEqual(rep.tcp_status, TcpStatus.REFUSED)
 
     def test_dns_failure(self):
         rep = run_aio(rdpneg.aio.probe("no-such-host.invalid", 3389))
