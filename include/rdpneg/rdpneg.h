@@ -324,10 +324,14 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *sess,
                                             const char *address, int sys_error,
                                             rdpneg_tstamp ts);
 
-/* Feeds |len| received bytes (borrowed for the call). Returns |len|, or
- * RDPNEG_ERR_INVALID_STATE (session finished) or RDPNEG_ERR_NOBUF
- * (more than MAX_BUFFERED bytes pending). Protocol failures are not return
- * values: they end the session and are recorded in the evidence. */
+/* Feeds |len| received bytes (borrowed for the call); any amount at once:
+ * bytes beyond what the current phase needs go to the next phase, and
+ * bytes after the end are ignored. Returns |len|, RDPNEG_ERR_INVALID_STATE
+ * (session not connected or finished), RDPNEG_ERR_INVALID_ARGUMENT, or
+ * RDPNEG_ERR_NOMEM. Protocol failures are not return values: they end the
+ * session and are recorded in the evidence (a confirm that does not fit in
+ * RDPNEG_OPT_MAX_BUFFERED bytes ends X.224 as malformed with
+ * RDPNEG_ERR_NOBUF). */
 RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *sess,
                                                const uint8_t *data, size_t len,
                                                rdpneg_tstamp ts);
