@@ -57,6 +57,15 @@ show "xrdp whose 1024-bit key OpenSSL refuses to load" \
   "localhost:$LAB_XRDP_NEG_RSA1024"
 show "xrdp with Standard RDP Security only" "localhost:$LAB_XRDP_RDP"
 show "FreeRDP shadow server requiring NLA" "127.0.0.1:$LAB_SHADOW_NLA"
+export DEMO_PW="$LAB_SHADOW_PASSWORD"
+show "FreeRDP shadow server requiring NLA, credential check (right password)" \
+  --user "$LAB_SHADOW_USER" --password-env DEMO_PW "127.0.0.1:$LAB_SHADOW_NLA"
+export DEMO_BAD_PW="not-the-password"
+show "FreeRDP shadow server requiring NLA, credential check (wrong password)" \
+  --user "$LAB_SHADOW_USER" --password-env DEMO_BAD_PW \
+  "127.0.0.1:$LAB_SHADOW_NLA"
+show "the user reports mstsc 0x904/0x7 against a healthy server" \
+  --reported 0x904/0x7 --ca-file "$CA" "localhost:$LAB_XRDP_TLS_VALID"
 show "FreeRDP shadow server requiring NLA, client offers only TLS" \
   --protocols ssl "127.0.0.1:$LAB_SHADOW_NLA"
 show "FreeRDP shadow server with RDP security only, client offers TLS" \

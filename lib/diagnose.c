@@ -33,6 +33,7 @@ struct rdpneg_diagnosis {
   int rep_has_ext;
   uint32_t rep_ext;
   const char *rep_verdict;
+  int auth_tested; /* credentials were checked over NLA */
   int rep_match[MAX_FINDINGS];
 };
 
@@ -473,6 +474,9 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *s,
         d->verdict = RDPNEG_VERDICT_DEGRADED;
     }
   }
+  rdpneg_nla_summary ns;
+  rdpneg_session_nla_summary(s, &ns);
+  d->auth_tested = ns.auth >= 2;
   if (d->has_reported)
     cross_check(d);
   *pdiag = d;
@@ -540,6 +544,38 @@ static void json_client_codes(rdpneg_json *w, int ci) {
   rdpneg_json_arr_end(w);
 }
 
+/* When the server side looks healthy: the client-side / network causes the
+ * reported code is known to show up as (catalogue indexes). */
+int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
+                                       int max);
+int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
+                                       int max) {
+  int n = 0;
+  if (!d->has_reported || strcmp(d->rep_verdict, "server_healthy") != 0)
+    return 0;
+  int nc = rdpneg_cause_count();
+  for (int ci = 0; ci < nc && n < max; ci++) {
+    const char *ph = rdpneg_cause_phase(ci), *id = rdpneg_cause_id(ci);
+    if (!ph || !id)
+      continue;
+    /* what a probe from here cannot rule out: the client itself, UDP and
+     * licensing and the session after logon, the client's own network path
+     * (a middlebox, an MTU black hole), limits that vary with load, and
+     * credentials when none were tested */
+    int keep = !strcmp(ph, "client") || !strcmp(ph, "transport") ||
+               !strcmp(ph, "session") || !strcmp(ph, "licensing") ||
+               !strcmp(ph, "network") || !strcmp(id, "MIDDLEBOX_RESET") ||
+               !strcmp(id, "MTU_BLACKHOLE") ||
+               !strcmp(id, "CONNECTION_LIMIT") ||
+               (!strcmp(ph, "nla") && !d->auth_tested);
+    if (!keep)
+      continue;
+    if (cause_shows_as(d, ci))
+      out[n++] = ci;
+  }
+  return n;
+}
+
 void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w);
 void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
   rdpneg_json_arr_begin(w, "diagnosis");
@@ -584,22 +620,16 @@ void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
   rdpneg_json_arr_end(w);
   /* server healthy from here: what is left on the client side */
   rdpneg_json_arr_begin(w, "client_side_candidates");
-  if (!strcmp(d->rep_verdict, "server_healthy")) {
-    int nc = rdpneg_cause_count();
-    for (int ci = 0; ci < nc; ci++) {
-      const char *ph = rdpneg_cause_phase(ci);
-      if (!ph || (strcmp(ph, "client") != 0 && strcmp(ph, "network") != 0 &&
-                  strcmp(ph, "licensing") != 0 && strcmp(ph, "session") != 0))
-        continue;
-      if (!cause_shows_as(d, ci))
-        continue;
-      rdpneg_json_obj_begin(w, NULL);
-      rdpneg_json_str(w, "cause", rdpneg_cause_id(ci));
-      rdpneg_json_str(w, "title", rdpneg_cause_title(ci));
-      rdpneg_json_str(w, "phase", ph);
-      json_remedies(w, d->tax, ci);
-      rdpneg_json_obj_end(w);
-    }
+  int cand[64];
+  int nc = rdpneg_diagnosis_client_candidates(d, cand, 64);
+  for (int k = 0; k < nc; k++) {
+    int ci = cand[k];
+    rdpneg_json_obj_begin(w, NULL);
+    rdpneg_json_str(w, "cause", rdpneg_cause_id(ci));
+    rdpneg_json_str(w, "title", rdpneg_cause_title(ci));
+    rdpneg_json_str(w, "phase", rdpneg_cause_phase(ci));
+    json_remedies(w, d->tax, ci);
+    rdpneg_json_obj_end(w);
   }
   rdpneg_json_arr_end(w);
   rdpneg_json_obj_end(w);

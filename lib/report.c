@@ -12,6 +12,8 @@
 const char *rdpneg_phase_name(int ph);
 void rdpneg_session_nla_json(const rdpneg_session *s, rdpneg_json *w);
 void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w);
+int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
+                                       int max);
 
 static const char *phase_status_name(int st) {
   switch (st) {
@@ -467,6 +469,15 @@ RDPNEG_EXTERN int rdpneg_session_report(const rdpneg_session *s, char **ptext,
                                          "from here; check the client side "
                                          "(rdpneg-explain lists the "
                                          "candidates)");
+    int cand[64];
+    int nc = rdpneg_diagnosis_client_candidates(d, cand, 64);
+    for (int k = 0; k < nc; k++) {
+      tprintf(&t, "  candidate %s (%s): %s\n", rdpneg_cause_id(cand[k]),
+              rdpneg_cause_phase(cand[k]), rdpneg_cause_title(cand[k]));
+      if (rdpneg_cause_remedy_count(s->tax, cand[k]) > 0)
+        tprintf(&t, "      fix:  %s\n",
+                rdpneg_cause_remedy(s->tax, cand[k], 0));
+    }
     v = rdpneg_diagnosis_verdict(d);
     rdpneg_diagnosis_free(d);
   }
