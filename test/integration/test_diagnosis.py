@@ -121,6 +121,10 @@ class FirstFinding(unittest.TestCase):
     def test_cert_expired_shadow(self):
         self.expect(local("LAB_SHADOW_NLA_EXPIRED"), "CERT_EXPIRED", *ca())
 
+    def test_cert_expired_negotiate(self):
+        self.expect("localhost:%d" % port("LAB_XRDP_NEG_EXPIRED"),
+                    "CERT_EXPIRED", *ca())
+
     def test_cert_not_yet_valid(self):
         self.expect("localhost:%d" % port("LAB_XRDP_TLS_NOTYET"),
                     "CERT_NOT_YET_VALID", *ca())
@@ -188,6 +192,12 @@ class Healthy(unittest.TestCase):
 
     def test_xrdp_negotiate(self):
         code, j = self.no_failing(local("LAB_XRDP_NEG_VALID"))
+        self.assertEqual(code, 0)
+
+    def test_xrdp_tls12_only(self):
+        code, j = self.no_failing("localhost:%d" % port("LAB_XRDP_TLS_TLS12ONLY"),
+                                  *ca())
+        self.assertEqual(j["diagnosis"], [])
         self.assertEqual(code, 0)
 
     def test_shadow_nla_and_tls(self):
