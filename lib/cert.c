@@ -1,4 +1,5 @@
 #include "cert.h"
+#include "json.h"
 
 #include <rdpneg/rdpneg.h>
 
@@ -166,19 +167,10 @@ int rdpneg_ip_parse(const char *s, uint8_t out[16]) {
   return 16;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  out[2 * n] = 0;
-}
-
 static void fingerprint(const mbedtls_x509_crt *c, char out[65]) {
   uint8_t h[32];
   mbedtls_sha256_ret(c->raw.p, c->raw.len, h, 0);
-  hex(h, 32, out);
+  rdpneg_hex_encode(h, 32, out);
 }
 
 static void ip_text(const uint8_t *p, size_t n, char *out, size_t cap) {

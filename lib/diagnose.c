@@ -125,14 +125,7 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
   switch (s->x224_status) {
   case RDPNEG_X224_NOT_RDP: {
     char b[65];
-    size_t o = 0;
-    for (size_t i = 0; i < s->rx_first_len && o < 64; i++) {
-      uint8_t c = s->rx_first[i];
-      if (c == '\r' || c == '\n')
-        break;
-      b[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
-    }
-    b[o] = 0;
+    rdpneg_printable_prefix(s->rx_first, s->rx_first_len, b, sizeof b);
     add(d, "NOT_RDP", "x224", NULL, "high",
         "the service on port %u answered the X.224 Connection Request with "
         "bytes that are not TPKT (first byte 0x%02x, text \"%s\")",

@@ -113,5 +113,3 @@ RDPNEG_EXTERN int rdpneg_protocols_parse(const char *list, uint32_t *mask,
   *send_neg_req = 1;
   return 0;
 }
-
-RDPNEG_EXTERN void rdpneg_free(void *ptr);

@@ -212,3 +212,24 @@ void rdpneg_json_hex(rdpneg_json *w, const char *key, uint64_t v, int digits) {
   snprintf(tmp, sizeof tmp, "0x%0*llx", digits, (unsigned long long)v);
   rdpneg_json_str(w, key, tmp);
 }
+
+void rdpneg_hex_encode(const uint8_t *p, size_t n, char *out) {
+  static const char d[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    out[2 * i] = d[p[i] >> 4];
+    out[2 * i + 1] = d[p[i] & 15];
+  }
+  out[2 * n] = 0;
+}
+
+void rdpneg_printable_prefix(const uint8_t *p, size_t n, char *out,
+                             size_t cap) {
+  size_t o = 0;
+  for (size_t i = 0; i < n && o + 1 < cap; i++) {
+    if (p[i] == '\r' || p[i] == '\n')
+      break;
+    out[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '.';
+  }
+  if (cap)
+    out[o] = 0;
+}

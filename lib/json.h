@@ -45,4 +45,11 @@ void rdpneg_json_null(rdpneg_json *w, const char *key);
 /* Writes "0x%0*x" as a string, e.g. "0x0000000b". */
 void rdpneg_json_hex(rdpneg_json *w, const char *key, uint64_t v, int digits);
 
+/* Text helpers shared by the report and the diagnosis. */
+/* Writes |n| bytes as lower-case hex into |out| (2n+1 bytes). */
+void rdpneg_hex_encode(const uint8_t *p, size_t n, char *out);
+/* Writes the printable prefix of |p| (up to the first CR/LF; other bytes
+ * outside 0x20..0x7e as '.') into |out| of |cap| bytes, NUL-terminated. */
+void rdpneg_printable_prefix(const uint8_t *p, size_t n, char *out, size_t cap);
+
 #endif

@@ -53,26 +53,6 @@ static const char *tls_version_name(int v) {
   return v >= 1 && v <= 3 ? n[v] : NULL;
 }
 
-static void hexstr(const uint8_t *p, size_t n, char *out) {
-  static const char d[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = d[p[i] >> 4];
-    out[2 * i + 1] = d[p[i] & 15];
-  }
-  out[2 * n] = 0;
-}
-
-/* Printable prefix of what the server sent, for NOT_RDP evidence. */
-static void banner(const uint8_t *p, size_t n, char *out, size_t cap) {
-  size_t o = 0;
-  for (size_t i = 0; i < n && o + 1 < cap; i++) {
-    if (p[i] == '\r' || p[i] == '\n')
-      break;
-    out[o++] = (p[i] >= 0x20 && p[i] < 0x7f) ? (char)p[i] : '.';
-  }
-  out[o] = 0;
-}
-
 RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *s) {
   rdpneg_diagnosis *d = NULL;
   if (!s || rdpneg_diagnose(s, s->tax, s->reported, &d) != 0)
@@ -174,7 +154,7 @@ static void json_tls(rdpneg_json *w, const rdpneg_session *s) {
     rdpneg_json_uint(w, "bytes_received", ev->bytes_received);
     if (ev->status == RDPNEG_TLS_NOT_TLS) {
       char hx[2 * sizeof ev->first_bytes + 1];
-      hexstr(ev->first_bytes, ev->first_len, hx);
+      rdpneg_hex_encode(ev->first_bytes, ev->first_len, hx);
       rdpneg_json_str(w, "first_bytes_hex", hx);
     }
     if (ev->mbedtls_error) {
@@ -257,15 +237,15 @@ static void json_x224(rdpneg_json *w, const rdpneg_session *s) {
   if (s->have_cc) {
     rdpneg_json_hex(w, "src_ref", s->cc.src_ref, 4);
     char hx[2 * sizeof s->cc_raw + 1];
-    hexstr(s->cc_raw, s->cc_raw_len, hx);
+    rdpneg_hex_encode(s->cc_raw, s->cc_raw_len, hx);
     rdpneg_json_str(w, "confirm_hex", hx);
   }
   rdpneg_json_bool(w, "unexpected_protocol", s->unexpected_protocol);
   if (s->x224_status == RDPNEG_X224_NOT_RDP ||
       s->x224_status == RDPNEG_X224_MALFORMED) {
     char hx[2 * sizeof s->rx_first + 1], b[sizeof s->rx_first + 1];
-    hexstr(s->rx_first, s->rx_first_len, hx);
-    banner(s->rx_first, s->rx_first_len, b, sizeof b);
+    rdpneg_hex_encode(s->rx_first, s->rx_first_len, hx);
+    rdpneg_printable_prefix(s->rx_first, s->rx_first_len, b, sizeof b);
     rdpneg_json_str(w, "received_hex", hx);
     rdpneg_json_str(w, "received_text", b);
   }

@@ -324,11 +324,10 @@ static void tls_pump(rdpneg_session *s, rdpneg_tstamp ts) {
     flush_tls(s);
     return;
   }
-  s->nla_skip_reason =
-      nla ? "NLA not requested" : "server did not select HYBRID or HYBRID_EX";
   rdpneg_tls_close_notify(s->tls);
   flush_tls(s);
-  finish(s, s->nla_skip_reason);
+  finish(s, nla ? "NLA not requested"
+                : "server did not select HYBRID or HYBRID_EX");
 }
 
 static void start_tls(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -446,11 +445,9 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
       start_tls(s, ts);
       return;
     }
-    s->nla_skip_reason = "TLS not requested";
     finish(s, "TLS not requested");
     return;
   }
-  s->nla_skip_reason = "server did not select HYBRID or HYBRID_EX";
   finish(s, sel == RDPNEG_PROTOCOL_RDP
                 ? "not reached: server selected Standard RDP Security"
                 : "not reached: protocol not analysed by this version");

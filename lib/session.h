@@ -92,7 +92,6 @@ struct rdpneg_session {
 
   /* nla */
   struct rdpneg_nla *nla;
-  const char *nla_skip_reason;
   int spnego_rejected; /* an earlier connection's SPNEGO was refused */
   uint32_t spnego_rejected_status;
 };
