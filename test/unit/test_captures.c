@@ -11,12 +11,12 @@
  * ClientHello differs from the recorded one, so recorded TLS flights can
  * only be judged up to the point where mbedTLS needs the real client
  * random (ServerKeyExchange signature, Finished MAC). */
-#include "cert.h"
+#include "proto/cert.h"
 #include "pcap.h"
-#include "session.h"
+#include "core/session.h"
 #include "tap.h"
-#include "tls.h"
-#include "x224.h"
+#include "proto/tls.h"
+#include "proto/x224.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,9 +3,9 @@
  * of every field and version, and truncation/mutation of real messages. */
 #include "tap.h"
 
-#include "credssp.h"
-#include "ntlm.h"
-#include "spnego.h"
+#include "proto/credssp.h"
+#include "proto/ntlm.h"
+#include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
 

@@ -1,7 +1,7 @@
 /* Diagnosis over sessions driven by hand: rule -> cause ID, ordering,
  * verdict, the --reported cross-check, and that every cause ID the rules can
  * emit exists in the catalogue with remedies. */
-#include "session.h"
+#include "core/session.h"
 #include "tap.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>

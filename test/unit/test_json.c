@@ -1,5 +1,5 @@
 /* JSON writer: escaping, nesting, UTF-8 validation. */
-#include "json.h"
+#include "base/json.h"
 #include "tap.h"
 
 #include <stdlib.h>

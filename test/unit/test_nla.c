@@ -7,11 +7,11 @@
  * session key, MIC, mechListMIC, pubKeyAuth) before answering. */
 #include "tap.h"
 
-#include "credssp.h"
-#include "json.h"
-#include "nla.h"
-#include "ntlm.h"
-#include "spnego.h"
+#include "proto/credssp.h"
+#include "base/json.h"
+#include "proto/nla.h"
+#include "proto/ntlm.h"
+#include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
 

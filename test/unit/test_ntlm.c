@@ -4,8 +4,8 @@
  * every captured message. */
 #include "tap.h"
 
-#include "ntlm.h"
-#include "spnego.h"
+#include "proto/ntlm.h"
+#include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
 

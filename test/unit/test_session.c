@@ -1,5 +1,5 @@
 /* The sans-I/O session driven by hand: no sockets, explicit timestamps. */
-#include "session.h"
+#include "core/session.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * project root, RDPNEG_SRCDIR) and is skipped when it is absent. */
 #include <rdpneg/rdpneg_taxonomy.h>
 
-#include "jsonparse.h"
+#include "base/jsonparse.h"
 #include "tap.h"
 
 #include <ctype.h>

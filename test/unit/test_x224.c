@@ -1,7 +1,7 @@
 /* X.224 codec over real bytes (../shared/captures/redemption) and over
  * hand-made malformed input. */
 #include "tap.h"
-#include "x224.h"
+#include "proto/x224.h"
 
 static unsigned char *cap(const char *rel, size_t *n) {
   const char *dir = tap_captures_dir();

@@ -1,6 +1,6 @@
 /* Evidence -> JSON (schema rdpneg.probe/1) and a human-readable report. */
-#include "json.h"
-#include "session.h"
+#include "base/json.h"
+#include "core/session.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>
 

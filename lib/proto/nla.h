@@ -31,8 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
-#include "ntlm.h"
+#include "base/json.h"
+#include "proto/ntlm.h"
 
 typedef struct rdpneg_nla rdpneg_nla;
 

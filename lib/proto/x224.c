@@ -1,4 +1,4 @@
-#include "x224.h"
+#include "proto/x224.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* Glue between the session and the sans-I/O CredSSP client (nla.c): moves
  * plaintext between TLS and the NLA module and records the phase. */
-#include "json.h"
-#include "nla.h"
-#include "session.h"
+#include "base/json.h"
+#include "proto/nla.h"
+#include "core/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "jsonparse.h"
+#include "base/jsonparse.h"
 
 #include <rdpneg/rdpneg.h>
 

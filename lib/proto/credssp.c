@@ -1,5 +1,5 @@
 /* CredSSP TSRequest DER codec. See credssp.h. */
-#include "credssp.h"
+#include "proto/credssp.h"
 
 #include <rdpneg/rdpneg.h>
 

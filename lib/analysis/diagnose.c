@@ -1,6 +1,6 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
-#include "json.h"
-#include "session.h"
+#include "base/json.h"
+#include "core/session.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>
 

@@ -1,5 +1,5 @@
-#include "cert.h"
-#include "json.h"
+#include "proto/cert.h"
+#include "base/json.h"
 
 #include <rdpneg/rdpneg.h>
 

@@ -5,8 +5,8 @@
  * only mutable state is inside rdpneg_taxonomy handles (overrides). */
 #include <rdpneg/rdpneg_taxonomy.h>
 
-#include "json.h"
-#include "jsonparse.h"
+#include "base/json.h"
+#include "base/jsonparse.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* SPNEGO wrapping of NTLM tokens. See spnego.h. */
-#include "spnego.h"
+#include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
 

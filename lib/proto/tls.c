@@ -5,7 +5,7 @@
  * the server's cleartext records so that the evidence can say which
  * handshake message came last, what a ServerHello offered and which alert
  * was sent, even when mbedTLS itself gives up with a generic error. */
-#include "tls.h"
+#include "proto/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* The sans-I/O session: TCP -> X.224 -> TLS -> NLA, evidence per phase. */
-#include "session.h"
+#include "core/session.h"
 
 #include <stdarg.h>
 #include <stdio.h>

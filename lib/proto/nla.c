@@ -1,8 +1,8 @@
 /* Sans-I/O CredSSP (NLA) client. See nla.h. */
-#include "nla.h"
+#include "proto/nla.h"
 
-#include "credssp.h"
-#include "spnego.h"
+#include "proto/credssp.h"
+#include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
 

@@ -1,5 +1,5 @@
 /* NTLM (MS-NLMP) messages and NTLMv2 crypto. See ntlm.h. */
-#include "ntlm.h"
+#include "proto/ntlm.h"
 
 #include <rdpneg/rdpneg.h>
 

@@ -2,10 +2,10 @@
 #ifndef RDPNEG_SESSION_H
 #define RDPNEG_SESSION_H
 
-#include "buf.h"
-#include "config.h"
-#include "tls.h"
-#include "x224.h"
+#include "base/buf.h"
+#include "base/config.h"
+#include "proto/tls.h"
+#include "proto/x224.h"
 
 #include <rdpneg/rdpneg.h>
 

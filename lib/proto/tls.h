@@ -4,8 +4,8 @@
 #ifndef RDPNEG_TLS_H
 #define RDPNEG_TLS_H
 
-#include "buf.h"
-#include "cert.h"
+#include "base/buf.h"
+#include "proto/cert.h"
 
 #include <rdpneg/rdpneg.h>
 
