@@ -4,6 +4,8 @@
  *                [--sni NAME] [--ca-file PATH] [--warn-days N] [--tls-versions]
  *                [--user U [--domain D] --password-env VAR] [--raw-ntlm]
  *                [--reported CODE] [--overrides FILE] HOST[:PORT]
+ *   rdpneg-probe --evidence FILE|- [--json] [--reported CODE]
+ *                [--overrides FILE]
  *
  * Exit codes (monitoring-plugin convention): 0 healthy, 1 degraded,
  * 2 failing, 3 could not probe or usage error. */
@@ -45,6 +47,9 @@ static void usage(FILE *f) {
           "                       ssl_err:0x1B07: cross-checked against the "
           "probe\n"
           "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
+          "  --evidence FILE      diagnose a saved --json document (- for "
+          "stdin)\n"
+          "                       with this build's rules; no network\n"
           "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
 }
 
@@ -98,42 +103,114 @@ static int fail_usage(const char *msg, const char *arg) {
   return 3;
 }
 
+/* Reads all of |path| ("-" = stdin) into a new buffer; NULL on error with
+ * a message on stderr. Refuses what is not a regular file or a pipe on
+ * stdin, and documents over 4 MiB. */
+static char *read_document(const char *path, size_t *plen) {
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f) {
+    fprintf(stderr, "rdpneg-probe: cannot open %s: %s\n", path,
+            strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0, max = 4u << 20;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (n == 0)
+      break;
+    if (len == cap) {
+      if (cap >= max) {
+        fprintf(stderr, "rdpneg-probe: %s: larger than 4 MiB\n", path);
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      char *nb = realloc(buf, cap *= 2);
+      if (!nb)
+        free(buf);
+      buf = nb;
+    }
+  }
+  if (buf && ferror(f)) {
+    fprintf(stderr, "rdpneg-probe: cannot read %s: %s\n", path,
+            strerror(errno));
+    free(buf);
+    buf = NULL;
+  }
+  if (f != stdin)
+    fclose(f);
+  *plen = len;
+  return buf;
+}
+
+/* Diagnoses |ev| and prints the report or the JSON document. Returns the
+ * exit code. */
+static int emit(const rdpneg_evidence *ev, const rdpneg_taxonomy *tax,
+                const char *reported, int json) {
+  rdpneg_diagnosis *d = NULL;
+  char *out = NULL;
+  int rv = rdpneg_diagnose(ev, tax, reported, &d);
+  if (rv == 0)
+    rv = json ? rdpneg_evidence_json(ev, d, &out, NULL)
+              : rdpneg_evidence_report(ev, d, &out, NULL);
+  if (rv == 0) {
+    fputs(out, stdout);
+    if (json)
+      fputc('\n', stdout);
+    fflush(stdout);
+  } else {
+    fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
+  }
+  int code = rv == 0 ? (int)rdpneg_diagnosis_verdict(d) : 3;
+  rdpneg_free(out);
+  rdpneg_diagnosis_free(d);
+  return code;
+}
+
 int main(int argc, char **argv) {
   int json = 0, tls_versions = 0, ok, rv;
   const char *target = NULL, *user = NULL, *domain = NULL, *pw_env = NULL;
-  const char *reported = NULL;
+  const char *reported = NULL, *evidence = NULL;
   rdpneg_taxonomy *tax = NULL;
   rdpneg_config *cfg;
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
+  int code = 3;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define USAGE(msg, arg)                                                        \
+  do {                                                                         \
+    code = fail_usage(msg, arg);                                               \
+    goto out;                                                                  \
+  } while (0)
 #define NEED_ARG()                                                             \
   do {                                                                         \
     if (!v)                                                                    \
-      return fail_usage("missing value for", a);                               \
+      USAGE("missing value for", a);                                           \
     i++;                                                                       \
   } while (0)
     if (!strcmp(a, "--json")) {
       json = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
-      rdpneg_config_free(cfg);
-      return 0;
+      code = 0;
+      goto out;
     } else if (!strcmp(a, "--protocols")) {
       NEED_ARG();
       uint32_t mask;
       int neg;
       if (rdpneg_protocols_parse(v, &mask, &neg) != 0)
-        return fail_usage("unknown protocol in list", v);
+        USAGE("unknown protocol in list", v);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_SEND_NEG_REQ, neg);
     } else if (!strcmp(a, "--timeout")) {
       NEED_ARG();
       long ms = parse_num(v, 1, 600000, &ok);
       if (!ok)
-        return fail_usage("bad --timeout (1..600000 ms)", v);
+        USAGE("bad --timeout (1..600000 ms)", v);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_CONNECT_TIMEOUT_MS, ms);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_X224_TIMEOUT_MS, ms);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, ms);
@@ -142,26 +219,28 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--cookie")) {
       NEED_ARG();
       if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_COOKIE, v) != 0)
-        return fail_usage("bad cookie (1..255 bytes, no CR/LF)", v);
+        USAGE("bad cookie (1..255 bytes, no CR/LF)", v);
     } else if (!strcmp(a, "--sni")) {
       NEED_ARG();
       if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_SNI, v) != 0)
-        return fail_usage("bad --sni", v);
+        USAGE("bad --sni", v);
     } else if (!strcmp(a, "--ca-file")) {
       NEED_ARG();
-      FILE *f = fopen(v, "rb");
-      if (!f)
-        return fail_usage("cannot open --ca-file", v);
-      static unsigned char buf[1 << 20];
-      size_t n = fread(buf, 1, sizeof buf, f);
-      fclose(f);
-      if (n == 0 || rdpneg_config_add_ca(cfg, buf, n) != 0)
-        return fail_usage("no certificate in --ca-file", v);
+      size_t n;
+      char *buf = read_document(v, &n);
+      if (!buf) {
+        code = 3;
+        goto out;
+      }
+      rv = n ? rdpneg_config_add_ca(cfg, (const uint8_t *)buf, n) : -1;
+      free(buf);
+      if (rv != 0)
+        USAGE("no certificate in --ca-file", v);
     } else if (!strcmp(a, "--warn-days")) {
       NEED_ARG();
       long d = parse_num(v, 0, 36500, &ok);
       if (!ok)
-        return fail_usage("bad --warn-days", v);
+        USAGE("bad --warn-days", v);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
     } else if (!strcmp(a, "--tls-versions")) {
       tls_versions = 1;
@@ -176,14 +255,17 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--reported")) {
       NEED_ARG();
       reported = v;
+    } else if (!strcmp(a, "--evidence")) {
+      NEED_ARG();
+      evidence = v;
     } else if (!strcmp(a, "--overrides")) {
       NEED_ARG();
       char err[512];
       if (!tax && rdpneg_taxonomy_new(&tax) != 0)
-        return 3;
+        goto out;
       if (rdpneg_taxonomy_load_overrides(tax, v, err, sizeof err) != 0) {
         fprintf(stderr, "rdpneg-probe: %s\n", err);
-        return 3;
+        goto out;
       }
     } else if (!strcmp(a, "--user")) {
       NEED_ARG();
@@ -195,64 +277,73 @@ int main(int argc, char **argv) {
       NEED_ARG();
       pw_env = v;
     } else if (a[0] == '-' && a[1]) {
-      return fail_usage("unknown option", a);
+      USAGE("unknown option", a);
     } else if (!target) {
       target = a;
     } else {
-      return fail_usage("more than one target", a);
+      USAGE("more than one target", a);
     }
   }
+  /* a typo in --reported is a usage error, found before any connection */
+  if (reported && rdpneg_reported_check(reported) != 0)
+    USAGE("bad --reported (e.g. 0x904/0x7, errinfo:0x7, ssl_err:0x1B07)",
+          reported);
+  if (evidence) {
+    /* diagnose a saved document with this build's rules: no network */
+    if (target)
+      USAGE("--evidence takes no target", target);
+    size_t len;
+    char *doc = read_document(evidence, &len);
+    if (!doc)
+      goto out;
+    rdpneg_evidence *ev = NULL;
+    char err[256];
+    rv = rdpneg_evidence_parse(doc, len, &ev, err, sizeof err);
+    free(doc);
+    if (rv) {
+      fprintf(stderr, "rdpneg-probe: %s: %s\n", evidence,
+              err[0] ? err : rdpneg_strerror(rv));
+      goto out;
+    }
+    code = emit(ev, tax, reported, json);
+    rdpneg_evidence_free(ev);
+    goto out;
+  }
   if (!target)
-    return fail_usage("no target given", NULL);
+    USAGE("no target given", NULL);
   if (user || pw_env) {
     if (!user || !pw_env)
-      return fail_usage("--user and --password-env go together", NULL);
+      USAGE("--user and --password-env go together", NULL);
     const char *pw = getenv(pw_env);
     if (!pw)
-      return fail_usage("password variable is not set", pw_env);
+      USAGE("password variable is not set", pw_env);
     if (rdpneg_config_set_credentials(cfg, user, domain, pw) != 0)
-      return fail_usage("cannot store credentials", NULL);
+      USAGE("cannot store credentials", NULL);
   }
   char host[256];
   uint16_t port;
   if (parse_target(target, host, sizeof host, &port) != 0)
-    return fail_usage("bad target (HOST, HOST:PORT or [IPv6]:PORT)", target);
+    USAGE("bad target (HOST, HOST:PORT or [IPv6]:PORT)", target);
 
-  if (reported) {
-    /* validate before connecting: a typo is a usage error, not a probe */
-    rdpneg_session *chk = NULL;
-    int bad = rdpneg_session_new(&chk, cfg, host, port) != 0 ||
-              rdpneg_session_set_analysis(chk, NULL, reported) != 0;
-    rdpneg_session_free(chk);
-    if (bad)
-      return fail_usage("bad --reported (e.g. 0x904/0x7, errinfo:0x7, "
-                        "ssl_err:0x1B07)",
-                        reported);
-  }
   rdpneg_session *s = NULL;
   rv = rdpneg_probe_run(cfg, host, port, &s);
-  if (s)
-    rdpneg_session_set_analysis(s, tax, reported);
   if (rv == 0 && tls_versions)
     rv = rdpneg_probe_run_tls_versions(cfg, host, port, s);
-  rdpneg_config_free(cfg);
   if (!s) {
     fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
-    return 3;
+    goto out;
   }
-  char *out = NULL;
-  if (json)
-    rv = rdpneg_session_json(s, &out, NULL);
-  else
-    rv = rdpneg_session_report(s, &out, NULL);
-  if (rv == 0) {
-    fputs(out, stdout);
-    if (json)
-      fputc('\n', stdout);
-  }
-  rdpneg_free(out);
-  int code = (int)rdpneg_session_verdict(s);
+  rdpneg_evidence *ev = NULL;
+  rv = rdpneg_session_evidence(s, &ev);
   rdpneg_session_free(s);
+  if (rv) {
+    fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
+    goto out;
+  }
+  code = emit(ev, tax, reported, json);
+  rdpneg_evidence_free(ev);
+out:
+  rdpneg_config_free(cfg);
   rdpneg_taxonomy_free(tax);
-  return rv == 0 ? code : 3;
+  return code;
 }

@@ -396,7 +396,9 @@ typedef enum rdpneg_verdict {
   RDPNEG_VERDICT_UNKNOWN = 3 /* could not probe (DNS failure, cancelled) */
 } rdpneg_verdict;
 
-/* The verdict, which is also the monitoring-plugin exit code. */
+/* The verdict of the built-in diagnosis of |sess|'s evidence, which is also
+ * the monitoring-plugin exit code; RDPNEG_VERDICT_UNKNOWN for NULL or when
+ * memory runs out. */
 RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *sess);
 
 /* Returns 1 when the session used SPNEGO and the server answered the
@@ -412,14 +414,51 @@ RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *sess,
 RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *sess,
                                                       uint32_t ntstatus);
 
-/* Serialises the whole evidence as one JSON document (schema
- * "rdpneg.probe/1") into a newly allocated NUL-terminated string stored in
- * *|pjson| (free with rdpneg_free()); *|plen| (may be NULL) gets its
- * length. Returns 0 or RDPNEG_ERR_NOMEM. */
+/* ------------------------------------------------------------------------ */
+/* Evidence: what a probe observed, as a value                               */
+
+/* An evidence value holds the connections (attempts) of one probe with
+ * their phases, decoded fields, raw codes and timings. It is independent of
+ * the session that produced it, and the same value comes back from a saved
+ * rdpneg.probe/1 document, so a diagnosis (rdpneg_diagnosis.h) runs alike
+ * on a live probe, a file or a replayed capture. */
+typedef struct rdpneg_evidence rdpneg_evidence;
+
+/* Copies the evidence of |sess| (finished or not) into a new value in
+ * *|pev| (free with rdpneg_evidence_free). Returns 0,
+ * RDPNEG_ERR_INVALID_ARGUMENT or RDPNEG_ERR_NOMEM. */
+RDPNEG_EXTERN int rdpneg_session_evidence(const rdpneg_session *sess,
+                                          rdpneg_evidence **pev);
+
+/* Reads a saved rdpneg.probe/1 document (|len| bytes of UTF-8 JSON at
+ * |json|, borrowed) back into an evidence value in *|pev|. Fields added by
+ * later versions are ignored; fields this version writes must be present
+ * and well-typed. On failure returns RDPNEG_ERR_BAD_FILE (not JSON, not
+ * rdpneg.probe/1, or a field of the wrong type) or RDPNEG_ERR_NOMEM and
+ * writes "line N, column M: <what>" or "<field>: <what>" into |err|
+ * (|errlen| bytes; may be NULL/0). */
+RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
+                                        rdpneg_evidence **pev, char *err,
+                                        size_t errlen);
+
+/* Frees |ev| (NULL is a no-op). */
+RDPNEG_EXTERN void rdpneg_evidence_free(rdpneg_evidence *ev);
+
+/* Number of connections in |ev| (1 for a single session), 0 for NULL. */
+RDPNEG_EXTERN int rdpneg_evidence_attempt_count(const rdpneg_evidence *ev);
+
+/* Convenience: the evidence of |sess| as one JSON document (schema
+ * "rdpneg.probe/1") with the built-in diagnosis, in a newly allocated
+ * NUL-terminated string stored in *|pjson| (free with rdpneg_free());
+ * *|plen| (may be NULL) gets its length. Same as rdpneg_session_evidence
+ * followed by rdpneg_evidence_json(ev, NULL, ...). Returns 0,
+ * RDPNEG_ERR_INVALID_ARGUMENT or RDPNEG_ERR_NOMEM. */
 RDPNEG_EXTERN int rdpneg_session_json(const rdpneg_session *sess, char **pjson,
                                       size_t *plen);
 
-/* Writes a human-readable multi-line report, like rdpneg_session_json. */
+/* Convenience: the human-readable report of |sess|, like
+ * rdpneg_session_json (rdpneg_evidence_report with the built-in
+ * diagnosis). */
 RDPNEG_EXTERN int rdpneg_session_report(const rdpneg_session *sess,
                                         char **ptext, size_t *plen);
 

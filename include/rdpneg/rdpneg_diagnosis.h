@@ -1,10 +1,10 @@
 /*
- * librdpneg diagnosis: a pure function from a finished session's evidence
- * (all phases) to findings: a stable cause ID from the catalogue in
- * rdpneg_taxonomy.h, the phase, a severity, a confidence, the evidence in
- * words with the observed values, remedies and the client codes the cause
- * usually shows up as. The verdict (and rdpneg-probe's exit code) is
- * derived from the findings.
+ * librdpneg diagnosis: a pure function from a probe's evidence (all
+ * connections, all phases; rdpneg_evidence in rdpneg.h) to findings: a stable
+ * cause ID from the catalogue in rdpneg_taxonomy.h, the phase, a severity, a
+ * confidence, the evidence in words with the observed values, remedies and the
+ * client codes the cause usually shows up as. The verdict (and rdpneg-probe's
+ * exit code) is derived from the findings.
  *
  * With a "reported" code (what the user saw, e.g. mstsc's "0x904/0x7"), the
  * diagnosis cross-checks it against the observation: "confirmed" (a finding
@@ -25,7 +25,9 @@ extern "C" {
 
 typedef struct rdpneg_diagnosis rdpneg_diagnosis;
 
-/* Diagnoses |sess| (borrowed; it should be finished). |tax| supplies the
+/* Diagnoses |ev| (borrowed; from rdpneg_session_evidence or
+ * rdpneg_evidence_parse; the verdict is "unknown" when the probe did not
+ * finish). The result does not refer to |ev|. |tax| supplies the
  * remedy texts in effect (NULL: built-in); it is borrowed and must outlive
  * the result. |reported| (copied, may be NULL) is what the user saw:
  * "[KIND:]CODE[/EXTENDED]" with KIND as in rdpneg_kind_parse() (default:
@@ -35,10 +37,15 @@ typedef struct rdpneg_diagnosis rdpneg_diagnosis;
  * Returns 0, RDPNEG_ERR_INVALID_ARGUMENT (NULL pointers, or |reported| not
  * in that form: the message names the problem via rdpneg_strerror only) or
  * RDPNEG_ERR_NOMEM. Free the result with rdpneg_diagnosis_free(). */
-RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *sess,
+RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *ev,
                                   const rdpneg_taxonomy *tax,
                                   const char *reported,
                                   rdpneg_diagnosis **pdiag);
+
+/* Checks the form of a reported code as rdpneg_diagnose() reads it,
+ * without diagnosing anything (a front end refuses a typo before it
+ * connects). Returns 0 or RDPNEG_ERR_INVALID_ARGUMENT. */
+RDPNEG_EXTERN int rdpneg_reported_check(const char *reported);
 
 /* Frees |diag| (NULL is a no-op). */
 RDPNEG_EXTERN void rdpneg_diagnosis_free(rdpneg_diagnosis *diag);
@@ -78,13 +85,19 @@ rdpneg_diagnosis_reported_verdict(const rdpneg_diagnosis *diag);
 RDPNEG_EXTERN int rdpneg_diagnosis_json(const rdpneg_diagnosis *diag,
                                         char **pjson, size_t *plen);
 
-/* Makes rdpneg_session_json(), rdpneg_session_report() and
- * rdpneg_session_verdict() use |tax| (borrowed: it must outlive |sess|; NULL
- * = built-in) and cross-check |reported| (copied; NULL = none). Returns 0,
- * INVALID_ARGUMENT (bad |reported|) or NOMEM. */
-RDPNEG_EXTERN int rdpneg_session_set_analysis(rdpneg_session *sess,
-                                              const rdpneg_taxonomy *tax,
-                                              const char *reported);
+/* Writes |ev| with |diag|'s findings as one rdpneg.probe/1 document into a
+ * new string (free with rdpneg_free()); |diag| NULL diagnoses with the
+ * built-in rules and texts and no reported code. *|plen| may be NULL.
+ * Returns 0, RDPNEG_ERR_INVALID_ARGUMENT or RDPNEG_ERR_NOMEM. */
+RDPNEG_EXTERN int rdpneg_evidence_json(const rdpneg_evidence *ev,
+                                       const rdpneg_diagnosis *diag,
+                                       char **pjson, size_t *plen);
+
+/* The human-readable report of |ev| and |diag| (rdpneg-probe's output),
+ * like rdpneg_evidence_json. */
+RDPNEG_EXTERN int rdpneg_evidence_report(const rdpneg_evidence *ev,
+                                         const rdpneg_diagnosis *diag,
+                                         char **ptext, size_t *plen);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,9 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
+#include "analysis/diagnose.h"
 #include "base/json.h"
-#include "core/session.h"
+#include "core/evidence.h"
+#include "proto/nla.h"
+#include "proto/x224.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>
 
@@ -33,6 +36,7 @@ struct rdpneg_diagnosis {
   int rep_has_ext;
   uint32_t rep_ext;
   const char *rep_verdict;
+  char rep_text[128];
   int auth_tested; /* credentials were checked over NLA */
   int rep_match[MAX_FINDINGS];
 };
@@ -75,10 +79,13 @@ static int cmp_finding(const void *a, const void *b) {
   return rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
 }
 
-static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
+static double phase_ms(const rdpneg_attempt_ev *s, rdpneg_phase ph) {
+  return s->ph[ph].us < 0 ? 0.0 : (double)s->ph[ph].us / 1e3;
+}
+
+static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   const char *a = s->address[0] ? s->address : s->host;
-  double ms;
-  rdpneg_session_phase(s, RDPNEG_PHASE_TCP, &ms, NULL);
+  double ms = phase_ms(s, RDPNEG_PHASE_TCP);
   switch (s->tcp_status) {
   case RDPNEG_TCP_DNS_FAILED:
     add(d, "DNS_FAILURE", "dns", NULL, "high", "%s",
@@ -113,9 +120,8 @@ static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
   }
 }
 
-static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
-  double ms;
-  rdpneg_session_phase(s, RDPNEG_PHASE_X224, &ms, NULL);
+static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
+  double ms = phase_ms(s, RDPNEG_PHASE_X224);
   char req[64];
   if (s->sent_neg_req)
     snprintf(req, sizeof req, "requestedProtocols 0x%08x",
@@ -167,7 +173,7 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
         "NLA_REQUIRED_BY_SERVER",
         "CLIENT_CERT_REQUIRED",
     };
-    uint32_t code = s->cc.neg_value;
+    uint32_t code = s->neg_value;
     const char *name = rdpneg_failure_name(code);
     /* the connection attempt ended here: failing, whatever the cause's
      * default severity (SSL_NOT_ALLOWED is only degraded when the server
@@ -181,8 +187,8 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
     if (s->unexpected_protocol)
       add(d, "NEG_UNEXPECTED_PROTOCOL", "x224", NULL, "high",
           "the server selected protocol 0x%08x, which %s did not offer",
-          (unsigned)s->cc.neg_value, req);
-    if (s->cc.neg_value == RDPNEG_PROTOCOL_RDP && s->requested != 0)
+          (unsigned)s->neg_value, req);
+    if (s->neg_value == RDPNEG_PROTOCOL_RDP && s->requested != 0)
       add(d, "TLS_NOT_ALLOWED_BY_SERVER", "x224", "degraded", "high",
           "the server selected PROTOCOL_RDP (Standard RDP Security, no TLS) "
           "although %s offered TLS; xrdp does this instead of sending "
@@ -194,13 +200,14 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
   }
 }
 
-static void cert_rules(rdpneg_diagnosis *d, const rdpneg_session *s,
+static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
                        const rdpneg_tls_ev *ev);
 
-static void tls_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
-  if (!s->tls)
+static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
+                      const rdpneg_attempt_ev *s) {
+  if (!s->tls_ran)
     return;
-  const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+  const rdpneg_tls_ev *ev = &s->tls;
   const char *an = rdpneg_tls_alert_name(ev->alert_code);
   switch (ev->status) {
   case RDPNEG_TLS_ALERT:
@@ -259,12 +266,12 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
   default:
     break;
   }
-  if (s->tls13_only && ev->status != RDPNEG_TLS_ALERT)
+  if (e->tls13_only && ev->status != RDPNEG_TLS_ALERT)
     add(d, "TLS1_3_REQUIRED", "tls", NULL, "high",
         "one connection per version: TLS 1.0, 1.1 and 1.2 were all refused");
 }
 
-static void cert_rules(rdpneg_diagnosis *d, const rdpneg_session *s,
+static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
                        const rdpneg_tls_ev *ev) {
   {
     if (!ev->has_cert)
@@ -288,7 +295,7 @@ static void cert_rules(rdpneg_diagnosis *d, const rdpneg_session *s,
       add(d, "CERT_NAME_MISMATCH", "tls", NULL, "high",
           "the name \"%s\" matches neither the certificate subject \"%s\" "
           "nor its SAN [%s]",
-          s->cfg->sni ? s->cfg->sni : s->host, c->subject, sans);
+          s->name, c->subject, sans);
     }
     if (c->trusted == 0)
       add(d, "CERT_UNTRUSTED", "tls", NULL, "high",
@@ -329,18 +336,26 @@ static const char *auth_cause(uint32_t st) {
   return NULL;
 }
 
-static void nla_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
-  rdpneg_nla_summary n;
-  rdpneg_session_nla_summary(s, &n);
-  if (!n.ran)
+static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
+  const rdpneg_nla_ev *e = &s->nla;
+  if (!e->ran)
     return;
-  if (n.has_ntstatus) {
-    const char *c = auth_cause(n.ntstatus);
+  struct {
+    int eua, closed_after_auth, failed;
+  } n = {
+      .eua = e->has_eua ? (int)e->eua : -1,
+      .closed_after_auth = e->error == RDPNEG_ERR_AUTH_CLOSED,
+      .failed = e->status == RDPNEG_NLA_STATUS_FAILED &&
+                e->auth != RDPNEG_NLA_AUTH_FAILED,
+  };
+  if (e->has_ntstatus) {
+    const char *c = auth_cause(e->ntstatus);
+    const char *name = rdpneg_nla_ntstatus_name(e->ntstatus);
     add(d, c ? c : "AUTH_LOGON_FAILURE", "nla", NULL, c ? "high" : "low",
         "the server's TSRequest (CredSSP version %d) carried errorCode "
         "0x%08X (%s)",
-        n.credssp_version, (unsigned)n.ntstatus,
-        n.ntstatus_name ? n.ntstatus_name : "unknown NTSTATUS");
+        e->credssp_version, (unsigned)e->ntstatus,
+        name ? name : "unknown NTSTATUS");
   } else if (n.closed_after_auth) {
     add(d, "AUTH_REJECTED_NO_REASON", "nla", NULL, "medium",
         "the server closed the connection right after the NTLM "
@@ -351,15 +366,15 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_session *s) {
     add(d, "AUTH_ACCESS_DENIED", "nla", NULL, "high",
         "Early User Authorization Result AUTHZ_ACCESS_DENIED (0x00000005): "
         "the credentials are valid, the user may not log on here");
-  if (n.has_skew && (n.clock_skew_s > CLOCK_SKEW_LIMIT_S ||
-                     n.clock_skew_s < -CLOCK_SKEW_LIMIT_S))
+  if (e->has_skew && (e->clock_skew_s > CLOCK_SKEW_LIMIT_S ||
+                      e->clock_skew_s < -CLOCK_SKEW_LIMIT_S))
     add(d, "CLOCK_SKEW", "nla", "degraded", "medium",
         "the server's NTLM timestamp differs from this machine's clock by "
         "%lld s (more than %d s breaks Kerberos)",
-        (long long)n.clock_skew_s, CLOCK_SKEW_LIMIT_S);
-  if (n.failed && !n.has_ntstatus && !n.closed_after_auth && n.eua != 5)
+        (long long)e->clock_skew_s, CLOCK_SKEW_LIMIT_S);
+  if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
     add(d, "CREDSSP_VERSION_MISMATCH", "nla", NULL, "low", "%s",
-        n.detail[0] ? n.detail : s->ph[RDPNEG_PHASE_NLA].detail);
+        e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }
 
 /* "[kind:]code[/ext]" */
@@ -401,6 +416,15 @@ static int parse_reported(rdpneg_diagnosis *d, const char *r) {
   return 0;
 }
 
+RDPNEG_EXTERN int rdpneg_reported_check(const char *reported) {
+  rdpneg_diagnosis *d = calloc(1, sizeof *d);
+  if (!d)
+    return RDPNEG_ERR_NOMEM;
+  int rv = reported ? parse_reported(d, reported) : RDPNEG_ERR_INVALID_ARGUMENT;
+  free(d);
+  return rv;
+}
+
 /* Does cause |ci| list the reported code (or its extended code)? */
 static int cause_shows_as(const rdpneg_diagnosis *d, int ci) {
   int n = rdpneg_cause_code_count(ci);
@@ -435,12 +459,13 @@ static void cross_check(rdpneg_diagnosis *d) {
                              : "server_healthy";
 }
 
-RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *s,
+RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
                                   const rdpneg_taxonomy *tax,
                                   const char *reported,
                                   rdpneg_diagnosis **pdiag) {
-  if (!s || !pdiag)
+  if (!e || !pdiag || e->nattempts < 1)
     return RDPNEG_ERR_INVALID_ARGUMENT;
+  const rdpneg_attempt_ev *s = &e->att[0];
   rdpneg_diagnosis *d = calloc(1, sizeof *d);
   if (!d)
     return RDPNEG_ERR_NOMEM;
@@ -449,13 +474,14 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *s,
     free(d);
     return RDPNEG_ERR_INVALID_ARGUMENT;
   }
+  if (reported)
+    snprintf(d->rep_text, sizeof d->rep_text, "%s", reported);
   tcp_rules(d, s);
   x224_rules(d, s);
-  tls_rules(d, s);
+  tls_rules(d, e, s);
   nla_rules(d, s);
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
-  if (s->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
-      s->state != S_DONE) {
+  if (s->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED || !s->finished) {
     d->verdict = RDPNEG_VERDICT_UNKNOWN;
   } else {
     d->verdict = RDPNEG_VERDICT_HEALTHY;
@@ -467,9 +493,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_session *s,
         d->verdict = RDPNEG_VERDICT_DEGRADED;
     }
   }
-  rdpneg_nla_summary ns;
-  rdpneg_session_nla_summary(s, &ns);
-  d->auth_tested = ns.auth >= 2;
+  d->auth_tested = s->nla.ran && s->nla.auth != RDPNEG_NLA_AUTH_NOT_TESTED;
   if (d->has_reported)
     cross_check(d);
   *pdiag = d;
@@ -537,10 +561,6 @@ static void json_client_codes(rdpneg_json *w, int ci) {
   rdpneg_json_arr_end(w);
 }
 
-/* When the server side looks healthy: the client-side / network causes the
- * reported code is known to show up as (catalogue indexes). */
-int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
-                                       int max);
 int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
                                        int max) {
   int n = 0;
@@ -569,7 +589,14 @@ int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
   return n;
 }
 
-void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w);
+const rdpneg_taxonomy *rdpneg_diagnosis_taxonomy(const rdpneg_diagnosis *d) {
+  return d ? d->tax : NULL;
+}
+
+const char *rdpneg_diagnosis_reported_text(const rdpneg_diagnosis *d) {
+  return d && d->has_reported ? d->rep_text : NULL;
+}
+
 void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
   rdpneg_json_arr_begin(w, "diagnosis");
   for (int i = 0; i < d->n; i++) {
@@ -640,26 +667,4 @@ RDPNEG_EXTERN int rdpneg_diagnosis_json(const rdpneg_diagnosis *d, char **pjson,
   int err = w.err;
   *pjson = rdpneg_json_take(&w, plen);
   return *pjson ? 0 : (err ? err : RDPNEG_ERR_NOMEM);
-}
-
-RDPNEG_EXTERN int rdpneg_session_set_analysis(rdpneg_session *s,
-                                              const rdpneg_taxonomy *tax,
-                                              const char *reported) {
-  if (!s)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  char *copy = NULL;
-  if (reported) {
-    rdpneg_diagnosis probe_parse;
-    memset(&probe_parse, 0, sizeof probe_parse);
-    if (parse_reported(&probe_parse, reported) != 0)
-      return RDPNEG_ERR_INVALID_ARGUMENT;
-    copy = malloc(strlen(reported) + 1);
-    if (!copy)
-      return RDPNEG_ERR_NOMEM;
-    strcpy(copy, reported);
-  }
-  free(s->reported);
-  s->reported = copy;
-  s->tax = tax;
-  return 0;
 }

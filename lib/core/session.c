@@ -1,5 +1,6 @@
 /* The sans-I/O session: TCP -> X.224 -> TLS -> NLA, evidence per phase. */
 #include "core/session.h"
+#include "core/session_nla.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +10,6 @@
 #include <mbedtls/platform_util.h>
 
 #define MS(x) ((rdpneg_tstamp)(x)*1000000u)
-
-static const char *const phase_names[RDPNEG_PHASE_COUNT] = {"tcp", "x224",
-                                                            "tls", "nla"};
 
 static void set_detail(rdpneg_phase_ev *p, const char *fmt, va_list ap) {
   if (fmt)
@@ -86,8 +84,6 @@ RDPNEG_EXTERN int rdpneg_session_new(rdpneg_session **ps,
   return 0;
 }
 
-void rdpneg_session_nla_free(rdpneg_session *s);
-
 RDPNEG_EXTERN void rdpneg_session_free(rdpneg_session *s) {
   if (!s)
     return;
@@ -95,7 +91,6 @@ RDPNEG_EXTERN void rdpneg_session_free(rdpneg_session *s) {
   rdpneg_tls_free(s->tls);
   rdpneg_config_free(s->cfg);
   free(s->host);
-  free(s->reported);
   rdpneg_buf_free(&s->in);
   rdpneg_buf_free(&s->out);
   mbedtls_platform_zeroize(s, sizeof *s);
@@ -194,12 +189,6 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
 }
 
 /* ---- TLS and NLA ---- */
-
-int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts);
-int rdpneg_session_nla_pump(rdpneg_session *s, rdpneg_tstamp ts);
-void rdpneg_session_nla_end_transport(rdpneg_session *s, int reset,
-                                      rdpneg_tstamp ts);
-void rdpneg_session_nla_timeout(rdpneg_session *s, rdpneg_tstamp ts);
 
 static void flush_tls(rdpneg_session *s) {
   rdpneg_buf *o = rdpneg_tls_output(s->tls);
@@ -319,9 +308,12 @@ static void tls_pump(rdpneg_session *s, rdpneg_tstamp ts) {
   if (nla && s->cfg->opt[RDPNEG_OPT_DO_NLA]) {
     s->state = S_NLA;
     begin(s, RDPNEG_PHASE_NLA, ts, s->cfg->opt[RDPNEG_OPT_NLA_TIMEOUT_MS]);
-    if (rdpneg_session_nla_begin(s, ts) == 0)
-      rdpneg_session_nla_pump(s, ts);
+    int ended = rdpneg_session_nla_begin(s, ts);
+    if (!ended)
+      ended = rdpneg_session_nla_pump(s, ts);
     flush_tls(s);
+    if (ended)
+      finish(s, "");
     return;
   }
   rdpneg_tls_close_notify(s->tls);
@@ -501,8 +493,10 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
     if (s->state == S_TLS) {
       tls_pump(s, ts);
     } else {
-      rdpneg_session_nla_pump(s, ts);
+      int ended = rdpneg_session_nla_pump(s, ts);
       flush_tls(s);
+      if (ended)
+        finish(s, "");
     }
   }
   return (rdpneg_ssize)total;
@@ -549,9 +543,9 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
     break;
   case S_NLA:
     rdpneg_tls_transport_end(s->tls, reset);
-    rdpneg_session_nla_pump(s, ts);
-    if (s->state == S_NLA)
+    if (!rdpneg_session_nla_pump(s, ts))
       rdpneg_session_nla_end_transport(s, reset, ts);
+    finish(s, "");
     break;
   default:
     break;
@@ -603,6 +597,7 @@ static void timeout(rdpneg_session *s, rdpneg_tstamp ts, int cancelled) {
   }
   case S_NLA:
     rdpneg_session_nla_timeout(s, ts);
+    finish(s, "");
     break;
   }
   if (cancelled)
@@ -693,11 +688,6 @@ RDPNEG_EXTERN uint32_t rdpneg_session_failure_code(const rdpneg_session *s) {
       s->cc.neg_type != RDPNEG_NEG_TYPE_FAILURE)
     return 0;
   return s->cc.neg_value;
-}
-
-const char *rdpneg_phase_name(int ph);
-const char *rdpneg_phase_name(int ph) {
-  return ph >= 0 && ph < RDPNEG_PHASE_COUNT ? phase_names[ph] : NULL;
 }
 
 RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *s,

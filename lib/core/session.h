@@ -1,35 +1,16 @@
-/* Session internals shared by session.c, report.c and the diagnosis. */
+/* Session internals (core only: session.c, session_nla.c, evidence.c). */
 #ifndef RDPNEG_SESSION_H
 #define RDPNEG_SESSION_H
 
 #include "base/buf.h"
 #include "base/config.h"
+#include "core/evidence.h"
 #include "proto/tls.h"
 #include "proto/x224.h"
 
 #include <rdpneg/rdpneg.h>
 
 struct rdpneg_nla;
-struct rdpneg_taxonomy;
-
-/* What the diagnosis needs from the NLA phase (filled by session_nla.c). */
-typedef struct rdpneg_nla_summary {
-  int ran;          /* CredSSP was attempted */
-  int auth;         /* 0 not_tested, 1 not_testable, 2 success, 3 failed */
-  int has_ntstatus; /* the server's TSRequest carried an errorCode */
-  uint32_t ntstatus;
-  const char *ntstatus_name; /* static or NULL */
-  int closed_after_auth;     /* transport ended after AUTHENTICATE */
-  int eua;                   /* Early User Authorization Result, -1 none */
-  int credssp_version;       /* server's TSRequest version, 0 unknown */
-  int has_skew;
-  int64_t clock_skew_s;
-  int failed; /* NLA phase failed for a protocol reason */
-  char detail[200];
-} rdpneg_nla_summary;
-
-void rdpneg_session_nla_summary(const rdpneg_session *s,
-                                rdpneg_nla_summary *out);
 
 typedef struct rdpneg_phase_ev {
   rdpneg_phase_status status;
@@ -40,8 +21,6 @@ typedef struct rdpneg_phase_ev {
 } rdpneg_phase_ev;
 
 enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE };
-
-#define RDPNEG_MAX_TLS_VERSIONS 4
 
 struct rdpneg_session {
   rdpneg_config *cfg;
@@ -79,16 +58,8 @@ struct rdpneg_session {
   rdpneg_tls_status tls_status; /* SKIPPED/PENDING when tls == NULL */
   /* results of --tls-versions (one connection per version), if attached */
   int tls_versions_count;
-  struct {
-    int version;    /* 1..3 */
-    int status;     /* rdpneg_tls_status */
-    int alert_code; /* -1 none */
-  } tls_versions[RDPNEG_MAX_TLS_VERSIONS];
+  rdpneg_tls_version_ev tls_versions[RDPNEG_MAX_TLS_VERSIONS];
   int tls13_only; /* derived from the enumeration */
-
-  /* analysis */
-  const struct rdpneg_taxonomy *tax;
-  char *reported;
 
   /* nla */
   struct rdpneg_nla *nla;

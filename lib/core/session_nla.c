@@ -1,22 +1,14 @@
 /* Glue between the session and the sans-I/O CredSSP client (nla.c): moves
  * plaintext between TLS and the NLA module and records the phase. */
-#include "base/json.h"
-#include "proto/nla.h"
+#include "core/session_nla.h"
 #include "core/session.h"
+#include "proto/nla.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
-
-void rdpneg_session_nla_free(rdpneg_session *s);
-int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts);
-int rdpneg_session_nla_pump(rdpneg_session *s, rdpneg_tstamp ts);
-void rdpneg_session_nla_end_transport(rdpneg_session *s, int reset,
-                                      rdpneg_tstamp ts);
-void rdpneg_session_nla_timeout(rdpneg_session *s, rdpneg_tstamp ts);
-void rdpneg_session_nla_json(const rdpneg_session *s, rdpneg_json *w);
 
 void rdpneg_session_nla_free(rdpneg_session *s) {
   rdpneg_nla_free(s->nla);
@@ -62,8 +54,6 @@ static void conclude(rdpneg_session *s, rdpneg_tstamp ts) {
              : auth == RDPNEG_NLA_AUTH_FAILED ? "credentials rejected"
                                               : "NTLM CHALLENGE read");
   rdpneg_tls_close_notify(s->tls);
-  s->state = S_DONE;
-  s->phase_deadline = RDPNEG_TSTAMP_NEVER;
 }
 
 int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -99,9 +89,7 @@ int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts) {
              rdpneg_strerror(rv));
     rdpneg_nla_free(s->nla);
     s->nla = NULL;
-    s->state = S_DONE;
-    s->phase_deadline = RDPNEG_TSTAMP_NEVER;
-    return rv;
+    return 1;
   }
   flush_output(s);
   return 0;
@@ -118,7 +106,7 @@ int rdpneg_session_nla_pump(rdpneg_session *s, rdpneg_tstamp ts) {
       flush_output(s);
       if (rdpneg_nla_done(s->nla)) {
         conclude(s, ts);
-        return 0;
+        return 1;
       }
       continue;
     }
@@ -132,16 +120,14 @@ int rdpneg_session_nla_pump(rdpneg_session *s, rdpneg_tstamp ts) {
                            ? "the server reset the connection during CredSSP"
                            : "TLS failed during CredSSP");
     conclude(s, ts);
-    return 0;
+    return 1;
   }
 }
 
 void rdpneg_session_nla_end_transport(rdpneg_session *s, int reset,
                                       rdpneg_tstamp ts) {
-  if (!s->nla) {
-    s->state = S_DONE;
+  if (!s->nla)
     return;
-  }
   if (reset)
     rdpneg_nla_abort(s->nla, RDPNEG_ERR_PEER_RESET,
                      "the server reset the connection during CredSSP");
@@ -181,60 +167,55 @@ RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *s,
   return 0;
 }
 
-void rdpneg_session_nla_json(const rdpneg_session *s, rdpneg_json *w) {
-  if (s->spnego_rejected) {
-    rdpneg_json_obj_begin(w, "spnego_rejected");
-    rdpneg_json_hex(w, "ntstatus", s->spnego_rejected_status, 8);
-    rdpneg_json_str(w, "detail",
-                    "the server refused the SPNEGO-wrapped NEGOTIATE on a "
-                    "first connection; this result is from a retry with raw "
-                    "NTLM");
-    rdpneg_json_obj_end(w);
-  }
-  if (s->nla) {
-    rdpneg_nla_json(s->nla, w);
+static void copy_name(rdpneg_nla_ev *e, int bit, char *dst, size_t cap,
+                      const char *src) {
+  if (!src)
     return;
-  }
-  int64_t sel = rdpneg_session_selected_protocol(s);
-  int nla = sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
-  rdpneg_json_str(w, "status",
-                  s->ph[RDPNEG_PHASE_NLA].status == RDPNEG_PHASE_FAILED
-                      ? "failed"
-                      : "skipped");
-  rdpneg_json_null(w, "credssp_version");
-  rdpneg_json_null(w, "ntlm");
-  rdpneg_json_str(w, "auth", nla ? "not_tested" : "not_testable");
-  rdpneg_json_null(w, "error");
-  rdpneg_json_null(w, "early_user_auth");
+  e->present |= (uint8_t)(1u << bit);
+  snprintf(dst, cap, "%s", src);
 }
 
-void rdpneg_session_nla_summary(const rdpneg_session *s,
-                                rdpneg_nla_summary *out) {
-  memset(out, 0, sizeof *out);
-  out->eua = -1;
-  int64_t sel = rdpneg_session_selected_protocol(s);
-  int nla = sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
-  out->auth = nla ? 0 : 1;
-  if (!s->nla)
+void rdpneg_session_nla_evidence(const rdpneg_session *s, rdpneg_nla_ev *e) {
+  memset(e, 0, sizeof *e);
+  if (!s->nla) {
+    e->status = s->ph[RDPNEG_PHASE_NLA].status == RDPNEG_PHASE_FAILED
+                    ? RDPNEG_NLA_STATUS_FAILED
+                    : RDPNEG_NLA_STATUS_SKIPPED;
     return;
-  out->ran = 1;
-  rdpneg_nla_auth a = rdpneg_nla_get_auth(s->nla);
-  out->auth = a == RDPNEG_NLA_AUTH_SUCCESS  ? 2
-              : a == RDPNEG_NLA_AUTH_FAILED ? 3
-                                            : 0;
-  uint32_t st;
-  if (rdpneg_nla_ntstatus(s->nla, &st)) {
-    out->has_ntstatus = 1;
-    out->ntstatus = st;
-    out->ntstatus_name = rdpneg_nla_ntstatus_name(st);
   }
-  out->closed_after_auth = rdpneg_nla_error(s->nla) == RDPNEG_ERR_AUTH_CLOSED;
-  uint32_t eua;
-  if (rdpneg_nla_early_user_auth(s->nla, &eua))
-    out->eua = (int)eua;
-  out->credssp_version = rdpneg_nla_credssp_version(s->nla);
-  out->has_skew = rdpneg_nla_clock_skew(s->nla, &out->clock_skew_s);
-  out->failed = rdpneg_nla_get_status(s->nla) == RDPNEG_NLA_STATUS_FAILED &&
-                a != RDPNEG_NLA_AUTH_FAILED;
-  snprintf(out->detail, sizeof out->detail, "%s", rdpneg_nla_detail(s->nla));
+  const rdpneg_nla *n = s->nla;
+  e->ran = 1;
+  e->status = rdpneg_nla_get_status(n);
+  e->spnego = rdpneg_nla_spnego(n);
+  e->credssp_version = rdpneg_nla_credssp_version(n);
+  const rdpneg_ntlm_challenge *c = rdpneg_nla_challenge(n);
+  if (c) {
+    e->has_challenge = 1;
+    copy_name(e, RDPNEG_NLA_NAME_TARGET, e->target_name, sizeof e->target_name,
+              c->target_name);
+    copy_name(e, RDPNEG_NLA_NAME_NB_DOMAIN, e->nb_domain, sizeof e->nb_domain,
+              c->nb_domain);
+    copy_name(e, RDPNEG_NLA_NAME_NB_COMPUTER, e->nb_computer,
+              sizeof e->nb_computer, c->nb_computer);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_DOMAIN, e->dns_domain,
+              sizeof e->dns_domain, c->dns_domain);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_COMPUTER, e->dns_computer,
+              sizeof e->dns_computer, c->dns_computer);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_TREE, e->dns_tree, sizeof e->dns_tree,
+              c->dns_tree);
+    if (c->version.present)
+      snprintf(e->os_version, sizeof e->os_version, "%u.%u.%u",
+               (unsigned)c->version.major, (unsigned)c->version.minor,
+               (unsigned)c->version.build);
+    if (c->has_timestamp)
+      rdpneg_ntlm_format_utc(e->server_time,
+                             rdpneg_ntlm_filetime_to_unix(c->timestamp));
+    e->ntlm_flags = c->flags;
+  }
+  e->has_skew = rdpneg_nla_clock_skew(n, &e->clock_skew_s);
+  e->auth = rdpneg_nla_get_auth(n);
+  e->error = rdpneg_nla_error(n);
+  e->has_ntstatus = rdpneg_nla_ntstatus(n, &e->ntstatus);
+  e->has_eua = rdpneg_nla_early_user_auth(n, &e->eua);
+  snprintf(e->detail, sizeof e->detail, "%s", rdpneg_nla_detail(n));
 }

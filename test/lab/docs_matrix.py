@@ -4,6 +4,11 @@ compare two such sets field by field (timings aside).
 
   docs_matrix.py collect OUTDIR [--probe PATH]   (needs test/lab/run/env)
   docs_matrix.py compare DIR_A DIR_B
+  docs_matrix.py evidence DIR [--probe PATH]     (no network)
+
+"evidence" diagnoses every raw document of a collection again with
+`rdpneg-probe --evidence` (and the --reported code the probe had) and checks
+that the result equals the live probe's document, diagnosis included.
 
 Used to show that a refactoring changes no document: collect with the old
 build, collect with the new one, compare. Exit 0 when equal."""
@@ -78,6 +83,12 @@ def collect(outdir, probe):
         args.append("%s:%d" % (host, port))
         p = subprocess.run(args, capture_output=True, text=True, env=penv, timeout=60)
         key = "%s__%s" % (name, tag or (protos or "default").replace(",", "+"))
+        os.makedirs(os.path.join(outdir, "raw"), exist_ok=True)
+        with open(os.path.join(outdir, "raw", key + ".json"), "w") as f:
+            f.write(p.stdout)
+        rep = extra[extra.index("--reported"):][:2] if "--reported" in extra else []
+        with open(os.path.join(outdir, "raw", key + ".args"), "w") as f:
+            json.dump({"args": rep, "exit": p.returncode}, f)
         try:
             doc = scrub(json.loads(p.stdout))
         except ValueError:
@@ -112,6 +123,7 @@ def diff(a, b, path, out):
 def compare(da, db, ignore):
     names = sorted(set(os.listdir(da)) | set(os.listdir(db)))
     bad = 0
+    added = set()
     for n in names:
         pa, pb = os.path.join(da, n), os.path.join(db, n)
         if not (os.path.exists(pa) and os.path.exists(pb)):
@@ -124,11 +136,46 @@ def compare(da, db, ignore):
             b.pop(k, None)
         out = []
         diff(a, b, "", out)
+        # the contract only grows: members new in B are listed, not failures
+        for line in out:
+            if line.endswith(": only in B"):
+                added.add(re.sub(r"\[\d+\]", "[]", line[: -len(": only in B")]))
+        out = [l for l in out if not l.endswith(": only in B")]
         if out:
             bad += 1
             print("DIFF %s\n  %s" % (n, "\n  ".join(out[:12])))
+    if added:
+        print("members added in B: %s" % ", ".join(sorted(added)))
     print("%d documents, %d differ" % (len(names), bad))
     return 1 if bad else 0
+
+
+def evidence(d, probe):
+    raw = os.path.join(d, "raw")
+    bad = n = 0
+    for fn in sorted(os.listdir(raw)):
+        if not fn.endswith(".json"):
+            continue
+        n += 1
+        meta = json.load(open(os.path.join(raw, fn[:-5] + ".args")))
+        p = subprocess.run([probe, "--json", "--evidence", os.path.join(raw, fn)] + meta["args"],
+                           capture_output=True, text=True, timeout=30)
+        live = json.load(open(os.path.join(raw, fn)))
+        try:
+            again = json.loads(p.stdout)
+        except ValueError:
+            print("FAIL %s: %s" % (fn, p.stderr.strip()))
+            bad += 1
+            continue
+        out = []
+        diff(live, again, "", out)
+        if p.returncode != meta["exit"]:
+            out.append("exit %d != %d" % (p.returncode, meta["exit"]))
+        if out:
+            bad += 1
+            print("DIFF %s\n  %s" % (fn, "\n  ".join(out[:8])))
+    print("%d documents diagnosed again from the saved evidence, %d differ" % (n, bad))
+    return 1 if bad or not n else 0
 
 
 if __name__ == "__main__":
@@ -140,6 +187,11 @@ if __name__ == "__main__":
     elif len(sys.argv) >= 4 and sys.argv[1] == "compare":
         ign = sys.argv[sys.argv.index("--ignore") + 1].split(",") if "--ignore" in sys.argv else []
         sys.exit(compare(sys.argv[2], sys.argv[3], ign))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "evidence":
+        probe = os.path.join(ROOT, "build/examples/rdpneg-probe")
+        if "--probe" in sys.argv:
+            probe = sys.argv[sys.argv.index("--probe") + 1]
+        sys.exit(evidence(sys.argv[2], probe))
     else:
         print(__doc__)
         sys.exit(2)

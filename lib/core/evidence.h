@@ -1,0 +1,144 @@
+/* Evidence: what a probe observed, as a value (internal layout).
+ *
+ * A session writes its connection's evidence into one rdpneg_attempt_ev;
+ * rdpneg_evidence (public, opaque) holds the attempts of one probe plus
+ * what was derived across them (TLS versions, an SPNEGO refusal seen on an
+ * earlier connection). The same value comes back from a saved
+ * rdpneg.probe/1 document (lib/output/document_read.c), so the diagnosis
+ * (lib/analysis) runs on a live probe, a file or a replayed capture alike.
+ * Nothing here points into a session: an evidence value outlives it. */
+#ifndef RDPNEG_EVIDENCE_H
+#define RDPNEG_EVIDENCE_H
+
+#include "proto/cert.h"
+#include "proto/tls.h"
+
+#include <rdpneg/rdpneg.h>
+
+#define RDPNEG_EV_HOST_MAX 256
+#define RDPNEG_EV_DETAIL_MAX 240
+
+typedef struct rdpneg_phase_rec {
+  rdpneg_phase_status status;
+  int64_t us; /* elapsed microseconds; -1 when the phase never started */
+  int err;    /* RDPNEG_ERR_* that ended it, 0 if none */
+  char detail[RDPNEG_EV_DETAIL_MAX];
+} rdpneg_phase_rec;
+
+/* The NLA (CredSSP) phase as observed. Strings are "" when absent; the
+ * has_* flags say which optional values are present. */
+typedef struct rdpneg_nla_ev {
+  int ran;             /* CredSSP was started */
+  int status;          /* rdpneg_nla_status values: 0 skipped, 1 running, 2 ok,
+                          3 failed */
+  int spnego;          /* the exchange used SPNEGO */
+  int credssp_version; /* server's TSRequest version, 0 unknown */
+  int has_challenge;
+  char target_name[RDPNEG_EV_HOST_MAX];
+  char nb_domain[RDPNEG_EV_HOST_MAX];
+  char nb_computer[RDPNEG_EV_HOST_MAX];
+  char dns_domain[RDPNEG_EV_HOST_MAX];
+  char dns_computer[RDPNEG_EV_HOST_MAX];
+  char dns_tree[RDPNEG_EV_HOST_MAX];
+  uint8_t present;      /* bit i: the i-th name above was sent (may be "") */
+  char os_version[24];  /* "10.0.19041", "" when absent */
+  char server_time[32]; /* ISO 8601 UTC, "" when absent */
+  int has_skew;
+  int64_t clock_skew_s;
+  uint32_t ntlm_flags;
+  int auth;  /* rdpneg_nla_auth values: 0 not tested, 1 success, 2 failed */
+  int error; /* RDPNEG_ERR_* that ended the exchange, 0 if none */
+  int has_ntstatus;
+  uint32_t ntstatus;
+  int has_eua;
+  uint32_t eua;
+  char detail[200];
+} rdpneg_nla_ev;
+
+/* Name bits of rdpneg_nla_ev.present, in JSON order. */
+enum {
+  RDPNEG_NLA_NAME_TARGET,
+  RDPNEG_NLA_NAME_NB_DOMAIN,
+  RDPNEG_NLA_NAME_NB_COMPUTER,
+  RDPNEG_NLA_NAME_DNS_DOMAIN,
+  RDPNEG_NLA_NAME_DNS_COMPUTER,
+  RDPNEG_NLA_NAME_DNS_TREE,
+  RDPNEG_NLA_NAME_COUNT
+};
+
+/* One connection. */
+typedef struct rdpneg_attempt_ev {
+  char host[RDPNEG_EV_HOST_MAX];
+  uint16_t port;
+  char address[64];
+  char name[RDPNEG_EV_HOST_MAX]; /* name checked against the certificate
+                                    (the SNI, else the host) */
+  int sni_set;                   /* name came from RDPNEG_STROPT_SNI */
+  int finished;                  /* the session reached its end */
+  int cancelled;
+  int64_t total_us;
+  rdpneg_phase_rec ph[RDPNEG_PHASE_COUNT];
+
+  /* tcp */
+  rdpneg_tcp_status tcp_status;
+  int tcp_sys_error;
+
+  /* x224 */
+  rdpneg_x224_status x224_status;
+  int sent_neg_req;
+  uint32_t requested;
+  uint8_t req_flags;
+  char cookie[256];
+  int has_cookie;
+  int have_cc;        /* a Connection Confirm was decoded */
+  int has_neg;        /* it carried RDP_NEG_RSP / RDP_NEG_FAILURE */
+  int neg_type;       /* RDPNEG_NEG_TYPE_RSP / _FAILURE */
+  uint32_t neg_value; /* selectedProtocol or failureCode */
+  uint8_t neg_flags;
+  uint16_t src_ref;
+  uint8_t cc_raw[64];
+  size_t cc_raw_len;
+  uint8_t rx_first[64]; /* first bytes the server sent */
+  size_t rx_first_len;
+  size_t rx_total;
+  int unexpected_protocol;
+
+  /* tls */
+  int tls_ran; /* the TLS phase started (tls.* below is meaningful) */
+  rdpneg_tls_status tls_status;
+  rdpneg_tls_ev tls;
+
+  /* nla */
+  rdpneg_nla_ev nla;
+} rdpneg_attempt_ev;
+
+#define RDPNEG_MAX_TLS_VERSIONS 4
+
+/* One connection limited to one TLS version (--tls-versions). */
+typedef struct rdpneg_tls_version_ev {
+  int version;    /* 1..3 */
+  int status;     /* rdpneg_tls_status */
+  int alert_code; /* -1 none */
+} rdpneg_tls_version_ev;
+
+struct rdpneg_evidence {
+  char source[16]; /* "probe", "document", "capture" */
+  int nattempts;
+  rdpneg_attempt_ev *att; /* att[0] is the primary connection */
+  /* one connection per TLS version (--tls-versions) */
+  int tls_versions_count;
+  rdpneg_tls_version_ev tls_versions[RDPNEG_MAX_TLS_VERSIONS];
+  int tls13_only;
+  /* an earlier connection's SPNEGO NEGOTIATE was refused */
+  int spnego_rejected;
+  uint32_t spnego_rejected_status;
+};
+
+/* Selected protocol of the attempt's RDP_NEG_RSP, -1 when none. */
+int64_t rdpneg_attempt_selected(const rdpneg_attempt_ev *a);
+
+/* Allocates an evidence value with |n| zeroed attempts. Returns 0 or
+ * NOMEM. */
+int rdpneg_evidence_alloc(rdpneg_evidence **pev, int n, const char *source);
+
+#endif

@@ -1,0 +1,42 @@
+/* The probe document (output, internal): rdpneg.probe/1 written from an
+ * evidence value and its diagnosis (document.c), and read back into an
+ * evidence value (document_read.c). */
+#ifndef RDPNEG_DOCUMENT_H
+#define RDPNEG_DOCUMENT_H
+
+#include "base/json.h"
+#include "core/evidence.h"
+
+#include <rdpneg/rdpneg_diagnosis.h>
+
+/* The name tables of the document's own enumerations. */
+typedef enum rdpneg_doc_names {
+  RDPNEG_DOC_PHASE,
+  RDPNEG_DOC_PHASE_STATUS,
+  RDPNEG_DOC_TCP_STATUS,
+  RDPNEG_DOC_X224_STATUS,
+  RDPNEG_DOC_TLS_STATUS,
+  RDPNEG_DOC_VERDICT,
+  RDPNEG_DOC_HS_MSG,
+  RDPNEG_DOC_NLA_STATUS,
+  RDPNEG_DOC_NLA_AUTH
+} rdpneg_doc_names;
+
+/* A handshake message type outside the named ones ("other"). */
+#define RDPNEG_DOC_HS_OTHER 255
+
+/* Name of value |v| of enumeration |which|, or the table's fallback. */
+const char *rdpneg_doc_name(rdpneg_doc_names which, int v);
+/* The value named |name| in |which|, or -1. */
+int rdpneg_doc_value(rdpneg_doc_names which, const char *name);
+
+/* JSON key of NLA name |i| (RDPNEG_NLA_NAME_*) and its value in |n| (NULL
+ * when the server did not send it). */
+const char *rdpneg_doc_nla_name_key(int i);
+const char *rdpneg_nla_ev_name(const rdpneg_nla_ev *n, int i);
+
+/* Writes the whole document (evidence, |d|'s findings, verdict). */
+void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
+                           const rdpneg_diagnosis *d);
+
+#endif
