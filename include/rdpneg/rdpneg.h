@@ -137,7 +137,11 @@ typedef enum rdpneg_opt {
   /* wall clock, seconds since 1970 UTC, for certificate dates and clock
    * skew; default 0 = unknown (date checks are then not made) */
   RDPNEG_OPT_NOW_UNIX = 14,
-  /* 1: wrap the NTLM NEGOTIATE in SPNEGO as Windows does; default 1 */
+  /* 1: wrap the NTLM NEGOTIATE in SPNEGO exactly as mstsc does; default 0:
+   * a raw NTLMSSP token in negoTokens (what nmap and impacket send), which
+   * Windows and FreeRDP 2.x servers both accept, so one connection does.
+   * With 1, a probe plan retries once with raw NTLM when the server refuses
+   * SPNEGO (FreeRDP 2.x does). */
   RDPNEG_OPT_SPNEGO = 15,
   /* maximum bytes buffered from the peer; default 65536 */
   RDPNEG_OPT_MAX_BUFFERED = 16,
@@ -146,6 +150,11 @@ typedef enum rdpneg_opt {
    * RDPNEG_ERR_CERT_REJECTED before anything is sent inside TLS (no NTLM to
    * an unverified server). */
   RDPNEG_OPT_REJECT_CERT = 17,
+  /* 1: a probe plan also makes one connection per TLS version 1.0, 1.1
+   * and 1.2 (in parallel, NLA off; versions the first connection's answer
+   * already decides are inferred, not tried) and says whether the server
+   * requires TLS 1.3; default 0 */
+  RDPNEG_OPT_TLS_VERSIONS = 18,
 } rdpneg_opt;
 
 #define RDPNEG_REJECT_EXPIRED 0x01    /* expired or not yet valid */
@@ -300,14 +309,6 @@ RDPNEG_EXTERN int rdpneg_session_start(rdpneg_session *sess, rdpneg_tstamp ts);
 RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *sess,
                                                int64_t now_unix);
 
-/* Attaches the outcome of a finished single-version TLS probe |probe|
- * (a session configured with TLS_MIN = TLS_MAX = |version|, 1..3) to |sess|
- * so that its JSON carries tls.versions. Nothing of |probe| is kept.
- * Returns 0, INVALID_ARGUMENT, or NOBUF when all slots are used. */
-RDPNEG_EXTERN int
-rdpneg_session_attach_tls_version(rdpneg_session *sess, int version,
-                                  const rdpneg_session *probe);
-
 /* Reports that name resolution failed (|detail| copied, may be NULL). Ends
  * the session with tcp.status dns_failed. Returns 0 or INVALID_STATE. */
 RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *sess,
@@ -403,16 +404,10 @@ RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *sess);
 
 /* Returns 1 when the session used SPNEGO and the server answered the
  * NTLM NEGOTIATE with an errorCode (stored in *|ntstatus|, may be NULL):
- * the server may accept raw NTLM (FreeRDP 2.x servers do), so a driver can
- * retry once with RDPNEG_OPT_SPNEGO 0. Returns 0 otherwise. */
+ * the server may accept raw NTLM (FreeRDP 2.x servers do); a probe plan
+ * then retries once with RDPNEG_OPT_SPNEGO 0. Returns 0 otherwise. */
 RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *sess,
                                                  uint32_t *ntstatus);
-
-/* Records in |sess| (the retry) that an earlier connection's SPNEGO
- * NEGOTIATE was refused with |ntstatus|; the JSON then carries
- * nla.spnego_rejected. Returns 0 or INVALID_ARGUMENT. */
-RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *sess,
-                                                      uint32_t ntstatus);
 
 /* ------------------------------------------------------------------------ */
 /* Evidence: what a probe observed, as a value                               */

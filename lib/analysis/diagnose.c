@@ -465,7 +465,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
                                   rdpneg_diagnosis **pdiag) {
   if (!e || !pdiag || e->nattempts < 1)
     return RDPNEG_ERR_INVALID_ARGUMENT;
-  const rdpneg_attempt_ev *s = &e->att[0];
+  const rdpneg_attempt_ev *s = rdpneg_evidence_top(e);
   rdpneg_diagnosis *d = calloc(1, sizeof *d);
   if (!d)
     return RDPNEG_ERR_NOMEM;
