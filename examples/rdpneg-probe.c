@@ -45,6 +45,7 @@ static void usage(FILE *f) {
           "                       ssl_err:0x1B07: cross-checked against the "
           "probe\n"
           "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
+          "  --version            print the version and exit\n"
           "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
 }
 
@@ -119,6 +120,10 @@ int main(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      rdpneg_config_free(cfg);
+      return 0;
+    } else if (!strcmp(a, "--version")) {
+      printf("rdpneg-probe %s\n", rdpneg_version());
       rdpneg_config_free(cfg);
       return 0;
     } else if (!strcmp(a, "--protocols")) {
