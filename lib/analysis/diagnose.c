@@ -519,6 +519,30 @@ ACCESSOR(severity, severity)
 ACCESSOR(confidence, confidence)
 ACCESSOR(evidence, evidence)
 
+static int index_of(const char *v, const char *const *tab, int n) {
+  int r = v ? rank(v, tab, n) : n;
+  return r < n ? r : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_severity_id(const rdpneg_diagnosis *d,
+                                               int i) {
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].severity, sev_order, 3)
+                                 : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_confidence_id(const rdpneg_diagnosis *d,
+                                                 int i) {
+  static const char *const conf[] = {"high", "medium", "low"};
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].confidence, conf, 3) : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_phase_id(const rdpneg_diagnosis *d, int i) {
+  /* phase_order starts with "dns" (-1), then tcp, x224, tls, nla */
+  int r =
+      d && i >= 0 && i < d->n ? index_of(d->f[i].phase, phase_order, 5) : -2;
+  return r >= 0 ? r - 1 : -2;
+}
+
 RDPNEG_EXTERN rdpneg_verdict
 rdpneg_diagnosis_verdict(const rdpneg_diagnosis *d) {
   return d ? d->verdict : RDPNEG_VERDICT_UNKNOWN;

@@ -4,6 +4,10 @@
 #include <ctype.h>
 #include <string.h>
 
+RDPNEG_EXTERN unsigned rdpneg_version_number(void) {
+  return RDPNEG_VERSION_NUM;
+}
+
 RDPNEG_EXTERN const char *rdpneg_version(void) {
   return RDPNEG_VERSION;
 }
