@@ -5,10 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Taxonomy handle and overrides                                             */
@@ -62,6 +65,14 @@ static char *xstrdup(const char *s) {
   return d;
 }
 
+/* "an array", "an object", "a string": the JSON type of |node| in a
+ * sentence, as the two arguments of "%s %s". */
+static const char *article(const char *noun) {
+  return noun[0] && strchr("aeiou", noun[0]) ? "an" : "a";
+}
+#define JP_TYPE(node)                                                          \
+  article(rdpneg_jp_type_name((node)->type)), rdpneg_jp_type_name((node)->type)
+
 /* Is |s| (|n| bytes) only whitespace? */
 static int blank(const char *s, size_t n) {
   for (size_t k = 0; k < n; k++)
@@ -94,16 +105,16 @@ static int validate_overrides(const rdpneg_jp_node *root, const char *label,
   if (root->type != RDPNEG_JP_OBJECT)
     FAIL_AT(root->line, root->col,
             "the document must be an object with a \"causes\" member, not "
-            "a %s",
-            rdpneg_jp_type_name(root->type));
+            "%s %s",
+            JP_TYPE(root));
   for (const rdpneg_jp_node *m = root->child; m; m = m->next) {
     for (const rdpneg_jp_node *d = root->child; d != m; d = d->next)
       if (strcmp(d->key, m->key) == 0)
         FAIL_AT(m->key_line, m->key_col, "duplicate member \"%s\"", m->key);
     if (strcmp(m->key, "causes") == 0) {
       if (m->type != RDPNEG_JP_OBJECT)
-        FAIL_AT(m->line, m->col, "\"causes\" must be an object, not a %s",
-                rdpneg_jp_type_name(m->type));
+        FAIL_AT(m->line, m->col, "\"causes\" must be an object, not %s %s",
+                JP_TYPE(m));
       causes_node = m;
     } else if (strcmp(m->key, "version") == 0) {
       if (m->type != RDPNEG_JP_NUMBER || strcmp(m->str, "1") != 0)
@@ -130,8 +141,8 @@ static int validate_overrides(const rdpneg_jp_node *root, const char *label,
       if (strcmp(d->key, c->key) == 0)
         FAIL_AT(c->key_line, c->key_col, "duplicate cause ID \"%s\"", c->key);
     if (c->type != RDPNEG_JP_OBJECT)
-      FAIL_AT(c->line, c->col, "the entry for %s must be an object, not a %s",
-              c->key, rdpneg_jp_type_name(c->type));
+      FAIL_AT(c->line, c->col, "the entry for %s must be an object, not %s %s",
+              c->key, JP_TYPE(c));
     for (const rdpneg_jp_node *m = c->child; m; m = m->next) {
       for (const rdpneg_jp_node *d = c->child; d != m; d = d->next)
         if (strcmp(d->key, m->key) == 0)
@@ -139,8 +150,8 @@ static int validate_overrides(const rdpneg_jp_node *root, const char *label,
       if (strcmp(m->key, "remedies") == 0) {
         if (m->type != RDPNEG_JP_ARRAY)
           FAIL_AT(m->line, m->col,
-                  "\"remedies\" of %s must be an array of strings, not a %s",
-                  c->key, rdpneg_jp_type_name(m->type));
+                  "\"remedies\" of %s must be an array of strings, not %s %s",
+                  c->key, JP_TYPE(m));
         if (m->count == 0)
           FAIL_AT(m->line, m->col, "\"remedies\" of %s is empty", c->key);
         if (m->count > OVR_MAX_REMEDIES)
@@ -148,8 +159,8 @@ static int validate_overrides(const rdpneg_jp_node *root, const char *label,
                   OVR_MAX_REMEDIES, c->key);
         for (const rdpneg_jp_node *s = m->child; s; s = s->next) {
           if (s->type != RDPNEG_JP_STRING)
-            FAIL_AT(s->line, s->col, "remedy must be a string, not a %s",
-                    rdpneg_jp_type_name(s->type));
+            FAIL_AT(s->line, s->col, "remedy must be a string, not %s %s",
+                    JP_TYPE(s));
           if (blank(s->str, s->len))
             FAIL_AT(s->line, s->col, "remedy text is empty");
           if (s->len > OVR_MAX_TEXT)
@@ -307,11 +318,75 @@ out:
   return rc;
 }
 
-int rdpneg_taxonomy_load_overrides(rdpneg_taxonomy *tax, const char *path,
-                                   char *errbuf, size_t errlen) {
-  FILE *f;
+/* Reads the whole file at |path| into *|pbuf| (*|plen| bytes). Only a
+ * regular file is read: it is opened without blocking and checked before
+ * any read, so a FIFO or a device named by mistake is refused at once
+ * instead of waiting forever for a writer. */
+static int read_file(const char *path, char **pbuf, size_t *plen, char *errbuf,
+                     size_t errlen) {
+  struct stat st;
   char *buf = NULL;
   size_t len = 0, cap = 0;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    seterr(errbuf, errlen, path, "cannot open: %s", strerror(errno));
+    return RDPNEG_ERR_BAD_FILE;
+  }
+  if (fstat(fd, &st) != 0) {
+    seterr(errbuf, errlen, path, "cannot stat: %s", strerror(errno));
+    close(fd);
+    return RDPNEG_ERR_BAD_FILE;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    seterr(errbuf, errlen, path, "%s",
+           S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+    close(fd);
+    return RDPNEG_ERR_BAD_FILE;
+  }
+  for (;;) {
+    ssize_t n;
+    if (len == cap) {
+      size_t ncap = cap ? cap * 2 : 4096;
+      char *nb;
+      if (cap > OVR_MAX_FILE) {
+        close(fd);
+        free(buf);
+        seterr(errbuf, errlen, path, "larger than %d bytes", OVR_MAX_FILE);
+        return RDPNEG_ERR_BAD_FILE;
+      }
+      nb = realloc(buf, ncap);
+      if (!nb) {
+        close(fd);
+        free(buf);
+        seterr(errbuf, errlen, path, "out of memory");
+        return RDPNEG_ERR_NOMEM;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    n = read(fd, buf + len, cap - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      seterr(errbuf, errlen, path, "read error: %s", strerror(errno));
+      close(fd);
+      free(buf);
+      return RDPNEG_ERR_BAD_FILE;
+    }
+    if (n == 0)
+      break;
+    len += (size_t)n;
+  }
+  close(fd);
+  *pbuf = buf;
+  *plen = len;
+  return 0;
+}
+
+int rdpneg_taxonomy_load_overrides(rdpneg_taxonomy *tax, const char *path,
+                                   char *errbuf, size_t errlen) {
+  char *buf = NULL;
+  size_t len = 0;
   int rc;
 
   if (errbuf && errlen)
@@ -320,43 +395,9 @@ int rdpneg_taxonomy_load_overrides(rdpneg_taxonomy *tax, const char *path,
     seterr(errbuf, errlen, path ? path : "(null)", "invalid argument");
     return RDPNEG_ERR_INVALID_ARGUMENT;
   }
-  f = fopen(path, "rb");
-  if (!f) {
-    seterr(errbuf, errlen, path, "cannot open: %s", strerror(errno));
-    return RDPNEG_ERR_BAD_FILE;
-  }
-  for (;;) {
-    if (len == cap) {
-      size_t ncap = cap ? cap * 2 : 4096;
-      char *nb;
-      if (cap > OVR_MAX_FILE) {
-        fclose(f);
-        free(buf);
-        seterr(errbuf, errlen, path, "larger than %d bytes", OVR_MAX_FILE);
-        return RDPNEG_ERR_BAD_FILE;
-      }
-      nb = realloc(buf, ncap);
-      if (!nb) {
-        fclose(f);
-        free(buf);
-        seterr(errbuf, errlen, path, "out of memory");
-        return RDPNEG_ERR_NOMEM;
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (n == 0)
-      break;
-  }
-  if (ferror(f)) {
-    fclose(f);
-    free(buf);
-    seterr(errbuf, errlen, path, "read error");
-    return RDPNEG_ERR_BAD_FILE;
-  }
-  fclose(f);
+  rc = read_file(path, &buf, &len, errbuf, errlen);
+  if (rc < 0)
+    return rc;
   rc = rdpneg_taxonomy_load_overrides_mem(tax, buf, len, path, errbuf, errlen);
   free(buf);
   return rc;
