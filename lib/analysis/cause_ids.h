@@ -6,6 +6,8 @@
 #ifndef RDPNEG_CAUSE_IDS_H
 #define RDPNEG_CAUSE_IDS_H
 
+#include <stdint.h>
+
 enum rdpneg_cid {
 #define CAUSE(id, ...) RDPNEG_CID_##id,
 #define EVIDENCE(...)
@@ -20,5 +22,10 @@ enum rdpneg_cid {
 /* The ID string of |cid| ("CERT_EXPIRED"), equal to rdpneg_cause_id(cid);
  * NULL when |cid| is not an RDPNEG_CID_* value. Static. */
 const char *rdpneg_cid_str(int cid);
+
+/* The first-ranked cause lib/taxonomy/links.def links to code |value| of
+ * |kind| (an rdpneg_kind) on its own -- e.g. RDP_NEG_FAILURE 5 ->
+ * RDPNEG_CID_NLA_REQUIRED_BY_SERVER -- or -1 when no link names it. */
+int rdpneg_cid_of_code(int kind, uint32_t value);
 
 #endif

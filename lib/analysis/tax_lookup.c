@@ -326,3 +326,13 @@ const char *rdpneg_cause_code_confidence(int i, int j) {
   const rdpneg_tax_link *l = cause_link_at(i, j);
   return l ? rdpneg_tax_conf_names[l->conf] : NULL;
 }
+
+int rdpneg_cid_of_code(int kind, uint32_t value) {
+  for (int k = 0; k < rdpneg_tax_nlinks; k++) {
+    const rdpneg_tax_link *l = &rdpneg_tax_linktab[k];
+    if (!l->has_ext && l->rank == 1 && l->kind == kind && value >= l->lo &&
+        value <= l->hi)
+      return l->cause;
+  }
+  return -1;
+}
