@@ -1,5 +1,6 @@
 #include "proto/cert.h"
 #include "base/json.h"
+#include "base/timefmt.h"
 
 #include <rdpneg/rdpneg.h>
 
@@ -12,35 +13,6 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
-
-int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s) {
-  /* days_from_civil (H. Hinnant) */
-  y -= mon <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  int64_t days = era * 146097 + doe - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + s;
-}
-
-void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp + (mp < 10 ? 3 : -9);
-  y += m <= 2;
-  snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
-           (long long)m, (long long)d, (long long)(secs / 3600),
-           (long long)(secs / 60 % 60), (long long)(secs % 60));
-}
 
 static int64_t x509_time(const mbedtls_x509_time *t) {
   return rdpneg_civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);

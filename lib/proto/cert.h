@@ -54,10 +54,4 @@ int rdpneg_cert_dns_match(const char *pattern, const char *name);
  * length, or 0 when |s| is not an address literal. */
 int rdpneg_ip_parse(const char *s, uint8_t out[16]);
 
-/* Converts a civil UTC date to seconds since 1970. */
-int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s);
-
-/* Formats |t| as "YYYY-MM-DDTHH:MM:SSZ" into |out| (at least 21 bytes). */
-void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap);
-
 #endif

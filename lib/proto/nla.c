@@ -1,6 +1,8 @@
 /* Sans-I/O CredSSP (NLA) client. See nla.h. */
 #include "proto/nla.h"
 
+#include "base/timefmt.h"
+
 #include "proto/credssp.h"
 #include "proto/spnego.h"
 
@@ -778,7 +780,7 @@ static void json_ntlm(const rdpneg_nla *n, rdpneg_json *w) {
     rdpneg_json_null(w, "os_version");
   if (c->has_timestamp) {
     char t[32];
-    rdpneg_ntlm_format_utc(t, rdpneg_ntlm_filetime_to_unix(c->timestamp));
+    rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c->timestamp), t, sizeof t);
     rdpneg_json_str(w, "server_time", t);
   } else
     rdpneg_json_null(w, "server_time");

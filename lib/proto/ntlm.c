@@ -270,32 +270,6 @@ int64_t rdpneg_ntlm_filetime_to_unix(uint64_t ft) {
   return -(int64_t)((d + 9999999ull) / 10000000ull);
 }
 
-void rdpneg_ntlm_format_utc(char out[32], int64_t t) {
-  int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days--;
-  }
-  /* civil_from_days (H. Hinnant's public-domain algorithm) */
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2)
-    y++;
-  if (y < 0 || y > 9999) {
-    snprintf(out, 32, "out-of-range");
-    return;
-  }
-  snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-           (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-}
-
 /* ---- message parsing ---------------------------------------------------- */
 
 /* A security-buffer field (Len, MaxLen, Offset) at |at|. Empty fields are

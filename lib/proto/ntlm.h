@@ -167,8 +167,6 @@ void rdpneg_ntlm_wipe_free(void *p, size_t len);
 
 /* FILETIME -> Unix seconds (floor); |ft| before 1970 gives a negative. */
 int64_t rdpneg_ntlm_filetime_to_unix(uint64_t ft);
-/* Writes |unix_s| as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
-void rdpneg_ntlm_format_utc(char out[32], int64_t unix_s);
 
 /* --- NTLMv2 (MS-NLMP 3.3.2) ------------------------------------------- */
 /* All return 0 or RDPNEG_ERR_CRYPTO / RDPNEG_ERR_NOMEM /
