@@ -10,7 +10,7 @@
  *     clientNonce [5] OCTET STRING OPTIONAL -- 32 bytes (v5+)
  *   }
  *
- * Reading and writing use mbedtls/asn1.h and asn1write.h. Pure functions;
+ * Reading and writing use the DER helpers of der.h. Pure functions;
  * the parser never reads outside the buffer it is given. */
 #ifndef RDPNEG_CREDSSP_H
 #define RDPNEG_CREDSSP_H
