@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/platform_util.h>
-
 void rdpneg_session_nla_free(rdpneg_session *s);
 int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts);
 int rdpneg_session_nla_pump(rdpneg_session *s, rdpneg_tstamp ts);
@@ -26,22 +24,18 @@ void rdpneg_session_nla_free(rdpneg_session *s) {
 /* The password is needed once, to compute NTOWFv2 in rdpneg_nla_new. */
 static void wipe_password(rdpneg_session *s) {
   if (s->cfg->password) {
-    mbedtls_platform_zeroize(s->cfg->password, strlen(s->cfg->password));
+    rdpneg_crypto_wipe(s->cfg->password, strlen(s->cfg->password));
     free(s->cfg->password);
     s->cfg->password = NULL;
   }
 }
 
 static void flush_output(rdpneg_session *s) {
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  rdpneg_nla_take_output(s->nla, &buf, &len);
+  size_t len;
+  const uint8_t *buf = rdpneg_nla_output(s->nla, &len);
   if (len)
     rdpneg_tls_write(s->tls, buf, len);
-  if (buf) {
-    mbedtls_platform_zeroize(buf, len);
-    free(buf);
-  }
+  rdpneg_nla_output_consume(s->nla, len);
 }
 
 static void conclude(rdpneg_session *s, rdpneg_tstamp ts) {

@@ -1,5 +1,6 @@
 /* CredSSP TSRequest DER codec. See credssp.h. */
 #include "proto/credssp.h"
+#include "proto/crypto.h"
 #include "proto/der.h"
 
 #include <rdpneg/rdpneg.h>
@@ -191,4 +192,39 @@ int rdpneg_tsrequest_write(const rdpneg_tsrequest *req, uint8_t **out,
   uint8_t *p = buf + cap;
   int n = put_all(req, &p, buf);
   return rdpneg_der_finish(buf, p, n, out, outlen);
+}
+
+/* ---- public-key binding ---------------------------------------------------
+ */
+
+static const char magic_c2s[] = "CredSSP Client-To-Server Binding Hash";
+static const char magic_s2c[] = "CredSSP Server-To-Client Binding Hash";
+
+int rdpneg_credssp_binding_hash(uint8_t out[32], int server,
+                                const uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN],
+                                const uint8_t *pubkey, size_t pubkey_len) {
+  const rdpneg_crypto_span parts[3] = {
+      {(const uint8_t *)(server ? magic_s2c : magic_c2s), sizeof magic_c2s},
+      {nonce, RDPNEG_CREDSSP_NONCE_LEN},
+      {pubkey, pubkey_len}};
+  return rdpneg_crypto_sha256(out, parts, 3);
+}
+
+int rdpneg_credssp_check_server_binding(
+    uint32_t version, const uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN],
+    const uint8_t *pubkey, size_t pubkey_len, const uint8_t *plain,
+    size_t plain_len, int *ok) {
+  *ok = 0;
+  if (version >= 5) {
+    uint8_t expect[32];
+    int rc = rdpneg_credssp_binding_hash(expect, 1, nonce, pubkey, pubkey_len);
+    if (rc)
+      return rc;
+    *ok = plain_len == 32 && rdpneg_crypto_equal(expect, plain, 32);
+    return 0;
+  }
+  *ok = plain_len == pubkey_len && plain_len > 0 &&
+        plain[0] == (uint8_t)(pubkey[0] + 1) &&
+        memcmp(plain + 1, pubkey + 1, plain_len - 1) == 0;
+  return 0;
 }

@@ -2,7 +2,7 @@
  *
  * Runs after the TLS handshake, on the plaintext inside TLS: the session
  * feeds what it decrypted (rdpneg_nla_input) and writes what the module
- * queued (rdpneg_nla_take_output). No sockets, no clock: the wall clock is
+ * queued (rdpneg_nla_output). No sockets, no clock: the wall clock is
  * a parameter, randomness comes from a callback.
  *
  * Exchange (MS-CSSP 3.1.5):
@@ -32,13 +32,15 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "proto/crypto.h"
 #include "proto/ntlm.h"
 
 typedef struct rdpneg_nla rdpneg_nla;
 
-/* Same shape as mbedTLS' f_rng (mbedtls_ctr_drbg_random can be passed):
- * fills |buf| with |len| random bytes, returns 0 on success. */
-typedef int (*rdpneg_nla_rng_cb)(void *ctx, unsigned char *buf, size_t len);
+/* Source of the client challenge, session key and nonce: fills |buf| with
+ * |len| random bytes, returns 0 on success (see crypto.h;
+ * rdpneg_tls_random can be passed). */
+typedef rdpneg_crypto_rng_cb rdpneg_nla_rng_cb;
 
 typedef struct rdpneg_nla_params {
   int use_spnego;       /* 1: SPNEGO-wrapped NTLM (what Windows sends); 0: raw
@@ -89,11 +91,13 @@ void rdpneg_nla_free(rdpneg_nla *n);
  * RDPNEG_ERR_INVALID_STATE (already started). */
 int rdpneg_nla_start(rdpneg_nla *n);
 
-/* Bytes queued for the server (plaintext to write inside TLS). */
+/* Number of bytes queued for the server (plaintext to write inside TLS). */
 size_t rdpneg_nla_pending(const rdpneg_nla *n);
-/* Hands the queued bytes over: |*buf| is malloc'd (free() it), NULL with
- * |*len| 0 when nothing is queued. Returns 0. */
-int rdpneg_nla_take_output(rdpneg_nla *n, uint8_t **buf, size_t *len);
+/* The queued bytes: |*len| of them at the returned pointer, which stays
+ * owned by |n| and valid until the next call that changes |n|. */
+const uint8_t *rdpneg_nla_output(const rdpneg_nla *n, size_t *len);
+/* Drops the first |len| queued bytes (once they were written). */
+void rdpneg_nla_output_consume(rdpneg_nla *n, size_t len);
 
 /* Plaintext received inside TLS (borrowed for the call); may hold part of
  * a TSRequest or several. Returns 0 (consumed; check rdpneg_nla_done), or

@@ -145,8 +145,13 @@ static int srv_init(srv *s, uint32_t version, int spnego) {
 
 /* Takes everything the client queued. */
 static uint8_t *client_out(rdpneg_nla *n, size_t *len) {
-  uint8_t *b;
-  rdpneg_nla_take_output(n, &b, len);
+  const uint8_t *p = rdpneg_nla_output(n, len);
+  CHECK_EQ_INT(*len, rdpneg_nla_pending(n));
+  uint8_t *b = *len ? malloc(*len) : NULL;
+  if (b)
+    memcpy(b, p, *len);
+  rdpneg_nla_output_consume(n, *len);
+  CHECK_EQ_INT(rdpneg_nla_pending(n), 0);
   return b;
 }
 
