@@ -11,6 +11,7 @@
 #define RDPNEG_EVIDENCE_H
 
 #include "proto/cert.h"
+#include "proto/nla.h"
 #include "proto/tls.h"
 
 #include <rdpneg/rdpneg.h>
@@ -24,47 +25,6 @@ typedef struct rdpneg_phase_rec {
   int err;    /* RDPNEG_ERR_* that ended it, 0 if none */
   char detail[RDPNEG_EV_DETAIL_MAX];
 } rdpneg_phase_rec;
-
-/* The NLA (CredSSP) phase as observed. Strings are "" when absent; the
- * has_* flags say which optional values are present. */
-typedef struct rdpneg_nla_ev {
-  int ran;             /* CredSSP was started */
-  int status;          /* rdpneg_nla_status values: 0 skipped, 1 running, 2 ok,
-                          3 failed */
-  int spnego;          /* the exchange used SPNEGO */
-  int credssp_version; /* server's TSRequest version, 0 unknown */
-  int has_challenge;
-  char target_name[RDPNEG_EV_HOST_MAX];
-  char nb_domain[RDPNEG_EV_HOST_MAX];
-  char nb_computer[RDPNEG_EV_HOST_MAX];
-  char dns_domain[RDPNEG_EV_HOST_MAX];
-  char dns_computer[RDPNEG_EV_HOST_MAX];
-  char dns_tree[RDPNEG_EV_HOST_MAX];
-  uint8_t present;      /* bit i: the i-th name above was sent (may be "") */
-  char os_version[24];  /* "10.0.19041", "" when absent */
-  char server_time[32]; /* ISO 8601 UTC, "" when absent */
-  int has_skew;
-  int64_t clock_skew_s;
-  uint32_t ntlm_flags;
-  int auth;  /* rdpneg_nla_auth values: 0 not tested, 1 success, 2 failed */
-  int error; /* RDPNEG_ERR_* that ended the exchange, 0 if none */
-  int has_ntstatus;
-  uint32_t ntstatus;
-  int has_eua;
-  uint32_t eua;
-  char detail[200];
-} rdpneg_nla_ev;
-
-/* Name bits of rdpneg_nla_ev.present, in JSON order. */
-enum {
-  RDPNEG_NLA_NAME_TARGET,
-  RDPNEG_NLA_NAME_NB_DOMAIN,
-  RDPNEG_NLA_NAME_NB_COMPUTER,
-  RDPNEG_NLA_NAME_DNS_DOMAIN,
-  RDPNEG_NLA_NAME_DNS_COMPUTER,
-  RDPNEG_NLA_NAME_DNS_TREE,
-  RDPNEG_NLA_NAME_COUNT
-};
 
 /* One connection. */
 typedef struct rdpneg_attempt_ev {

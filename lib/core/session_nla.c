@@ -1,14 +1,13 @@
 /* Glue between the session and the sans-I/O CredSSP client (nla.c): moves
  * plaintext between TLS and the NLA module and records the phase. */
 #include "core/session_nla.h"
+#include "base/timefmt.h"
 #include "core/session.h"
 #include "proto/nla.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <mbedtls/platform_util.h>
 
 void rdpneg_session_nla_free(rdpneg_session *s) {
   rdpneg_nla_free(s->nla);
@@ -18,22 +17,18 @@ void rdpneg_session_nla_free(rdpneg_session *s) {
 /* The password is needed once, to compute NTOWFv2 in rdpneg_nla_new. */
 static void wipe_password(rdpneg_session *s) {
   if (s->cfg->password) {
-    mbedtls_platform_zeroize(s->cfg->password, strlen(s->cfg->password));
+    rdpneg_crypto_wipe(s->cfg->password, strlen(s->cfg->password));
     free(s->cfg->password);
     s->cfg->password = NULL;
   }
 }
 
 static void flush_output(rdpneg_session *s) {
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  rdpneg_nla_take_output(s->nla, &buf, &len);
+  size_t len;
+  const uint8_t *buf = rdpneg_nla_output(s->nla, &len);
   if (len)
     rdpneg_tls_write(s->tls, buf, len);
-  if (buf) {
-    mbedtls_platform_zeroize(buf, len);
-    free(buf);
-  }
+  rdpneg_nla_output_consume(s->nla, len);
 }
 
 static void conclude(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -158,55 +153,10 @@ RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *s,
   return 1;
 }
 
-static void copy_name(rdpneg_nla_ev *e, int bit, char *dst, size_t cap,
-                      const char *src) {
-  if (!src)
-    return;
-  e->present |= (uint8_t)(1u << bit);
-  snprintf(dst, cap, "%s", src);
-}
-
 void rdpneg_session_nla_evidence(const rdpneg_session *s, rdpneg_nla_ev *e) {
-  memset(e, 0, sizeof *e);
-  if (!s->nla) {
+  rdpneg_nla_evidence(s->nla, e);
+  if (!s->nla)
     e->status = s->ph[RDPNEG_PHASE_NLA].status == RDPNEG_PHASE_FAILED
                     ? RDPNEG_NLA_STATUS_FAILED
                     : RDPNEG_NLA_STATUS_SKIPPED;
-    return;
-  }
-  const rdpneg_nla *n = s->nla;
-  e->ran = 1;
-  e->status = rdpneg_nla_get_status(n);
-  e->spnego = rdpneg_nla_spnego(n);
-  e->credssp_version = rdpneg_nla_credssp_version(n);
-  const rdpneg_ntlm_challenge *c = rdpneg_nla_challenge(n);
-  if (c) {
-    e->has_challenge = 1;
-    copy_name(e, RDPNEG_NLA_NAME_TARGET, e->target_name, sizeof e->target_name,
-              c->target_name);
-    copy_name(e, RDPNEG_NLA_NAME_NB_DOMAIN, e->nb_domain, sizeof e->nb_domain,
-              c->nb_domain);
-    copy_name(e, RDPNEG_NLA_NAME_NB_COMPUTER, e->nb_computer,
-              sizeof e->nb_computer, c->nb_computer);
-    copy_name(e, RDPNEG_NLA_NAME_DNS_DOMAIN, e->dns_domain,
-              sizeof e->dns_domain, c->dns_domain);
-    copy_name(e, RDPNEG_NLA_NAME_DNS_COMPUTER, e->dns_computer,
-              sizeof e->dns_computer, c->dns_computer);
-    copy_name(e, RDPNEG_NLA_NAME_DNS_TREE, e->dns_tree, sizeof e->dns_tree,
-              c->dns_tree);
-    if (c->version.present)
-      snprintf(e->os_version, sizeof e->os_version, "%u.%u.%u",
-               (unsigned)c->version.major, (unsigned)c->version.minor,
-               (unsigned)c->version.build);
-    if (c->has_timestamp)
-      rdpneg_ntlm_format_utc(e->server_time,
-                             rdpneg_ntlm_filetime_to_unix(c->timestamp));
-    e->ntlm_flags = c->flags;
-  }
-  e->has_skew = rdpneg_nla_clock_skew(n, &e->clock_skew_s);
-  e->auth = rdpneg_nla_get_auth(n);
-  e->error = rdpneg_nla_error(n);
-  e->has_ntstatus = rdpneg_nla_ntstatus(n, &e->ntstatus);
-  e->has_eua = rdpneg_nla_early_user_auth(n, &e->eua);
-  snprintf(e->detail, sizeof e->detail, "%s", rdpneg_nla_detail(n));
 }

@@ -295,34 +295,7 @@ const char *rdpneg_nla_ev_name(const rdpneg_nla_ev *n, int i) {
                                                                          : NULL;
 }
 
-static void json_nla(rdpneg_json *w, const rdpneg_evidence *e,
-                     const rdpneg_attempt_ev *a, int top) {
-  const rdpneg_nla_ev *n = &a->nla;
-  rdpneg_json_obj_begin(w, "nla");
-  if (top && e->spnego_rejected) {
-    rdpneg_json_obj_begin(w, "spnego_rejected");
-    rdpneg_json_hex(w, "ntstatus", e->spnego_rejected_status, 8);
-    rdpneg_json_str(w, "detail",
-                    "the server refused the SPNEGO-wrapped NEGOTIATE on a "
-                    "first connection; this result is from a retry with raw "
-                    "NTLM");
-    rdpneg_json_obj_end(w);
-  }
-  if (!n->ran) {
-    int64_t sel = rdpneg_attempt_selected(a);
-    int nla = sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
-    rdpneg_json_str(w, "status",
-                    a->ph[RDPNEG_PHASE_NLA].status == RDPNEG_PHASE_FAILED
-                        ? "failed"
-                        : "skipped");
-    rdpneg_json_null(w, "credssp_version");
-    rdpneg_json_null(w, "ntlm");
-    rdpneg_json_str(w, "auth", nla ? "not_tested" : "not_testable");
-    rdpneg_json_null(w, "error");
-    rdpneg_json_null(w, "early_user_auth");
-    rdpneg_json_obj_end(w);
-    return;
-  }
+void rdpneg_doc_nla_members(rdpneg_json *w, const rdpneg_nla_ev *n) {
   rdpneg_json_str(w, "status",
                   rdpneg_doc_name(RDPNEG_DOC_NLA_STATUS, n->status));
   rdpneg_json_bool(w, "spnego", n->spnego);
@@ -383,6 +356,37 @@ static void json_nla(rdpneg_json *w, const rdpneg_evidence *e,
     rdpneg_json_null(w, "early_user_auth");
   }
   rdpneg_json_str(w, "detail", n->detail[0] ? n->detail : NULL);
+}
+
+static void json_nla(rdpneg_json *w, const rdpneg_evidence *e,
+                     const rdpneg_attempt_ev *a, int top) {
+  const rdpneg_nla_ev *n = &a->nla;
+  rdpneg_json_obj_begin(w, "nla");
+  if (top && e->spnego_rejected) {
+    rdpneg_json_obj_begin(w, "spnego_rejected");
+    rdpneg_json_hex(w, "ntstatus", e->spnego_rejected_status, 8);
+    rdpneg_json_str(w, "detail",
+                    "the server refused the SPNEGO-wrapped NEGOTIATE on a "
+                    "first connection; this result is from a retry with raw "
+                    "NTLM");
+    rdpneg_json_obj_end(w);
+  }
+  if (!n->ran) {
+    int64_t sel = rdpneg_attempt_selected(a);
+    int nla = sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
+    rdpneg_json_str(w, "status",
+                    a->ph[RDPNEG_PHASE_NLA].status == RDPNEG_PHASE_FAILED
+                        ? "failed"
+                        : "skipped");
+    rdpneg_json_null(w, "credssp_version");
+    rdpneg_json_null(w, "ntlm");
+    rdpneg_json_str(w, "auth", nla ? "not_tested" : "not_testable");
+    rdpneg_json_null(w, "error");
+    rdpneg_json_null(w, "early_user_auth");
+    rdpneg_json_obj_end(w);
+    return;
+  }
+  rdpneg_doc_nla_members(w, n);
   rdpneg_json_obj_end(w);
 }
 

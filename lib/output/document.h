@@ -35,6 +35,11 @@ int rdpneg_doc_value(rdpneg_doc_names which, const char *name);
 const char *rdpneg_doc_nla_name_key(int i);
 const char *rdpneg_nla_ev_name(const rdpneg_nla_ev *n, int i);
 
+/* Writes the members of the "nla" object of a CredSSP exchange that ran
+ * (status, spnego, credssp_version, ntlm, auth, error, early_user_auth,
+ * detail); the caller opens and closes the object. */
+void rdpneg_doc_nla_members(rdpneg_json *w, const rdpneg_nla_ev *n);
+
 /* Writes the whole document (evidence, |d|'s findings, verdict). */
 void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
                            const rdpneg_diagnosis *d);

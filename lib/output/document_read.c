@@ -5,6 +5,7 @@
  * certificate.expiring_soon/verify_flags, finished, cancelled) are optional;
  * the rest must be present with the type document.c writes. */
 #include "base/jsonparse.h"
+#include "base/timefmt.h"
 #include "core/evidence.h"
 #include "output/document.h"
 #include "proto/ntlm.h"
@@ -430,8 +431,8 @@ static void read_nla(rd *r, const rdpneg_jp_node *n, rdpneg_evidence *ev,
                                         e->dns_computer, e->dns_tree};
     e->has_challenge = 1;
     for (int i = 0; i < RDPNEG_NLA_NAME_COUNT; i++)
-      if (str(r, t, rdpneg_doc_nla_name_key(i), dst[i], RDPNEG_EV_HOST_MAX, OPT,
-              "nla.ntlm.name"))
+      if (str(r, t, rdpneg_doc_nla_name_key(i), dst[i], RDPNEG_NLA_NAME_MAX,
+              OPT, "nla.ntlm.name"))
         e->present |= (uint8_t)(1u << i);
     str(r, t, "os_version", e->os_version, sizeof e->os_version, OPT,
         "nla.ntlm.os_version");

@@ -1,5 +1,12 @@
+/* Server certificate analysis. The one place that reads the fields of a
+ * parsed mbedtls_x509_crt: tls.c hands the peer chain over and asks for the
+ * public key (rdpneg_cert_pubkey); base/config.c only checks that a CA
+ * file parses. In mbedTLS 3.x sig, sig_md, sig_pk and sig_opts (used by
+ * self_signed and the signature algorithm name) are private. */
 #include "proto/cert.h"
 #include "base/json.h"
+#include "base/timefmt.h"
+#include "proto/crypto.h"
 
 #include <rdpneg/rdpneg.h>
 
@@ -10,44 +17,113 @@
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
-
-int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s) {
-  /* days_from_civil (H. Hinnant) */
-  y -= mon <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  int64_t days = era * 146097 + doe - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + s;
-}
-
-void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap) {
-  int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  int64_t secs = t - days * 86400;
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp + (mp < 10 ? 3 : -9);
-  y += m <= 2;
-  snprintf(out, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y,
-           (long long)m, (long long)d, (long long)(secs / 3600),
-           (long long)(secs / 60 % 60), (long long)(secs % 60));
-}
 
 static int64_t x509_time(const mbedtls_x509_time *t) {
   return rdpneg_civil_to_unix(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
+/* ---- terminal-safe text ---------------------------------------------------
+ */
+
+/* Length of the well-formed UTF-8 sequence at |p| (RFC 3629: no overlong
+ * forms, surrogates or values above U+10FFFF), 0 if there is none. */
+static size_t utf8_len(const uint8_t *p, size_t avail) {
+  uint8_t c = p[0];
+  size_t n;
+  uint8_t lo = 0x80, hi = 0xBF; /* range of the second byte */
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0)
+      lo = 0xA0;
+    else if (c == 0xED)
+      hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0)
+      lo = 0x90;
+    else if (c == 0xF4)
+      hi = 0x8F;
+  } else
+    return 0;
+  if (avail < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+static int safe_text(char *out, size_t cap, const uint8_t *in, size_t len,
+                     int cut) {
+  static const char mark[] = "...";
+  if (cap == 0)
+    return 1;
+  size_t o = 0, keep = 0; /* |keep|: last boundary leaving room for mark */
+  int trunc = cut;
+  for (size_t i = 0; i < len;) {
+    char piece[12];
+    size_t pn = 0, n = utf8_len(in + i, len - i);
+    int c1 = n == 2 && in[i] == 0xC2 && in[i + 1] < 0xA0; /* U+0080-9F */
+    if (n == 0 || c1 || in[i] < 0x20 || in[i] == 0x7F) {
+      n = c1 ? 2 : 1; /* escape every byte of the unit */
+      for (size_t k = 0; k < n; k++)
+        pn += (size_t)snprintf(piece + pn, sizeof piece - pn, "\\x%02x",
+                               in[i + k]);
+    } else {
+      memcpy(piece, in + i, n);
+      pn = n;
+    }
+    if (o + pn > cap - 1) {
+      trunc = 1;
+      break;
+    }
+    memcpy(out + o, piece, pn);
+    o += pn;
+    i += n;
+    if (o + sizeof mark - 1 <= cap - 1)
+      keep = o;
+  }
+  if (trunc && cap > sizeof mark - 1) {
+    if (o + sizeof mark - 1 > cap - 1)
+      o = keep;
+    memcpy(out + o, mark, sizeof mark - 1);
+    o += sizeof mark - 1;
+  }
+  out[o] = 0;
+  return trunc;
+}
+
+int rdpneg_cert_safe_text(char *out, size_t cap, const uint8_t *in,
+                          size_t len) {
+  return safe_text(out, cap, in, len, 0);
+}
+
+/* A distinguished name as mbedTLS prints it, made terminal-safe. */
+static void dn_text(char *out, size_t cap, const mbedtls_x509_name *dn) {
+  char raw[1024];
+  raw[0] = 0;
+  int n = mbedtls_x509_dn_gets(raw, sizeof raw, dn);
+  safe_text(out, cap, (const uint8_t *)raw, strlen(raw), n < 0);
+}
+
+/* ---- names ------------------------------------------------------------------
+ */
+
 int rdpneg_cert_dns_match(const char *pattern, const char *name) {
-  size_t pl = strlen(pattern), nl = strlen(name);
+  return rdpneg_cert_dns_match_n((const uint8_t *)pattern, strlen(pattern),
+                                 name);
+}
+
+int rdpneg_cert_dns_match_n(const uint8_t *pat, size_t pl, const char *name) {
+  const char *pattern = (const char *)pat;
+  size_t nl = strlen(name);
+  if (pl == 0 || memchr(pat, 0, pl)) /* "a.example\0.evil" is no name */
+    return 0;
   if (nl && name[nl - 1] == '.')
     nl--;
   if (pl >= 2 && pattern[0] == '*' && pattern[1] == '.') {
@@ -169,7 +245,9 @@ int rdpneg_ip_parse(const char *s, uint8_t out[16]) {
 
 static void fingerprint(const mbedtls_x509_crt *c, char out[65]) {
   uint8_t h[32];
-  mbedtls_sha256_ret(c->raw.p, c->raw.len, h, 0);
+  rdpneg_crypto_span der = {c->raw.p, c->raw.len};
+  if (rdpneg_crypto_sha256(h, &der, 1))
+    memset(h, 0, sizeof h);
   rdpneg_hex_encode(h, 32, out);
 }
 
@@ -229,8 +307,8 @@ int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
   if (!chain || chain->raw.len == 0)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   const mbedtls_x509_crt *c = chain;
-  mbedtls_x509_dn_gets(ev->subject, sizeof ev->subject, &c->subject);
-  mbedtls_x509_dn_gets(ev->issuer, sizeof ev->issuer, &c->issuer);
+  dn_text(ev->subject, sizeof ev->subject, &c->subject);
+  dn_text(ev->issuer, sizeof ev->issuer, &c->issuer);
   mbedtls_x509_serial_gets(ev->serial, sizeof ev->serial, &c->serial);
 
   uint8_t want_ip[16];
@@ -239,13 +317,12 @@ int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
   for (const mbedtls_x509_sequence *s = &c->subject_alt_names; s && s->buf.p;
        s = s->next) {
     int tag = s->buf.tag & 0x1f;
-    char text[128];
-    if (tag == 2) { /* dNSName */
-      size_t n = s->buf.len < sizeof text - 1 ? s->buf.len : sizeof text - 1;
-      memcpy(text, s->buf.p, n);
-      text[n] = 0;
+    char text[sizeof ev->san[0]];
+    if (tag == 2) { /* dNSName: matched on its full DER length */
+      rdpneg_cert_safe_text(text, sizeof text, s->buf.p, s->buf.len);
       have_dns_san = 1;
-      if (name && !want_ip_len && rdpneg_cert_dns_match(text, name))
+      if (name && !want_ip_len &&
+          rdpneg_cert_dns_match_n(s->buf.p, s->buf.len, name))
         match = 1;
     } else if (tag == 7) { /* iPAddress */
       ip_text(s->buf.p, s->buf.len, text, sizeof text);
@@ -261,14 +338,9 @@ int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
   if (!have_dns_san && name && !want_ip_len) {
     /* no dNSName SAN: fall back to the subject CN (RFC 6125 6.4.4) */
     for (const mbedtls_x509_name *n = &c->subject; n; n = n->next) {
-      if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
-        char cn[256];
-        size_t l = n->val.len < sizeof cn - 1 ? n->val.len : sizeof cn - 1;
-        memcpy(cn, n->val.p, l);
-        cn[l] = 0;
-        if (rdpneg_cert_dns_match(cn, name))
-          match = 1;
-      }
+      if (n->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0 &&
+          rdpneg_cert_dns_match_n(n->val.p, n->val.len, name))
+        match = 1;
     }
   }
   ev->hostname_match = match;
@@ -305,10 +377,8 @@ int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
   for (const mbedtls_x509_crt *p = chain;
        p && p->raw.len && ev->chain_len < RDPNEG_CERT_MAX_CHAIN; p = p->next) {
     int i = ev->chain_len++;
-    mbedtls_x509_dn_gets(ev->chain[i].subject, sizeof ev->chain[i].subject,
-                         &p->subject);
-    mbedtls_x509_dn_gets(ev->chain[i].issuer, sizeof ev->chain[i].issuer,
-                         &p->issuer);
+    dn_text(ev->chain[i].subject, sizeof ev->chain[i].subject, &p->subject);
+    dn_text(ev->chain[i].issuer, sizeof ev->chain[i].issuer, &p->issuer);
     fingerprint(p, ev->chain[i].sha256);
   }
 
@@ -331,4 +401,16 @@ int rdpneg_cert_analyse(const mbedtls_x509_crt *chain, const char *name,
     ev->trusted = (flags & ~ignore) == 0;
   }
   return 0;
+}
+
+int rdpneg_cert_pubkey(const mbedtls_x509_crt *crt, uint8_t *out, size_t cap) {
+  if (!crt || !out || !cap)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  /* mbedtls_pk_write_pubkey writes backwards from the end */
+  uint8_t *c = out + cap;
+  int n = mbedtls_pk_write_pubkey(&c, out, (mbedtls_pk_context *)&crt->pk);
+  if (n <= 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  memmove(out, c, (size_t)n);
+  return n;
 }

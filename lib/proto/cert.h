@@ -9,6 +9,9 @@
 #define RDPNEG_CERT_MAX_CHAIN 8
 
 typedef struct rdpneg_cert_ev {
+  /* Every text below that comes from the server is terminal-safe (see
+   * rdpneg_cert_safe_text): control characters are escaped as \xNN and
+   * a text cut to fit ends in "...". */
   char subject[256];
   char issuer[256];
   int san_count;
@@ -47,17 +50,31 @@ int rdpneg_cert_analyse(const struct mbedtls_x509_crt *chain, const char *name,
                         struct mbedtls_x509_crt *ca, rdpneg_cert_ev *ev);
 
 /* Matches |name| against a DNS pattern with an optional leftmost "*."
- * wildcard (RFC 6125 6.4.3, case-insensitive). Returns 1 on match. */
+ * wildcard (RFC 6125 6.4.3, case-insensitive). Returns 1 on match. The
+ * _n form takes the pattern as the certificate holds it (|len| bytes, not
+ * NUL-terminated) and compares all of it: a pattern that contains a NUL
+ * byte never matches. */
 int rdpneg_cert_dns_match(const char *pattern, const char *name);
+int rdpneg_cert_dns_match_n(const uint8_t *pattern, size_t len,
+                            const char *name);
+
+/* Copies |len| bytes of server-supplied text into |out| (|cap| bytes, NUL
+ * included) so that it is safe to print on a terminal and valid UTF-8:
+ * C0 controls (NUL included), DEL, C1 controls (U+0080-U+009F, escaped
+ * byte by byte as UTF-8) and bytes that are not well-formed UTF-8 become
+ * "\xNN"; backslashes are kept. When the result does not fit it is cut
+ * on a character boundary and ends in "...". Returns 1 when cut, else 0. */
+int rdpneg_cert_safe_text(char *out, size_t cap, const uint8_t *in, size_t len);
+
+/* Writes the SubjectPublicKey of |crt| the way mbedtls_pk_write_pubkey()
+ * does (RSAPublicKey for RSA): the bytes the CredSSP public-key binding
+ * covers. Returns the length (> 0) or RDPNEG_ERR_INVALID_ARGUMENT (no
+ * key, or longer than |cap|). */
+int rdpneg_cert_pubkey(const struct mbedtls_x509_crt *crt, uint8_t *out,
+                       size_t cap);
 
 /* Parses an IPv4 or IPv6 literal into |out| (4 or 16 bytes). Returns the
  * length, or 0 when |s| is not an address literal. */
 int rdpneg_ip_parse(const char *s, uint8_t out[16]);
-
-/* Converts a civil UTC date to seconds since 1970. */
-int64_t rdpneg_civil_to_unix(int y, int mon, int d, int h, int mi, int s);
-
-/* Formats |t| as "YYYY-MM-DDTHH:MM:SSZ" into |out| (at least 21 bytes). */
-void rdpneg_unix_to_iso(int64_t t, char *out, size_t cap);
 
 #endif

@@ -10,7 +10,7 @@
  *     clientNonce [5] OCTET STRING OPTIONAL -- 32 bytes (v5+)
  *   }
  *
- * Reading and writing use mbedtls/asn1.h and asn1write.h. Pure functions;
+ * Reading and writing use the DER helpers of der.h. Pure functions;
  * the parser never reads outside the buffer it is given. */
 #ifndef RDPNEG_CREDSSP_H
 #define RDPNEG_CREDSSP_H
@@ -69,5 +69,25 @@ int rdpneg_tsrequest_parse(rdpneg_tsrequest *req, const uint8_t *buf,
  * RDPNEG_ERR_NOMEM or RDPNEG_ERR_INVALID_ARGUMENT (sizes). */
 int rdpneg_tsrequest_write(const rdpneg_tsrequest *req, uint8_t **out,
                            size_t *outlen);
+
+/* Public-key binding (MS-CSSP 3.1.5). From version 5 on, pubKeyAuth seals
+ * SHA-256(magic || clientNonce || SubjectPublicKey), the magic being
+ * "CredSSP Client-To-Server Binding Hash" from the client and "...
+ * Server-To-Client ..." from the server, each with its NUL; below 5 the
+ * client seals the public key itself and the server the key with its
+ * first byte plus one. */
+
+/* The v5+ hash; |server| selects the server-to-client magic. Returns 0 or
+ * RDPNEG_ERR_CRYPTO. */
+int rdpneg_credssp_binding_hash(uint8_t out[32], int server,
+                                const uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN],
+                                const uint8_t *pubkey, size_t pubkey_len);
+/* Sets *|ok| to 1 when |plain| (the server's unsealed pubKeyAuth) is the
+ * binding the server owes for |version| (the effective one, min of both
+ * sides), else 0. Returns 0 or RDPNEG_ERR_CRYPTO. */
+int rdpneg_credssp_check_server_binding(
+    uint32_t version, const uint8_t nonce[RDPNEG_CREDSSP_NONCE_LEN],
+    const uint8_t *pubkey, size_t pubkey_len, const uint8_t *plain,
+    size_t plain_len, int *ok);
 
 #endif

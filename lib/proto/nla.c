@@ -1,15 +1,14 @@
 /* Sans-I/O CredSSP (NLA) client. See nla.h. */
 #include "proto/nla.h"
 
+#include "base/buf.h"
 #include "base/codes.h"
-
+#include "base/timefmt.h"
 #include "proto/credssp.h"
+#include "proto/crypto.h"
 #include "proto/spnego.h"
 
 #include <rdpneg/rdpneg.h>
-
-#include <mbedtls/md.h>
-#include <mbedtls/platform_util.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,10 +38,8 @@ struct rdpneg_nla {
   void *rng_ctx;
   int64_t now;
 
-  uint8_t *out;
-  size_t out_len;
-  uint8_t *in;
-  size_t in_len;
+  rdpneg_buf out; /* TSRequests queued for the server */
+  rdpneg_buf in;  /* server bytes not yet a whole TSRequest (<= IN_MAX) */
 
   uint8_t negotiate[RDPNEG_NTLM_NEGOTIATE_LEN];
   uint8_t *challenge_msg;
@@ -104,61 +101,16 @@ static int fail(rdpneg_nla *n, int err, int auth, const char *fmt, ...) {
   return err;
 }
 
-static char *dup_str(const char *s) {
-  if (!s)
-    return NULL;
-  size_t l = strlen(s) + 1;
-  char *d = malloc(l);
-  if (d)
-    memcpy(d, s, l);
-  return d;
-}
-
-static int queue(rdpneg_nla *n, const uint8_t *p, size_t len) {
-  uint8_t *nb = realloc(n->out, n->out_len + len);
-  if (!nb)
-    return RDPNEG_ERR_NOMEM;
-  memcpy(nb + n->out_len, p, len);
-  n->out = nb;
-  n->out_len += len;
-  return 0;
-}
-
 static int queue_tsrequest(rdpneg_nla *n, const rdpneg_tsrequest *req) {
   uint8_t *buf;
   size_t len;
   int rc = rdpneg_tsrequest_write(req, &buf, &len);
   if (rc)
     return rc;
-  rc = queue(n, buf, len);
+  rc = rdpneg_buf_append(&n->out, buf, len);
   free(buf);
   return rc;
 }
-
-static int sha256_v(uint8_t out[32], const uint8_t *a, size_t al,
-                    const uint8_t *b, size_t bl, const uint8_t *c, size_t cl) {
-  const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-  mbedtls_md_context_t ctx;
-  mbedtls_md_init(&ctx);
-  int rc = info ? mbedtls_md_setup(&ctx, info, 0) : -1;
-  if (!rc)
-    rc = mbedtls_md_starts(&ctx);
-  if (!rc)
-    rc = mbedtls_md_update(&ctx, a, al);
-  if (!rc)
-    rc = mbedtls_md_update(&ctx, b, bl);
-  if (!rc)
-    rc = mbedtls_md_update(&ctx, c, cl);
-  if (!rc)
-    rc = mbedtls_md_finish(&ctx, out);
-  mbedtls_md_free(&ctx);
-  return rc ? RDPNEG_ERR_CRYPTO : 0;
-}
-
-/* "CredSSP Client-To-Server Binding Hash\0" and the server's twin (MS-CSSP
- * 3.1.5, v5+), hashed with their NUL. */
-static const char magic_c2s[] = "CredSSP Client-To-Server Binding Hash";
-static const char magic_s2c[] = "CredSSP Server-To-Client Binding Hash";
 
 static uint32_t effective_version(const rdpneg_nla *n) {
   return n->server_version < RDPNEG_CREDSSP_VERSION ? n->server_version
@@ -186,12 +138,14 @@ int rdpneg_nla_new(rdpneg_nla **pn, const rdpneg_nla_params *p) {
   n->rng_ctx = p->rng_ctx;
   n->now = p->now_unix;
   n->status = RDPNEG_NLA_STATUS_SKIPPED;
+  rdpneg_buf_init(&n->out, 0);
+  rdpneg_buf_init(&n->in, IN_MAX);
   int rc = 0;
   if (creds) {
-    n->user = dup_str(p->user);
-    n->domain = dup_str(p->domain ? p->domain : "");
-    n->workstation = dup_str(p->workstation ? p->workstation : "");
-    n->spn = p->target_spn ? dup_str(p->target_spn) : NULL;
+    n->user = strdup(p->user);
+    n->domain = strdup(p->domain ? p->domain : "");
+    n->workstation = strdup(p->workstation ? p->workstation : "");
+    n->spn = p->target_spn ? strdup(p->target_spn) : NULL;
     n->pubkey = malloc(p->server_pubkey_len);
     if (!n->user || !n->domain || !n->workstation ||
         (p->target_spn && !n->spn) || !n->pubkey) {
@@ -218,13 +172,13 @@ void rdpneg_nla_free(rdpneg_nla *n) {
   free(n->workstation);
   free(n->spn);
   free(n->pubkey);
-  free(n->out);
-  free(n->in);
+  rdpneg_buf_free(&n->out);
+  rdpneg_buf_free(&n->in);
   free(n->challenge_msg);
   rdpneg_ntlm_challenge_free(&n->chal);
   if (n->have_sec)
     rdpneg_ntlm_sec_free(&n->sec);
-  mbedtls_platform_zeroize(n, sizeof *n);
+  rdpneg_crypto_wipe(n, sizeof *n);
   free(n);
 }
 
@@ -259,15 +213,16 @@ int rdpneg_nla_start(rdpneg_nla *n) {
 }
 
 size_t rdpneg_nla_pending(const rdpneg_nla *n) {
-  return n->out_len;
+  return rdpneg_buf_size(&n->out);
 }
 
-int rdpneg_nla_take_output(rdpneg_nla *n, uint8_t **buf, size_t *len) {
-  *buf = n->out;
-  *len = n->out_len;
-  n->out = NULL;
-  n->out_len = 0;
-  return 0;
+const uint8_t *rdpneg_nla_output(const rdpneg_nla *n, size_t *len) {
+  *len = rdpneg_buf_size(&n->out);
+  return rdpneg_buf_peek(&n->out);
+}
+
+void rdpneg_nla_output_consume(rdpneg_nla *n, size_t len) {
+  rdpneg_buf_consume(&n->out, len);
 }
 
 /* ---- AUTHENTICATE + pubKeyAuth ----------------------------------------- */
@@ -275,8 +230,8 @@ int rdpneg_nla_take_output(rdpneg_nla *n, uint8_t **buf, size_t *len) {
 static int send_authenticate(rdpneg_nla *n) {
   uint8_t rnd[8 + 16];
   int rc;
-  if (n->rng(n->rng_ctx, rnd, sizeof rnd) ||
-      n->rng(n->rng_ctx, n->nonce, sizeof n->nonce))
+  if (rdpneg_crypto_random(n->rng, n->rng_ctx, rnd, sizeof rnd) ||
+      rdpneg_crypto_random(n->rng, n->rng_ctx, n->nonce, sizeof n->nonce))
     return fail(n, RDPNEG_ERR_CRYPTO, RDPNEG_NLA_AUTH_NOT_TESTED,
                 "random number generator failed");
   rdpneg_ntlm_auth_in in = {0};
@@ -298,7 +253,7 @@ static int send_authenticate(rdpneg_nla *n) {
                                : 0;
   rdpneg_ntlm_auth_out ao;
   rc = rdpneg_ntlm_build_authenticate(&ao, &in);
-  mbedtls_platform_zeroize(rnd, sizeof rnd);
+  rdpneg_crypto_wipe(rnd, sizeof rnd);
   if (rc == RDPNEG_ERR_UNSUPPORTED)
     return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED,
                 "server does not offer NTLMv2 extended session security "
@@ -341,8 +296,8 @@ static int send_authenticate(rdpneg_nla *n) {
   const uint8_t *plain = n->pubkey;
   size_t plain_len = n->pubkey_len;
   if (effective_version(n) >= 5) {
-    if ((rc = sha256_v(hash, (const uint8_t *)magic_c2s, sizeof magic_c2s,
-                       n->nonce, sizeof n->nonce, n->pubkey, n->pubkey_len)))
+    if ((rc = rdpneg_credssp_binding_hash(hash, 0, n->nonce, n->pubkey,
+                                          n->pubkey_len)))
       goto out;
     plain = hash;
     plain_len = sizeof hash;
@@ -464,18 +419,10 @@ static int on_pubkey_auth(rdpneg_nla *n, const uint8_t *p, size_t len) {
     return fail(n, RDPNEG_ERR_NOMEM, RDPNEG_NLA_AUTH_NOT_TESTED, NULL);
   int valid = 0, ok = 0;
   int rc = rdpneg_ntlm_sec_unseal(&n->sec, p, len, plain, &valid);
-  if (!rc && valid) {
-    if (effective_version(n) >= 5) {
-      uint8_t expect[32];
-      rc = sha256_v(expect, (const uint8_t *)magic_s2c, sizeof magic_s2c,
-                    n->nonce, sizeof n->nonce, n->pubkey, n->pubkey_len);
-      ok = !rc && plen == 32 && memcmp(expect, plain, 32) == 0;
-    } else {
-      ok = plen == n->pubkey_len && plen > 0 &&
-           plain[0] == (uint8_t)(n->pubkey[0] + 1) &&
-           memcmp(plain + 1, n->pubkey + 1, plen - 1) == 0;
-    }
-  }
+  if (!rc && valid)
+    rc = rdpneg_credssp_check_server_binding(effective_version(n), n->nonce,
+                                             n->pubkey, n->pubkey_len, plain,
+                                             plen, &ok);
   free(plain);
   if (rc)
     return fail(n, rc, RDPNEG_NLA_AUTH_NOT_TESTED, NULL);
@@ -568,40 +515,35 @@ static int on_eua(rdpneg_nla *n, const uint8_t *p) {
               (unsigned)n->eua);
 }
 
-static void consume(rdpneg_nla *n, size_t k) {
-  memmove(n->in, n->in + k, n->in_len - k);
-  n->in_len -= k;
-}
-
 int rdpneg_nla_input(rdpneg_nla *n, const uint8_t *data, size_t len) {
   if (n->state == ST_FAILED)
     return n->error;
   if (n->state == ST_DONE || n->state == ST_INIT || !len)
     return 0;
-  if (len > IN_MAX - n->in_len)
+  int rc = rdpneg_buf_append(&n->in, data, len);
+  if (rc == RDPNEG_ERR_NOBUF)
     return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
                 n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
                                            : RDPNEG_NLA_AUTH_NOT_TESTED,
                 "server sent more than %d bytes without a complete "
                 "TSRequest",
                 IN_MAX);
-  uint8_t *nb = realloc(n->in, n->in_len + len);
-  if (!nb)
+  if (rc)
     return fail(n, RDPNEG_ERR_NOMEM, n->auth, NULL);
-  n->in = nb;
-  memcpy(n->in + n->in_len, data, len);
-  n->in_len += len;
-  while (n->in_len && n->state != ST_DONE && n->state != ST_FAILED) {
-    if (n->state == ST_WAIT_EUA && n->in[0] != 0x30) {
-      if (n->in_len < 4)
+  while (rdpneg_buf_size(&n->in) && n->state != ST_DONE &&
+         n->state != ST_FAILED) {
+    const uint8_t *in = rdpneg_buf_peek(&n->in);
+    size_t in_len = rdpneg_buf_size(&n->in);
+    if (n->state == ST_WAIT_EUA && in[0] != 0x30) {
+      if (in_len < 4)
         return 0;
-      int rc = on_eua(n, n->in);
-      consume(n, 4);
+      rc = on_eua(n, in);
+      rdpneg_buf_consume(&n->in, 4);
       if (rc)
         return rc;
       continue;
     }
-    long fl = rdpneg_tsrequest_frame_len(n->in, n->in_len);
+    long fl = rdpneg_tsrequest_frame_len(in, in_len);
     if (fl < 0)
       return fail(n, RDPNEG_ERR_TSREQUEST_MALFORMED,
                   n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
@@ -609,8 +551,8 @@ int rdpneg_nla_input(rdpneg_nla *n, const uint8_t *data, size_t len) {
                   "server sent bytes that are not a TSRequest");
     if (fl == 0)
       return 0;
-    int rc = on_tsrequest(n, n->in, (size_t)fl);
-    consume(n, (size_t)fl);
+    rc = on_tsrequest(n, in, (size_t)fl);
+    rdpneg_buf_consume(&n->in, (size_t)fl);
     if (rc)
       return rc;
   }
@@ -711,81 +653,52 @@ const char *rdpneg_nla_detail(const rdpneg_nla *n) {
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void json_ntlm(const rdpneg_nla *n, rdpneg_json *w) {
-  const rdpneg_ntlm_challenge *c = &n->chal;
-  rdpneg_json_obj_begin(w, "ntlm");
-  rdpneg_json_str(w, "target_name", c->target_name);
-  rdpneg_json_str(w, "netbios_domain", c->nb_domain);
-  rdpneg_json_str(w, "netbios_computer", c->nb_computer);
-  rdpneg_json_str(w, "dns_domain", c->dns_domain);
-  rdpneg_json_str(w, "dns_computer", c->dns_computer);
-  rdpneg_json_str(w, "dns_tree", c->dns_tree);
-  if (c->version.present) {
-    char v[24];
-    snprintf(v, sizeof v, "%u.%u.%u", (unsigned)c->version.major,
-             (unsigned)c->version.minor, (unsigned)c->version.build);
-    rdpneg_json_str(w, "os_version", v);
-  } else
-    rdpneg_json_null(w, "os_version");
-  if (c->has_timestamp) {
-    char t[32];
-    rdpneg_ntlm_format_utc(t, rdpneg_ntlm_filetime_to_unix(c->timestamp));
-    rdpneg_json_str(w, "server_time", t);
-  } else
-    rdpneg_json_null(w, "server_time");
-  int64_t skew;
-  if (rdpneg_nla_clock_skew(n, &skew))
-    rdpneg_json_int(w, "clock_skew_s", skew);
-  else
-    rdpneg_json_null(w, "clock_skew_s");
-  rdpneg_json_arr_begin(w, "flags");
-  for (int i = 0; i < 32; i++)
-    if (c->flags & (1u << i))
-      rdpneg_json_str(w, NULL, rdpneg_ntlm_flag_name(1u << i));
-  rdpneg_json_arr_end(w);
-  rdpneg_json_obj_end(w);
+/* ---- evidence ---- */
+
+static void copy_name(rdpneg_nla_ev *e, int bit, char *dst, size_t cap,
+                      const char *src) {
+  if (!src)
+    return;
+  e->present |= (uint8_t)(1u << bit);
+  snprintf(dst, cap, "%s", src);
 }
 
-void rdpneg_nla_json(const rdpneg_nla *n, rdpneg_json *w) {
-  static const char *const status[] = {"skipped", "failed", "ok", "failed"};
-  static const char *const auth[] = {"not_tested", "success", "failed"};
-  rdpneg_json_str(w, "status", status[n->status & 3]);
-  rdpneg_json_bool(w, "spnego", n->spnego_used);
-  if (n->have_version)
-    rdpneg_json_uint(w, "credssp_version", n->server_version);
-  else
-    rdpneg_json_null(w, "credssp_version");
-  if (n->have_chal)
-    json_ntlm(n, w);
-  else
-    rdpneg_json_null(w, "ntlm");
-  rdpneg_json_str(w, "auth", auth[n->auth <= 2 ? n->auth : 0]);
-  if (n->error || n->has_ntstatus) {
-    rdpneg_json_obj_begin(w, "error");
-    const char *name = n->has_ntstatus ? rdpneg_nla_ntstatus_name(n->ntstatus)
-                                       : rdpneg_err_name(n->error);
-    rdpneg_json_str(w, "name", name);
-    if (n->has_ntstatus) {
-      char hex[16];
-      snprintf(hex, sizeof hex, "0x%08X", (unsigned)n->ntstatus);
-      rdpneg_json_str(w, "ntstatus", hex);
-    } else
-      rdpneg_json_null(w, "ntstatus");
-    rdpneg_json_str(w, "code", rdpneg_err_name(n->error));
-    rdpneg_json_obj_end(w);
-  } else
-    rdpneg_json_null(w, "error");
-  if (n->has_eua) {
-    if (n->eua == 0)
-      rdpneg_json_str(w, "early_user_auth", "AUTHZ_SUCCESS");
-    else if (n->eua == 5)
-      rdpneg_json_str(w, "early_user_auth", "AUTHZ_ACCESS_DENIED");
-    else {
-      char hex[16];
-      snprintf(hex, sizeof hex, "0x%08X", (unsigned)n->eua);
-      rdpneg_json_str(w, "early_user_auth", hex);
-    }
-  } else
-    rdpneg_json_null(w, "early_user_auth");
-  rdpneg_json_str(w, "detail", n->detail[0] ? n->detail : NULL);
+void rdpneg_nla_evidence(const rdpneg_nla *n, rdpneg_nla_ev *e) {
+  memset(e, 0, sizeof *e);
+  if (!n)
+    return;
+  e->ran = 1;
+  e->status = rdpneg_nla_get_status(n);
+  e->spnego = rdpneg_nla_spnego(n);
+  e->credssp_version = rdpneg_nla_credssp_version(n);
+  const rdpneg_ntlm_challenge *c = rdpneg_nla_challenge(n);
+  if (c) {
+    e->has_challenge = 1;
+    copy_name(e, RDPNEG_NLA_NAME_TARGET, e->target_name, sizeof e->target_name,
+              c->target_name);
+    copy_name(e, RDPNEG_NLA_NAME_NB_DOMAIN, e->nb_domain, sizeof e->nb_domain,
+              c->nb_domain);
+    copy_name(e, RDPNEG_NLA_NAME_NB_COMPUTER, e->nb_computer,
+              sizeof e->nb_computer, c->nb_computer);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_DOMAIN, e->dns_domain,
+              sizeof e->dns_domain, c->dns_domain);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_COMPUTER, e->dns_computer,
+              sizeof e->dns_computer, c->dns_computer);
+    copy_name(e, RDPNEG_NLA_NAME_DNS_TREE, e->dns_tree, sizeof e->dns_tree,
+              c->dns_tree);
+    if (c->version.present)
+      snprintf(e->os_version, sizeof e->os_version, "%u.%u.%u",
+               (unsigned)c->version.major, (unsigned)c->version.minor,
+               (unsigned)c->version.build);
+    if (c->has_timestamp)
+      rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c->timestamp),
+                         e->server_time, sizeof e->server_time);
+    e->ntlm_flags = c->flags;
+  }
+  e->has_skew = rdpneg_nla_clock_skew(n, &e->clock_skew_s);
+  e->auth = rdpneg_nla_get_auth(n);
+  e->error = rdpneg_nla_error(n);
+  e->has_ntstatus = rdpneg_nla_ntstatus(n, &e->ntstatus);
+  e->has_eua = rdpneg_nla_early_user_auth(n, &e->eua);
+  snprintf(e->detail, sizeof e->detail, "%s", rdpneg_nla_detail(n));
 }

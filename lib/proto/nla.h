@@ -2,7 +2,7 @@
  *
  * Runs after the TLS handshake, on the plaintext inside TLS: the session
  * feeds what it decrypted (rdpneg_nla_input) and writes what the module
- * queued (rdpneg_nla_take_output). No sockets, no clock: the wall clock is
+ * queued (rdpneg_nla_output). No sockets, no clock: the wall clock is
  * a parameter, randomness comes from a callback.
  *
  * Exchange (MS-CSSP 3.1.5):
@@ -32,13 +32,15 @@
 #include <stdint.h>
 
 #include "base/json.h"
+#include "proto/crypto.h"
 #include "proto/ntlm.h"
 
 typedef struct rdpneg_nla rdpneg_nla;
 
-/* Same shape as mbedTLS' f_rng (mbedtls_ctr_drbg_random can be passed):
- * fills |buf| with |len| random bytes, returns 0 on success. */
-typedef int (*rdpneg_nla_rng_cb)(void *ctx, unsigned char *buf, size_t len);
+/* Source of the client challenge, session key and nonce: fills |buf| with
+ * |len| random bytes, returns 0 on success (see crypto.h;
+ * rdpneg_tls_random can be passed). */
+typedef rdpneg_crypto_rng_cb rdpneg_nla_rng_cb;
 
 typedef struct rdpneg_nla_params {
   int use_spnego;       /* 1: SPNEGO-wrapped NTLM (what Windows sends); 0: raw
@@ -89,11 +91,13 @@ void rdpneg_nla_free(rdpneg_nla *n);
  * RDPNEG_ERR_INVALID_STATE (already started). */
 int rdpneg_nla_start(rdpneg_nla *n);
 
-/* Bytes queued for the server (plaintext to write inside TLS). */
+/* Number of bytes queued for the server (plaintext to write inside TLS). */
 size_t rdpneg_nla_pending(const rdpneg_nla *n);
-/* Hands the queued bytes over: |*buf| is malloc'd (free() it), NULL with
- * |*len| 0 when nothing is queued. Returns 0. */
-int rdpneg_nla_take_output(rdpneg_nla *n, uint8_t **buf, size_t *len);
+/* The queued bytes: |*len| of them at the returned pointer, which stays
+ * owned by |n| and valid until the next call that changes |n|. */
+const uint8_t *rdpneg_nla_output(const rdpneg_nla *n, size_t *len);
+/* Drops the first |len| queued bytes (once they were written). */
+void rdpneg_nla_output_consume(rdpneg_nla *n, size_t len);
 
 /* Plaintext received inside TLS (borrowed for the call); may hold part of
  * a TSRequest or several. Returns 0 (consumed; check rdpneg_nla_done), or
@@ -158,11 +162,51 @@ const char *rdpneg_nla_detail(const rdpneg_nla *n);
  * sheet, taxonomy-facts.md 6.2/6.3), NULL when unknown. */
 const char *rdpneg_nla_ntstatus_name(uint32_t status);
 
-/* Writes the members of the "nla" object (the caller opens and closes it):
- * status, spnego, credssp_version, ntlm {target_name, netbios_domain,
- * netbios_computer, dns_domain, dns_computer, dns_tree, os_version,
- * server_time, clock_skew_s, flags}, auth, error {name, ntstatus, code},
- * early_user_auth, detail. */
-void rdpneg_nla_json(const rdpneg_nla *n, rdpneg_json *w);
+#define RDPNEG_NLA_NAME_MAX 256
+
+/* The NLA (CredSSP) phase as observed. Strings are "" when absent; the
+ * has_* flags say which optional values are present. */
+typedef struct rdpneg_nla_ev {
+  int ran;             /* CredSSP was started */
+  int status;          /* rdpneg_nla_status values: 0 skipped, 1 running, 2 ok,
+                          3 failed */
+  int spnego;          /* the exchange used SPNEGO */
+  int credssp_version; /* server's TSRequest version, 0 unknown */
+  int has_challenge;
+  char target_name[RDPNEG_NLA_NAME_MAX];
+  char nb_domain[RDPNEG_NLA_NAME_MAX];
+  char nb_computer[RDPNEG_NLA_NAME_MAX];
+  char dns_domain[RDPNEG_NLA_NAME_MAX];
+  char dns_computer[RDPNEG_NLA_NAME_MAX];
+  char dns_tree[RDPNEG_NLA_NAME_MAX];
+  uint8_t present;      /* bit i: the i-th name above was sent (may be "") */
+  char os_version[24];  /* "10.0.19041", "" when absent */
+  char server_time[32]; /* ISO 8601 UTC, "" when absent */
+  int has_skew;
+  int64_t clock_skew_s;
+  uint32_t ntlm_flags;
+  int auth;  /* rdpneg_nla_auth values: 0 not tested, 1 success, 2 failed */
+  int error; /* RDPNEG_ERR_* that ended the exchange, 0 if none */
+  int has_ntstatus;
+  uint32_t ntstatus;
+  int has_eua;
+  uint32_t eua;
+  char detail[200];
+} rdpneg_nla_ev;
+
+/* Name bits of rdpneg_nla_ev.present, in JSON order. */
+enum {
+  RDPNEG_NLA_NAME_TARGET,
+  RDPNEG_NLA_NAME_NB_DOMAIN,
+  RDPNEG_NLA_NAME_NB_COMPUTER,
+  RDPNEG_NLA_NAME_DNS_DOMAIN,
+  RDPNEG_NLA_NAME_DNS_COMPUTER,
+  RDPNEG_NLA_NAME_DNS_TREE,
+  RDPNEG_NLA_NAME_COUNT
+};
+
+/* Copies what the exchange observed into |e| (NULL |n|: a phase that never
+ * started). */
+void rdpneg_nla_evidence(const rdpneg_nla *n, rdpneg_nla_ev *e);
 
 #endif

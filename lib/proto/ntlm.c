@@ -1,51 +1,21 @@
-/* NTLM (MS-NLMP) messages and NTLMv2 crypto. See ntlm.h. */
+/* NTLM (MS-NLMP) messages: flag names, text, parsing, NEGOTIATE and
+ * AUTHENTICATE construction. The NTLMv2 computations are in
+ * ntlm_crypto.c. See ntlm.h. */
 #include "proto/ntlm.h"
+
+#include "proto/crypto.h"
 
 #include <rdpneg/rdpneg.h>
 
-#include <mbedtls/md.h>
-#include <mbedtls/platform_util.h>
-
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const uint8_t sig_ntlmssp[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 
-static uint16_t le16(const uint8_t *p) {
-  return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-         ((uint32_t)p[3] << 24);
-}
-
-static uint64_t le64(const uint8_t *p) {
-  return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
-}
-
-static void put16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-  put32(p, (uint32_t)v);
-  put32(p + 4, (uint32_t)(v >> 32));
-}
-
 void rdpneg_ntlm_wipe_free(void *p, size_t len) {
   if (!p)
     return;
-  mbedtls_platform_zeroize(p, len);
+  rdpneg_crypto_wipe(p, len);
   free(p);
 }
 
@@ -137,9 +107,9 @@ char *rdpneg_ntlm_utf16_to_utf8(const uint8_t *s, size_t len) {
     return NULL;
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
-    uint32_t u = le16(s + 2 * i);
+    uint32_t u = rdpneg_ntlm_le16(s + 2 * i);
     if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
-      uint32_t l = le16(s + 2 * i + 2);
+      uint32_t l = rdpneg_ntlm_le16(s + 2 * i + 2);
       if (l >= 0xDC00 && l <= 0xDFFF) {
         u = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
         i++;
@@ -237,11 +207,11 @@ int rdpneg_ntlm_utf8_to_utf16(const char *s, int upper, uint8_t **out,
       cp = upcase(cp);
     if (cp >= 0x10000) {
       cp -= 0x10000;
-      put16(o + w, (uint16_t)(0xD800 + (cp >> 10)));
-      put16(o + w + 2, (uint16_t)(0xDC00 + (cp & 0x3FF)));
+      rdpneg_ntlm_put16(o + w, (uint16_t)(0xD800 + (cp >> 10)));
+      rdpneg_ntlm_put16(o + w + 2, (uint16_t)(0xDC00 + (cp & 0x3FF)));
       w += 4;
     } else {
-      put16(o + w, (uint16_t)cp);
+      rdpneg_ntlm_put16(o + w, (uint16_t)cp);
       w += 2;
     }
   }
@@ -270,40 +240,14 @@ int64_t rdpneg_ntlm_filetime_to_unix(uint64_t ft) {
   return -(int64_t)((d + 9999999ull) / 10000000ull);
 }
 
-void rdpneg_ntlm_format_utc(char out[32], int64_t t) {
-  int64_t days = t / 86400, secs = t % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days--;
-  }
-  /* civil_from_days (H. Hinnant's public-domain algorithm) */
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2)
-    y++;
-  if (y < 0 || y > 9999) {
-    snprintf(out, 32, "out-of-range");
-    return;
-  }
-  snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-           (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-}
-
 /* ---- message parsing ---------------------------------------------------- */
 
 /* A security-buffer field (Len, MaxLen, Offset) at |at|. Empty fields are
  * returned as (NULL, 0) whatever their offset. */
 static int sec_field(const uint8_t *msg, size_t len, size_t at,
                      const uint8_t **p, size_t *flen, size_t *payload_start) {
-  size_t l = le16(msg + at);
-  size_t off = le32(msg + at + 4);
+  size_t l = rdpneg_ntlm_le16(msg + at);
+  size_t off = rdpneg_ntlm_le32(msg + at + 4);
   if (l == 0) {
     *p = NULL;
     *flen = 0;
@@ -321,7 +265,7 @@ static int sec_field(const uint8_t *msg, size_t len, size_t at,
 static int check_header(const uint8_t *msg, size_t len, size_t min,
                         uint32_t type) {
   if (!msg || len < min || memcmp(msg, sig_ntlmssp, 8) != 0 ||
-      le32(msg + 8) != type)
+      rdpneg_ntlm_le32(msg + 8) != type)
     return RDPNEG_ERR_NTLM_MALFORMED;
   return 0;
 }
@@ -339,7 +283,7 @@ static int read_version(rdpneg_ntlm_version *v, const uint8_t *msg, size_t len,
   v->present = 1;
   v->major = msg[at];
   v->minor = msg[at + 1];
-  v->build = le16(msg + at + 2);
+  v->build = rdpneg_ntlm_le16(msg + at + 2);
   v->revision = msg[at + 7];
   return 0;
 }
@@ -348,12 +292,12 @@ int rdpneg_ntlm_write_negotiate(uint8_t out[RDPNEG_NTLM_NEGOTIATE_LEN],
                                 uint32_t flags) {
   memset(out, 0, RDPNEG_NTLM_NEGOTIATE_LEN);
   memcpy(out, sig_ntlmssp, 8);
-  put32(out + 8, 1);
-  put32(out + 12, flags | RDPNEG_NTLM_NEGOTIATE_VERSION);
+  rdpneg_ntlm_put32(out + 8, 1);
+  rdpneg_ntlm_put32(out + 12, flags | RDPNEG_NTLM_NEGOTIATE_VERSION);
   /* DomainNameFields and WorkstationFields stay zero (no OEM_*_SUPPLIED) */
   out[32] = RDPNEG_NTLM_OUR_MAJOR;
   out[33] = RDPNEG_NTLM_OUR_MINOR;
-  put16(out + 34, RDPNEG_NTLM_OUR_BUILD);
+  rdpneg_ntlm_put16(out + 34, RDPNEG_NTLM_OUR_BUILD);
   out[39] = RDPNEG_NTLM_REVISION_W2K3;
   return RDPNEG_NTLM_NEGOTIATE_LEN;
 }
@@ -364,7 +308,7 @@ int rdpneg_ntlm_parse_negotiate(rdpneg_ntlm_negotiate *n, const uint8_t *msg,
   if (rc)
     return rc;
   memset(n, 0, sizeof *n);
-  n->flags = le32(msg + 12);
+  n->flags = rdpneg_ntlm_le32(msg + 12);
   const uint8_t *p;
   size_t fl, payload = SIZE_MAX;
   if ((rc = sec_field(msg, len, 16, &p, &fl, &payload)) ||
@@ -387,8 +331,8 @@ static int parse_av_pairs(rdpneg_ntlm_challenge *c, const uint8_t *av,
   while (i < len) {
     if (len - i < 4)
       return RDPNEG_ERR_NTLM_MALFORMED;
-    uint16_t id = le16(av + i);
-    size_t alen = le16(av + i + 2);
+    uint16_t id = rdpneg_ntlm_le16(av + i);
+    size_t alen = rdpneg_ntlm_le16(av + i + 2);
     i += 4;
     if (alen > len - i)
       return RDPNEG_ERR_NTLM_MALFORMED;
@@ -420,14 +364,14 @@ static int parse_av_pairs(rdpneg_ntlm_challenge *c, const uint8_t *av,
       rc = 0;
       if (alen == 4 && !c->has_av_flags) {
         c->has_av_flags = 1;
-        c->av_flags = le32(v);
+        c->av_flags = rdpneg_ntlm_le32(v);
       }
       break;
     case RDPNEG_NTLM_AV_TIMESTAMP:
       rc = 0;
       if (alen == 8 && !c->has_timestamp) {
         c->has_timestamp = 1;
-        c->timestamp = le64(v);
+        c->timestamp = rdpneg_ntlm_le64(v);
       }
       break;
     default: /* SingleHost, ChannelBindings, unknown: skipped */
@@ -459,7 +403,7 @@ int rdpneg_ntlm_parse_challenge(rdpneg_ntlm_challenge *c, const uint8_t *msg,
   int rc = check_header(msg, len, 32, 2);
   if (rc)
     return rc;
-  c->flags = le32(msg + 20);
+  c->flags = rdpneg_ntlm_le32(msg + 20);
   memcpy(c->server_challenge, msg + 24, 8);
   const uint8_t *tn = NULL, *ti = NULL;
   size_t tn_len = 0, ti_len = 0, payload = SIZE_MAX;
@@ -509,7 +453,7 @@ int rdpneg_ntlm_parse_authenticate(rdpneg_ntlm_authenticate *a,
       (rc = sec_field(msg, len, 52, &a->enc_session_key,
                       &a->enc_session_key_len, &payload)))
     return rc;
-  a->flags = le32(msg + 60);
+  a->flags = rdpneg_ntlm_le32(msg + 60);
   if ((rc = read_version(&a->version, msg, len, a->flags, 64, payload)))
     return rc;
   /* The MIC is there when the payload starts after it (Windows layout). */
@@ -521,182 +465,6 @@ int rdpneg_ntlm_parse_authenticate(rdpneg_ntlm_authenticate *a,
     a->mic = msg + RDPNEG_NTLM_MIC_OFFSET;
   }
   return 0;
-}
-
-/* ---- crypto primitives (all via mbedTLS) ----------------------------- */
-
-typedef struct span {
-  const uint8_t *p;
-  size_t n;
-} span;
-
-static int digest_v(mbedtls_md_type_t t, uint8_t *out, const span *parts,
-                    size_t np) {
-  const mbedtls_md_info_t *info = mbedtls_md_info_from_type(t);
-  if (!info)
-    return RDPNEG_ERR_CRYPTO;
-  mbedtls_md_context_t ctx;
-  mbedtls_md_init(&ctx);
-  int rc = mbedtls_md_setup(&ctx, info, 0);
-  if (!rc)
-    rc = mbedtls_md_starts(&ctx);
-  for (size_t i = 0; !rc && i < np; i++)
-    if (parts[i].n)
-      rc = mbedtls_md_update(&ctx, parts[i].p, parts[i].n);
-  if (!rc)
-    rc = mbedtls_md_finish(&ctx, out);
-  mbedtls_md_free(&ctx);
-  return rc ? RDPNEG_ERR_CRYPTO : 0;
-}
-
-static int hmac_md5_v(uint8_t out[16], const uint8_t *key, size_t keylen,
-                      const span *parts, size_t np) {
-  const mbedtls_md_info_t *info = mbedtls_md_info_from_type(MBEDTLS_MD_MD5);
-  if (!info)
-    return RDPNEG_ERR_CRYPTO;
-  mbedtls_md_context_t ctx;
-  mbedtls_md_init(&ctx);
-  int rc = mbedtls_md_setup(&ctx, info, 1);
-  if (!rc)
-    rc = mbedtls_md_hmac_starts(&ctx, key, keylen);
-  for (size_t i = 0; !rc && i < np; i++)
-    if (parts[i].n)
-      rc = mbedtls_md_hmac_update(&ctx, parts[i].p, parts[i].n);
-  if (!rc)
-    rc = mbedtls_md_hmac_finish(&ctx, out);
-  mbedtls_md_free(&ctx); /* zeroises the HMAC pads */
-  return rc ? RDPNEG_ERR_CRYPTO : 0;
-}
-
-static int ntowfv2_core(uint8_t out[16], const uint8_t nt_hash[16],
-                        const char *user, const char *domain) {
-  uint8_t *u = NULL, *d = NULL;
-  size_t ul = 0, dl = 0;
-  int rc = rdpneg_ntlm_utf8_to_utf16(user, 1, &u, &ul);
-  if (!rc)
-    rc = rdpneg_ntlm_utf8_to_utf16(domain, 0, &d, &dl);
-  if (!rc) {
-    span parts[2] = {{u, ul}, {d, dl}};
-    rc = hmac_md5_v(out, nt_hash, 16, parts, 2);
-  }
-  free(u);
-  free(d);
-  return rc;
-}
-
-int rdpneg_ntlm_ntowfv2_from_hash(uint8_t out[16], const uint8_t nt_hash[16],
-                                  const char *user, const char *domain) {
-  return ntowfv2_core(out, nt_hash, user, domain);
-}
-
-int rdpneg_ntlm_ntowfv2(uint8_t out[16], const char *password, const char *user,
-                        const char *domain) {
-  uint8_t *pw = NULL;
-  size_t pwl = 0;
-  uint8_t nt[16];
-  int rc = rdpneg_ntlm_utf8_to_utf16(password, 0, &pw, &pwl);
-  if (rc)
-    return rc;
-  span part = {pw, pwl};
-  rc = digest_v(MBEDTLS_MD_MD4, nt, &part, 1);
-  rdpneg_ntlm_wipe_free(pw, pwl);
-  if (!rc)
-    rc = ntowfv2_core(out, nt, user, domain);
-  mbedtls_platform_zeroize(nt, sizeof nt);
-  return rc;
-}
-
-int rdpneg_ntlm_lmv2_response(uint8_t out[24], const uint8_t key[16],
-                              const uint8_t server_chal[8],
-                              const uint8_t client_chal[8]) {
-  span parts[2] = {{server_chal, 8}, {client_chal, 8}};
-  int rc = hmac_md5_v(out, key, 16, parts, 2);
-  if (!rc)
-    memcpy(out + 16, client_chal, 8);
-  return rc;
-}
-
-int rdpneg_ntlm_make_temp(uint8_t **out, size_t *outlen, uint64_t filetime,
-                          const uint8_t client_chal[8], const uint8_t *av,
-                          size_t av_len) {
-  size_t n = 28 + av_len + 4;
-  uint8_t *t = calloc(1, n);
-  if (!t)
-    return RDPNEG_ERR_NOMEM;
-  t[0] = 1; /* RespType */
-  t[1] = 1; /* HiRespType */
-  put64(t + 8, filetime);
-  memcpy(t + 16, client_chal, 8);
-  if (av_len)
-    memcpy(t + 28, av, av_len);
-  *out = t;
-  *outlen = n;
-  return 0;
-}
-
-int rdpneg_ntlm_ntproof(uint8_t out[16], const uint8_t key[16],
-                        const uint8_t server_chal[8], const uint8_t *temp,
-                        size_t temp_len) {
-  span parts[2] = {{server_chal, 8}, {temp, temp_len}};
-  return hmac_md5_v(out, key, 16, parts, 2);
-}
-
-int rdpneg_ntlm_session_base_key(uint8_t out[16], const uint8_t key[16],
-                                 const uint8_t ntproof[16]) {
-  span part = {ntproof, 16};
-  return hmac_md5_v(out, key, 16, &part, 1);
-}
-
-int rdpneg_ntlm_rc4k(const uint8_t key[16], const uint8_t *in, size_t len,
-                     uint8_t *out) {
-  mbedtls_arc4_context rc4;
-  mbedtls_arc4_init(&rc4);
-  mbedtls_arc4_setup(&rc4, key, 16);
-  int rc = mbedtls_arc4_crypt(&rc4, len, in, out);
-  mbedtls_arc4_free(&rc4);
-  return rc ? RDPNEG_ERR_CRYPTO : 0;
-}
-
-int rdpneg_ntlm_mic(uint8_t out[16], const uint8_t key[16], const uint8_t *neg,
-                    size_t neg_len, const uint8_t *chal, size_t chal_len,
-                    const uint8_t *auth, size_t auth_len) {
-  static const uint8_t zero[16];
-  if (auth_len < RDPNEG_NTLM_MIC_OFFSET + 16)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  span parts[5] = {{neg, neg_len},
-                   {chal, chal_len},
-                   {auth, RDPNEG_NTLM_MIC_OFFSET},
-                   {zero, 16},
-                   {auth + RDPNEG_NTLM_MIC_OFFSET + 16,
-                    auth_len - RDPNEG_NTLM_MIC_OFFSET - 16}};
-  return hmac_md5_v(out, key, 16, parts, 5);
-}
-
-static const char magic_cs_sign[] =
-    "session key to client-to-server signing key magic constant";
-static const char magic_sc_sign[] =
-    "session key to server-to-client signing key magic constant";
-static const char magic_cs_seal[] =
-    "session key to client-to-server sealing key magic constant";
-static const char magic_sc_seal[] =
-    "session key to server-to-client sealing key magic constant";
-
-int rdpneg_ntlm_signkey(uint8_t out[16], const uint8_t exported[16],
-                        int server) {
-  const char *m = server ? magic_sc_sign : magic_cs_sign;
-  /* the constant is hashed with its terminating NUL */
-  span parts[2] = {{exported, 16}, {(const uint8_t *)m, strlen(m) + 1}};
-  return digest_v(MBEDTLS_MD_MD5, out, parts, 2);
-}
-
-int rdpneg_ntlm_sealkey(uint8_t out[16], const uint8_t exported[16],
-                        uint32_t flags, int server) {
-  const char *m = server ? magic_sc_seal : magic_cs_seal;
-  size_t klen = (flags & RDPNEG_NTLM_NEGOTIATE_128)  ? 16
-                : (flags & RDPNEG_NTLM_NEGOTIATE_56) ? 7
-                                                     : 5;
-  span parts[2] = {{exported, klen}, {(const uint8_t *)m, strlen(m) + 1}};
-  return digest_v(MBEDTLS_MD_MD5, out, parts, 2);
 }
 
 /* ---- AUTHENTICATE_MESSAGE -------------------------------------------- */
@@ -716,13 +484,13 @@ static int build_av(const rdpneg_ntlm_challenge *c, int want_mic,
   size_t len = c->target_info_len;
   uint32_t flags = 0;
   while (av && len - i >= 4) {
-    uint16_t id = le16(av + i);
-    size_t alen = le16(av + i + 2);
+    uint16_t id = rdpneg_ntlm_le16(av + i);
+    size_t alen = rdpneg_ntlm_le16(av + i + 2);
     if (alen > len - i - 4 || id == RDPNEG_NTLM_AV_EOL)
       break; /* parse_challenge already rejected overruns */
     if (id == RDPNEG_NTLM_AV_FLAGS) {
       if (alen == 4)
-        flags |= le32(av + i + 4);
+        flags |= rdpneg_ntlm_le32(av + i + 4);
     } else if (id == RDPNEG_NTLM_AV_CHANNEL_BINDINGS ||
                (id == RDPNEG_NTLM_AV_TARGET_NAME && spn)) {
       /* ours replace the server's (unusual in a CHALLENGE) */
@@ -735,17 +503,17 @@ static int build_av(const rdpneg_ntlm_challenge *c, int want_mic,
   if (want_mic)
     flags |= RDPNEG_NTLM_AV_FLAG_MIC_PROVIDED;
   if (flags || c->has_av_flags) {
-    put16(o + w, RDPNEG_NTLM_AV_FLAGS);
-    put16(o + w + 2, 4);
-    put32(o + w + 4, flags);
+    rdpneg_ntlm_put16(o + w, RDPNEG_NTLM_AV_FLAGS);
+    rdpneg_ntlm_put16(o + w + 2, 4);
+    rdpneg_ntlm_put32(o + w + 4, flags);
     w += 8;
   }
-  put16(o + w, RDPNEG_NTLM_AV_CHANNEL_BINDINGS);
-  put16(o + w + 2, 16);
+  rdpneg_ntlm_put16(o + w, RDPNEG_NTLM_AV_CHANNEL_BINDINGS);
+  rdpneg_ntlm_put16(o + w + 2, 16);
   w += 20; /* Z(16): no channel binding token (CredSSP binds via pubKeyAuth) */
   if (spn) {
-    put16(o + w, RDPNEG_NTLM_AV_TARGET_NAME);
-    put16(o + w + 2, (uint16_t)spn_len);
+    rdpneg_ntlm_put16(o + w, RDPNEG_NTLM_AV_TARGET_NAME);
+    rdpneg_ntlm_put16(o + w + 2, (uint16_t)spn_len);
     memcpy(o + w + 4, spn, spn_len);
     w += 4 + spn_len;
   }
@@ -759,7 +527,7 @@ void rdpneg_ntlm_auth_out_free(rdpneg_ntlm_auth_out *out) {
   if (!out)
     return;
   rdpneg_ntlm_wipe_free(out->msg, out->len);
-  mbedtls_platform_zeroize(out, sizeof *out);
+  rdpneg_crypto_wipe(out, sizeof *out);
 }
 
 int rdpneg_ntlm_build_authenticate(rdpneg_ntlm_auth_out *out,
@@ -835,7 +603,7 @@ int rdpneg_ntlm_build_authenticate(rdpneg_ntlm_auth_out *out,
     goto done;
   }
   memcpy(msg, sig_ntlmssp, 8);
-  put32(msg + 8, 3);
+  rdpneg_ntlm_put32(msg + 8, 3);
   size_t off = hdr;
   struct {
     size_t at;
@@ -844,9 +612,9 @@ int rdpneg_ntlm_build_authenticate(rdpneg_ntlm_auth_out *out,
   } f[6] = {{28, dom, doml},     {36, usr, usrl}, {44, ws, wsl},
             {12, lm, sizeof lm}, {20, NULL, ntl}, {52, enc_key, enc_len}};
   for (int i = 0; i < 6; i++) {
-    put16(msg + f[i].at, (uint16_t)f[i].n);
-    put16(msg + f[i].at + 2, (uint16_t)f[i].n);
-    put32(msg + f[i].at + 4, (uint32_t)off);
+    rdpneg_ntlm_put16(msg + f[i].at, (uint16_t)f[i].n);
+    rdpneg_ntlm_put16(msg + f[i].at + 2, (uint16_t)f[i].n);
+    rdpneg_ntlm_put32(msg + f[i].at + 4, (uint32_t)off);
     if (f[i].at == 20) { /* NtChallengeResponse = NTProofStr || temp */
       memcpy(msg + off, ntproof, 16);
       memcpy(msg + off + 16, temp, templ);
@@ -854,10 +622,10 @@ int rdpneg_ntlm_build_authenticate(rdpneg_ntlm_auth_out *out,
       memcpy(msg + off, f[i].p, f[i].n);
     off += f[i].n;
   }
-  put32(msg + 60, flags);
+  rdpneg_ntlm_put32(msg + 60, flags);
   msg[64] = RDPNEG_NTLM_OUR_MAJOR;
   msg[65] = RDPNEG_NTLM_OUR_MINOR;
-  put16(msg + 66, RDPNEG_NTLM_OUR_BUILD);
+  rdpneg_ntlm_put16(msg + 66, RDPNEG_NTLM_OUR_BUILD);
   msg[71] = RDPNEG_NTLM_REVISION_W2K3;
   if (want_mic) {
     uint8_t mic[16];
@@ -874,7 +642,7 @@ int rdpneg_ntlm_build_authenticate(rdpneg_ntlm_auth_out *out,
   msg = NULL;
 done:
   if (rc)
-    mbedtls_platform_zeroize(out, sizeof *out);
+    rdpneg_crypto_wipe(out, sizeof *out);
   free(dom);
   free(usr);
   free(ws);
@@ -882,132 +650,9 @@ done:
   free(av);
   rdpneg_ntlm_wipe_free(temp, templ);
   free(msg);
-  mbedtls_platform_zeroize(ntproof, sizeof ntproof);
-  mbedtls_platform_zeroize(sbk, sizeof sbk);
-  mbedtls_platform_zeroize(lm, sizeof lm);
-  mbedtls_platform_zeroize(enc_key, sizeof enc_key);
+  rdpneg_crypto_wipe(ntproof, sizeof ntproof);
+  rdpneg_crypto_wipe(sbk, sizeof sbk);
+  rdpneg_crypto_wipe(lm, sizeof lm);
+  rdpneg_crypto_wipe(enc_key, sizeof enc_key);
   return rc;
-}
-
-/* ---- session security --------------------------------------------------- */
-
-int rdpneg_ntlm_sec_init(rdpneg_ntlm_sec *s, const uint8_t exported[16],
-                         uint32_t flags, int server) {
-  memset(s, 0, sizeof *s);
-  s->flags = flags;
-  int rc;
-  if ((rc = rdpneg_ntlm_signkey(s->send_sign, exported, server)) ||
-      (rc = rdpneg_ntlm_signkey(s->recv_sign, exported, !server)) ||
-      (rc = rdpneg_ntlm_sealkey(s->send_seal, exported, flags, server)) ||
-      (rc = rdpneg_ntlm_sealkey(s->recv_seal, exported, flags, !server))) {
-    mbedtls_platform_zeroize(s, sizeof *s);
-    return rc;
-  }
-  mbedtls_arc4_init(&s->send_rc4);
-  mbedtls_arc4_init(&s->recv_rc4);
-  mbedtls_arc4_setup(&s->send_rc4, s->send_seal, 16);
-  mbedtls_arc4_setup(&s->recv_rc4, s->recv_seal, 16);
-  return 0;
-}
-
-void rdpneg_ntlm_sec_reset(rdpneg_ntlm_sec *s, int outbound) {
-  if (outbound) {
-    mbedtls_arc4_setup(&s->send_rc4, s->send_seal, 16);
-    s->send_seq = 0;
-  } else {
-    mbedtls_arc4_setup(&s->recv_rc4, s->recv_seal, 16);
-    s->recv_seq = 0;
-  }
-}
-
-void rdpneg_ntlm_sec_free(rdpneg_ntlm_sec *s) {
-  if (!s)
-    return;
-  mbedtls_arc4_free(&s->send_rc4);
-  mbedtls_arc4_free(&s->recv_rc4);
-  mbedtls_platform_zeroize(s, sizeof *s);
-}
-
-/* Checksum = HMAC_MD5(SigningKey, SeqNum || Message)[0..7], RC4-encrypted
- * with |rc4| when KEY_EXCH was negotiated (MS-NLMP 3.4.4.2). */
-static int make_signature(const rdpneg_ntlm_sec *s, const uint8_t key[16],
-                          mbedtls_arc4_context *rc4, uint32_t seq,
-                          const uint8_t *msg, size_t len, uint8_t sig[16]) {
-  uint8_t seqb[4], mac[16];
-  put32(seqb, seq);
-  span parts[2] = {{seqb, 4}, {msg, len}};
-  int rc = hmac_md5_v(mac, key, 16, parts, 2);
-  if (rc)
-    return rc;
-  put32(sig, 1); /* Version */
-  if (s->flags & RDPNEG_NTLM_NEGOTIATE_KEY_EXCH) {
-    if (mbedtls_arc4_crypt(rc4, 8, mac, sig + 4))
-      rc = RDPNEG_ERR_CRYPTO;
-  } else
-    memcpy(sig + 4, mac, 8);
-  put32(sig + 12, seq);
-  mbedtls_platform_zeroize(mac, sizeof mac);
-  return rc;
-}
-
-static int const_eq(const uint8_t *a, const uint8_t *b, size_t n) {
-  uint8_t d = 0;
-  for (size_t i = 0; i < n; i++)
-    d |= (uint8_t)(a[i] ^ b[i]);
-  return d == 0;
-}
-
-int rdpneg_ntlm_sec_seal(rdpneg_ntlm_sec *s, const uint8_t *in, size_t len,
-                         uint8_t *out) {
-  /* RC4 the message first, then the checksum, with the same handle */
-  if (len && mbedtls_arc4_crypt(&s->send_rc4, len, in, out + 16))
-    return RDPNEG_ERR_CRYPTO;
-  int rc =
-      make_signature(s, s->send_sign, &s->send_rc4, s->send_seq, in, len, out);
-  if (!rc)
-    s->send_seq++;
-  return rc;
-}
-
-int rdpneg_ntlm_sec_unseal(rdpneg_ntlm_sec *s, const uint8_t *in, size_t len,
-                           uint8_t *out, int *valid) {
-  *valid = 0;
-  if (len < 16)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  size_t n = len - 16;
-  if (n && mbedtls_arc4_crypt(&s->recv_rc4, n, in + 16, out))
-    return RDPNEG_ERR_CRYPTO;
-  uint8_t expect[16];
-  int rc = make_signature(s, s->recv_sign, &s->recv_rc4, s->recv_seq, out, n,
-                          expect);
-  if (rc)
-    return rc;
-  *valid = const_eq(expect, in, 16);
-  if (*valid)
-    s->recv_seq++;
-  return 0;
-}
-
-int rdpneg_ntlm_sec_sign(rdpneg_ntlm_sec *s, const uint8_t *msg, size_t len,
-                         uint8_t sig[RDPNEG_NTLM_SIGNATURE_LEN]) {
-  int rc =
-      make_signature(s, s->send_sign, &s->send_rc4, s->send_seq, msg, len, sig);
-  if (!rc)
-    s->send_seq++;
-  return rc;
-}
-
-int rdpneg_ntlm_sec_verify(rdpneg_ntlm_sec *s, const uint8_t *msg, size_t len,
-                           const uint8_t sig[RDPNEG_NTLM_SIGNATURE_LEN],
-                           int *valid) {
-  uint8_t expect[16];
-  *valid = 0;
-  int rc = make_signature(s, s->recv_sign, &s->recv_rc4, s->recv_seq, msg, len,
-                          expect);
-  if (rc)
-    return rc;
-  *valid = const_eq(expect, sig, 16);
-  if (*valid)
-    s->recv_seq++;
-  return 0;
 }

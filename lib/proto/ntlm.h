@@ -3,7 +3,9 @@
  * Pure functions over byte spans: no I/O, no clock, no global state.
  * Randomness (client challenge, random session key) and time are passed in,
  * so the MS-NLMP 4.2.4 vectors can be checked byte for byte. All hashing,
- * HMAC and RC4 go through mbedTLS (md4/md5 via mbedtls_md, arc4).
+ * HMAC and RC4 go through the crypto shim (crypto.h). Messages are
+ * parsed and built in ntlm.c, NTLMv2 values, keys and session security
+ * computed in ntlm_crypto.c.
  *
  * Every offset and length read from the wire is treated as hostile and
  * bounds-checked; malformed input yields RDPNEG_ERR_NTLM_MALFORMED, never a
@@ -15,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <mbedtls/arc4.h>
+#include "proto/crypto.h"
 
 /* NegotiateFlags (MS-NLMP 2.2.2.5). */
 #define RDPNEG_NTLM_NEGOTIATE_UNICODE 0x00000001u
@@ -52,6 +54,38 @@
    RDPNEG_NTLM_NEGOTIATE_TARGET_INFO | RDPNEG_NTLM_NEGOTIATE_VERSION |         \
    RDPNEG_NTLM_NEGOTIATE_128 | RDPNEG_NTLM_NEGOTIATE_KEY_EXCH |                \
    RDPNEG_NTLM_NEGOTIATE_56)
+
+/* Little-endian fields of NTLM messages. */
+static inline uint16_t rdpneg_ntlm_le16(const uint8_t *p) {
+  return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t rdpneg_ntlm_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+         ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t rdpneg_ntlm_le64(const uint8_t *p) {
+  return (uint64_t)rdpneg_ntlm_le32(p) |
+         ((uint64_t)rdpneg_ntlm_le32(p + 4) << 32);
+}
+
+static inline void rdpneg_ntlm_put16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void rdpneg_ntlm_put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void rdpneg_ntlm_put64(uint8_t *p, uint64_t v) {
+  rdpneg_ntlm_put32(p, (uint32_t)v);
+  rdpneg_ntlm_put32(p + 4, (uint32_t)(v >> 32));
+}
 
 /* AvId values (MS-NLMP 2.2.2.1). */
 #define RDPNEG_NTLM_AV_EOL 0x0000u
@@ -167,8 +201,6 @@ void rdpneg_ntlm_wipe_free(void *p, size_t len);
 
 /* FILETIME -> Unix seconds (floor); |ft| before 1970 gives a negative. */
 int64_t rdpneg_ntlm_filetime_to_unix(uint64_t ft);
-/* Writes |unix_s| as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
-void rdpneg_ntlm_format_utc(char out[32], int64_t unix_s);
 
 /* --- NTLMv2 (MS-NLMP 3.3.2) ------------------------------------------- */
 /* All return 0 or RDPNEG_ERR_CRYPTO / RDPNEG_ERR_NOMEM /
@@ -255,7 +287,7 @@ void rdpneg_ntlm_auth_out_free(rdpneg_ntlm_auth_out *out);
 typedef struct rdpneg_ntlm_sec {
   uint32_t flags;
   uint8_t send_sign[16], recv_sign[16], send_seal[16], recv_seal[16];
-  mbedtls_arc4_context send_rc4, recv_rc4;
+  rdpneg_crypto_rc4 send_rc4, recv_rc4;
   uint32_t send_seq, recv_seq;
 } rdpneg_ntlm_sec;
 

@@ -1,17 +1,15 @@
 /* SPNEGO wrapping of NTLM tokens. See spnego.h. */
 #include "proto/spnego.h"
+#include "proto/der.h"
 
 #include <rdpneg/rdpneg.h>
-
-#include <mbedtls/asn1.h>
-#include <mbedtls/asn1write.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-#define SEQ_TAG (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)
-#define CTX(n) (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | (n))
-#define GSS_TAG (0x40 | MBEDTLS_ASN1_CONSTRUCTED) /* [APPLICATION 0] */
+#define SEQ_TAG RDPNEG_DER_SEQUENCE
+#define CTX(n) RDPNEG_DER_CTX(n)
+#define GSS_TAG RDPNEG_DER_APP(0)
 #define BAD RDPNEG_ERR_SPNEGO_MALFORMED
 
 /* 1.3.6.1.5.5.2 */
@@ -34,72 +32,49 @@ int rdpneg_spnego_is_ntlm(const uint8_t *oid, size_t len) {
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* Content of [n] EXPLICIT, which must end exactly at |end|'s field. */
-static int get_ctx(unsigned char **p, const unsigned char *end, int n,
-                   const unsigned char **fend) {
+static int parse_mech_types(rdpneg_spnego_init *t, const uint8_t **p,
+                            const uint8_t *end) {
+  const uint8_t *start = *p;
   size_t l;
-  if (mbedtls_asn1_get_tag(p, end, &l, CTX(n)))
-    return BAD;
-  *fend = *p + l;
-  return 0;
-}
-
-static int get_octets(unsigned char **p, const unsigned char *end,
-                      const uint8_t **v, size_t *vl) {
-  size_t l;
-  if (mbedtls_asn1_get_tag(p, end, &l, MBEDTLS_ASN1_OCTET_STRING))
-    return BAD;
-  *v = *p;
-  *vl = l;
-  *p += l;
-  return 0;
-}
-
-static int parse_mech_types(rdpneg_spnego_init *t, unsigned char **p,
-                            const unsigned char *end) {
-  const unsigned char *start = *p;
-  size_t l;
-  if (mbedtls_asn1_get_tag(p, end, &l, SEQ_TAG) || *p + l != end)
+  if (rdpneg_der_get_tag(p, end, SEQ_TAG, &l) || *p + l != end)
     return BAD;
   t->mech_types = start;
   t->mech_types_len = (size_t)(end - start);
   while (*p < end) {
+    const uint8_t *oid;
     size_t ol;
-    if (mbedtls_asn1_get_tag(p, end, &ol, MBEDTLS_ASN1_OID))
+    if (rdpneg_der_get_tagged(p, end, RDPNEG_DER_OID, &oid, &ol))
       return BAD;
     if (t->mech_count++ == 0) {
-      t->first_mech = *p;
+      t->first_mech = oid;
       t->first_mech_len = ol;
     }
-    if (rdpneg_spnego_is_ntlm(*p, ol))
+    if (rdpneg_spnego_is_ntlm(oid, ol))
       t->has_ntlm = 1;
-    *p += ol;
   }
   return 0;
 }
 
 /* negHints ::= SEQUENCE { hintName [0] GeneralString OPTIONAL,
  *                         hintAddress [1] OCTET STRING OPTIONAL } */
-static int parse_hints(rdpneg_spnego_init *t, unsigned char **p,
-                       const unsigned char *end) {
+static int parse_hints(rdpneg_spnego_init *t, const uint8_t **p,
+                       const uint8_t *end) {
   size_t l;
-  if (mbedtls_asn1_get_tag(p, end, &l, SEQ_TAG) || *p + l != end)
+  if (rdpneg_der_get_tag(p, end, SEQ_TAG, &l) || *p + l != end)
     return BAD;
   while (*p < end) {
-    unsigned char tag = **p;
-    const unsigned char *fend;
+    uint8_t tag = **p;
+    const uint8_t *fend;
     if (tag == CTX(0)) {
-      if (get_ctx(p, end, 0, &fend) ||
-          mbedtls_asn1_get_tag(p, fend, &l, 0x1B /* GeneralString */) ||
-          *p + l != fend)
+      if (rdpneg_der_get_ctx(p, end, 0, &fend) ||
+          rdpneg_der_get_tagged(p, fend, RDPNEG_DER_GENERAL_STRING,
+                                &t->hint_name, &t->hint_name_len) ||
+          *p != fend)
         return BAD;
-      t->hint_name = *p;
-      t->hint_name_len = l;
-      *p += l;
     } else if (tag == CTX(1)) {
-      if (get_ctx(p, end, 1, &fend))
+      if (rdpneg_der_get_ctx(p, end, 1, &fend))
         return BAD;
-      *p = (unsigned char *)fend;
+      *p = fend;
     } else
       return BAD;
   }
@@ -111,29 +86,27 @@ int rdpneg_spnego_parse_init(rdpneg_spnego_init *t, const uint8_t *buf,
   memset(t, 0, sizeof *t);
   if (!buf || !len)
     return BAD;
-  unsigned char *p = (unsigned char *)buf;
-  const unsigned char *end = buf + len;
+  const uint8_t *p = buf, *end = buf + len, *oid;
   size_t l;
   if (*p == GSS_TAG) { /* InitialContextToken: thisMech then the token */
-    if (mbedtls_asn1_get_tag(&p, end, &l, GSS_TAG) || p + l != end ||
-        mbedtls_asn1_get_tag(&p, end, &l, MBEDTLS_ASN1_OID) ||
-        l != sizeof oid_spnego || memcmp(p, oid_spnego, l) != 0)
+    if (rdpneg_der_get_tag(&p, end, GSS_TAG, &l) || p + l != end ||
+        rdpneg_der_get_tagged(&p, end, RDPNEG_DER_OID, &oid, &l) ||
+        l != sizeof oid_spnego || memcmp(oid, oid_spnego, l) != 0)
       return BAD;
-    p += l;
   }
-  const unsigned char *iend;
-  if (get_ctx(&p, end, 0, &iend) || iend != end ||
-      mbedtls_asn1_get_tag(&p, end, &l, SEQ_TAG) || p + l != end)
+  const uint8_t *iend;
+  if (rdpneg_der_get_ctx(&p, end, 0, &iend) || iend != end ||
+      rdpneg_der_get_tag(&p, end, SEQ_TAG, &l) || p + l != end)
     return BAD;
   int last = -1;
   while (p < end) {
-    unsigned char tag = *p;
+    uint8_t tag = *p;
     if ((tag & 0xE0) != CTX(0) || (tag & 0x1F) <= last || (tag & 0x1F) > 4)
       return BAD;
     int n = tag & 0x1F;
     last = n;
-    const unsigned char *fend;
-    if (get_ctx(&p, end, n, &fend))
+    const uint8_t *fend;
+    if (rdpneg_der_get_ctx(&p, end, n, &fend))
       return BAD;
     int rc = 0;
     switch (n) {
@@ -141,19 +114,21 @@ int rdpneg_spnego_parse_init(rdpneg_spnego_init *t, const uint8_t *buf,
       rc = parse_mech_types(t, &p, fend);
       break;
     case 1: /* reqFlags: ignored */
-      p = (unsigned char *)fend;
+      p = fend;
       break;
     case 2:
-      rc = get_octets(&p, fend, &t->mech_token, &t->mech_token_len);
+      rc = rdpneg_der_get_octets(&p, fend, &t->mech_token, &t->mech_token_len);
       break;
     case 3: /* mechListMIC (RFC 4178) or negHints (NegTokenInit2) */
       if (p < fend && *p == SEQ_TAG)
         rc = parse_hints(t, &p, fend);
       else
-        rc = get_octets(&p, fend, &t->mech_list_mic, &t->mech_list_mic_len);
+        rc = rdpneg_der_get_octets(&p, fend, &t->mech_list_mic,
+                                   &t->mech_list_mic_len);
       break;
     case 4: /* mechListMIC of NegTokenInit2 */
-      rc = get_octets(&p, fend, &t->mech_list_mic, &t->mech_list_mic_len);
+      rc = rdpneg_der_get_octets(&p, fend, &t->mech_list_mic,
+                                 &t->mech_list_mic_len);
       break;
     }
     if (rc || p != fend)
@@ -168,42 +143,39 @@ int rdpneg_spnego_parse_resp(rdpneg_spnego_resp *r, const uint8_t *buf,
   r->neg_state = -1;
   if (!buf || !len)
     return BAD;
-  unsigned char *p = (unsigned char *)buf;
-  const unsigned char *end = buf + len, *fend;
+  const uint8_t *p = buf, *end = buf + len, *fend;
   size_t l;
-  if (get_ctx(&p, end, 1, &fend) || fend != end ||
-      mbedtls_asn1_get_tag(&p, end, &l, SEQ_TAG) || p + l != end)
+  if (rdpneg_der_get_ctx(&p, end, 1, &fend) || fend != end ||
+      rdpneg_der_get_tag(&p, end, SEQ_TAG, &l) || p + l != end)
     return BAD;
   int last = -1;
   while (p < end) {
-    unsigned char tag = *p;
+    uint8_t tag = *p;
     if ((tag & 0xE0) != CTX(0) || (tag & 0x1F) <= last || (tag & 0x1F) > 3)
       return BAD;
     int n = tag & 0x1F, rc = 0, v;
     last = n;
-    if (get_ctx(&p, end, n, &fend))
+    if (rdpneg_der_get_ctx(&p, end, n, &fend))
       return BAD;
     switch (n) {
     case 0:
-      if (mbedtls_asn1_get_enum(&p, fend, &v) || v < 0 || v > 3)
+      if (rdpneg_der_get_enum(&p, fend, &v) || v < 0 || v > 3)
         rc = BAD;
       else
         r->neg_state = v;
       break;
     case 1:
-      if (mbedtls_asn1_get_tag(&p, fend, &l, MBEDTLS_ASN1_OID))
+      if (rdpneg_der_get_tagged(&p, fend, RDPNEG_DER_OID, &r->supported_mech,
+                                &r->supported_mech_len))
         rc = BAD;
-      else {
-        r->supported_mech = p;
-        r->supported_mech_len = l;
-        p += l;
-      }
       break;
     case 2:
-      rc = get_octets(&p, fend, &r->response_token, &r->response_token_len);
+      rc = rdpneg_der_get_octets(&p, fend, &r->response_token,
+                                 &r->response_token_len);
       break;
     case 3:
-      rc = get_octets(&p, fend, &r->mech_list_mic, &r->mech_list_mic_len);
+      rc = rdpneg_der_get_octets(&p, fend, &r->mech_list_mic,
+                                 &r->mech_list_mic_len);
       break;
     }
     if (rc || p != fend)
@@ -212,81 +184,44 @@ int rdpneg_spnego_parse_resp(rdpneg_spnego_resp *r, const uint8_t *buf,
   return 0;
 }
 
-/* ---- writing ------------------------------------------------------------ */
+/* ---- writing (backwards from the end, see der.h) ------------------------ */
 
-#define W(expr)                                                                \
-  do {                                                                         \
-    int w_ = (expr);                                                           \
-    if (w_ < 0)                                                                \
-      return w_;                                                               \
-    n += (size_t)w_;                                                           \
-  } while (0)
+#define W(expr) RDPNEG_DER_PUT(n, expr)
 
-static int wrap(unsigned char **p, unsigned char *start, size_t len,
-                unsigned char tag) {
-  size_t n = 0;
-  W(mbedtls_asn1_write_len(p, start, len));
-  W(mbedtls_asn1_write_tag(p, start, tag));
-  return (int)n;
-}
-
-static int put_ctx_octets(unsigned char **p, unsigned char *start, int tag,
-                          const uint8_t *v, size_t vl) {
-  size_t n = 0;
-  W(mbedtls_asn1_write_octet_string(p, start, v, vl));
-  W(wrap(p, start, n, (unsigned char)CTX(tag)));
-  return (int)n;
-}
-
-static int put_init(unsigned char **p, unsigned char *start, const uint8_t *tok,
+static int put_init(uint8_t **p, uint8_t *start, const uint8_t *tok,
                     size_t tl) {
   size_t n = 0;
-  W(put_ctx_octets(p, start, 2, tok, tl)); /* mechToken */
-  W(mbedtls_asn1_write_raw_buffer(p, start, mech_types_der,
-                                  sizeof mech_types_der));
-  W(wrap(p, start, sizeof mech_types_der, (unsigned char)CTX(0)));
-  W(wrap(p, start, n, SEQ_TAG));               /* NegTokenInit */
-  W(wrap(p, start, n, (unsigned char)CTX(0))); /* NegotiationToken */
-  W(mbedtls_asn1_write_oid(p, start, (const char *)oid_spnego,
-                           sizeof oid_spnego));
-  W(wrap(p, start, n, GSS_TAG));
+  W(rdpneg_der_put_ctx_octets(p, start, 2, tok, tl)); /* mechToken */
+  W(rdpneg_der_put_raw(p, start, mech_types_der, sizeof mech_types_der));
+  W(rdpneg_der_put_hdr(p, start, CTX(0), sizeof mech_types_der));
+  W(rdpneg_der_put_hdr(p, start, SEQ_TAG, n)); /* NegTokenInit */
+  W(rdpneg_der_put_hdr(p, start, CTX(0), n));  /* NegotiationToken */
+  W(rdpneg_der_put_oid(p, start, oid_spnego, sizeof oid_spnego));
+  W(rdpneg_der_put_hdr(p, start, GSS_TAG, n));
   return (int)n;
 }
 
-static int put_resp(unsigned char **p, unsigned char *start,
-                    const rdpneg_spnego_resp *r) {
+static int put_resp(uint8_t **p, uint8_t *start, const rdpneg_spnego_resp *r) {
   size_t n = 0;
   if (r->mech_list_mic)
-    W(put_ctx_octets(p, start, 3, r->mech_list_mic, r->mech_list_mic_len));
+    W(rdpneg_der_put_ctx_octets(p, start, 3, r->mech_list_mic,
+                                r->mech_list_mic_len));
   if (r->response_token)
-    W(put_ctx_octets(p, start, 2, r->response_token, r->response_token_len));
+    W(rdpneg_der_put_ctx_octets(p, start, 2, r->response_token,
+                                r->response_token_len));
   if (r->supported_mech) {
     size_t m = n;
-    W(mbedtls_asn1_write_oid(p, start, (const char *)r->supported_mech,
-                             r->supported_mech_len));
-    W(wrap(p, start, n - m, (unsigned char)CTX(1)));
+    W(rdpneg_der_put_oid(p, start, r->supported_mech, r->supported_mech_len));
+    W(rdpneg_der_put_hdr(p, start, CTX(1), n - m));
   }
   if (r->neg_state >= 0) {
     size_t m = n;
-    W(mbedtls_asn1_write_enum(p, start, r->neg_state));
-    W(wrap(p, start, n - m, (unsigned char)CTX(0)));
+    W(rdpneg_der_put_enum(p, start, r->neg_state));
+    W(rdpneg_der_put_hdr(p, start, CTX(0), n - m));
   }
-  W(wrap(p, start, n, SEQ_TAG));
-  W(wrap(p, start, n, (unsigned char)CTX(1)));
+  W(rdpneg_der_put_hdr(p, start, SEQ_TAG, n));
+  W(rdpneg_der_put_hdr(p, start, CTX(1), n));
   return (int)n;
-}
-
-/* Moves the |n| bytes written backwards to |p| to the start of |buf|. */
-static int finish(unsigned char *buf, unsigned char *p, int n, uint8_t **out,
-                  size_t *outlen) {
-  if (n < 0) {
-    free(buf);
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  }
-  memmove(buf, p, (size_t)n);
-  *out = buf;
-  *outlen = (size_t)n;
-  return 0;
 }
 
 int rdpneg_spnego_write_init(const uint8_t *mech_token, size_t len,
@@ -296,12 +231,12 @@ int rdpneg_spnego_write_init(const uint8_t *mech_token, size_t len,
   if (len > 0x1000000)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   size_t cap = len + 64;
-  unsigned char *buf = malloc(cap);
+  uint8_t *buf = malloc(cap);
   if (!buf)
     return RDPNEG_ERR_NOMEM;
-  unsigned char *p = buf + cap;
+  uint8_t *p = buf + cap;
   int n = put_init(&p, buf, mech_token, len);
-  return finish(buf, p, n, out, outlen);
+  return rdpneg_der_finish(buf, p, n, out, outlen);
 }
 
 int rdpneg_spnego_write_resp(const rdpneg_spnego_resp *r, uint8_t **out,
@@ -313,10 +248,10 @@ int rdpneg_spnego_write_resp(const rdpneg_spnego_resp *r, uint8_t **out,
   if (payload > 0x1000000)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   size_t cap = payload + 64;
-  unsigned char *buf = malloc(cap);
+  uint8_t *buf = malloc(cap);
   if (!buf)
     return RDPNEG_ERR_NOMEM;
-  unsigned char *p = buf + cap;
+  uint8_t *p = buf + cap;
   int n = put_resp(&p, buf, r);
-  return finish(buf, p, n, out, outlen);
+  return rdpneg_der_finish(buf, p, n, out, outlen);
 }

@@ -3,7 +3,7 @@
  * The client side of what Windows does in CredSSP: an initial
  * GSS-API InitialContextToken carrying NegTokenInit { mechTypes = {NTLMSSP},
  * mechToken = NEGOTIATE_MESSAGE }, then NegTokenResp messages. DER is read
- * and written with mbedtls/asn1.h and asn1write.h; parsed pointers borrow
+ * and written with the helpers of der.h; parsed pointers borrow
  * the input buffer. All functions return 0 or RDPNEG_ERR_SPNEGO_MALFORMED /
  * RDPNEG_ERR_NOMEM unless stated. */
 #ifndef RDPNEG_SPNEGO_H

@@ -17,7 +17,6 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
-#include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -361,14 +360,9 @@ static void finish(rdpneg_tls *t) {
     ev->has_cert = rdpneg_cert_analyse(
                        peer, t->name[0] ? t->name : NULL, t->now_unix,
                        t->warn_days, t->has_ca ? &t->ca : NULL, &ev->cert) == 0;
-    /* mbedtls_pk_write_pubkey writes backwards from the end */
-    uint8_t *end = t->pubkey + sizeof t->pubkey, *c = end;
-    int n =
-        mbedtls_pk_write_pubkey(&c, t->pubkey, (mbedtls_pk_context *)&peer->pk);
-    if (n > 0) {
-      memmove(t->pubkey, end - n, (size_t)n);
+    int n = rdpneg_cert_pubkey(peer, t->pubkey, sizeof t->pubkey);
+    if (n > 0)
       t->pubkey_len = (size_t)n;
-    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include "proto/credssp.h"
+#include "base/timefmt.h"
 #include "proto/ntlm.h"
 #include "proto/spnego.h"
 
@@ -92,7 +93,7 @@ TAP_TEST(redemption_exchange_decodes) {
         c.version.build == 7600 && c.version.revision == 15);
   CHECK(c.has_timestamp && c.timestamp == 0x01cbb06c1a9b8da9ull);
   char t[32];
-  rdpneg_ntlm_format_utc(t, rdpneg_ntlm_filetime_to_unix(c.timestamp));
+  rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c.timestamp), t, sizeof t);
   CHECK_EQ_STR(t, "2011-01-10T02:14:25Z");
   rdpneg_ntlm_challenge_free(&c);
 

@@ -5,6 +5,7 @@
  * CredSSP v2, raw NTLM; Server 2019, SPNEGO), then checks the client's
  * AUTHENTICATE the hard way (NTProofStr from its own copy of the password,
  * session key, MIC, mechListMIC, pubKeyAuth) before answering. */
+#include "output/document.h"
 #include "tap.h"
 
 #include "proto/credssp.h"
@@ -145,8 +146,13 @@ static int srv_init(srv *s, uint32_t version, int spnego) {
 
 /* Takes everything the client queued. */
 static uint8_t *client_out(rdpneg_nla *n, size_t *len) {
-  uint8_t *b;
-  rdpneg_nla_take_output(n, &b, len);
+  const uint8_t *p = rdpneg_nla_output(n, len);
+  CHECK_EQ_INT(*len, rdpneg_nla_pending(n));
+  uint8_t *b = *len ? malloc(*len) : NULL;
+  if (b)
+    memcpy(b, p, *len);
+  rdpneg_nla_output_consume(n, *len);
+  CHECK_EQ_INT(rdpneg_nla_pending(n), 0);
   return b;
 }
 
@@ -362,11 +368,14 @@ static rdpneg_nla *new_client(int spnego, int creds, int hybrid_ex,
   return n;
 }
 
+/* The "nla" members the probe document writes for |n|'s evidence. */
 static char *json_of(const rdpneg_nla *n) {
+  rdpneg_nla_ev e;
   rdpneg_json w;
+  rdpneg_nla_evidence(n, &e);
   rdpneg_json_init(&w, 0);
   rdpneg_json_obj_begin(&w, NULL);
-  rdpneg_nla_json(n, &w);
+  rdpneg_doc_nla_members(&w, &e);
   rdpneg_json_obj_end(&w);
   return rdpneg_json_take(&w, NULL);
 }

@@ -4,6 +4,7 @@
  * every captured message. */
 #include "tap.h"
 
+#include "base/timefmt.h"
 #include "proto/ntlm.h"
 #include "proto/spnego.h"
 
@@ -283,7 +284,7 @@ TAP_TEST(freerdp_messages) {
   CHECK(c.timestamp == 0x01cf8b07b1bd5733ull);
   CHECK_EQ_INT(rdpneg_ntlm_filetime_to_unix(c.timestamp), 1403104338);
   char t[32];
-  rdpneg_ntlm_format_utc(t, rdpneg_ntlm_filetime_to_unix(c.timestamp));
+  rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c.timestamp), t, sizeof t);
   CHECK_EQ_STR(t, "2014-06-18T15:12:18Z");
   CHECK(c.version.present && c.version.major == 6 && c.version.minor == 3 &&
         c.version.build == 9600);
@@ -787,12 +788,27 @@ TAP_TEST(text_conversions) {
   CHECK_EQ_INT(wl, 0);
   free(w);
   char t[32];
-  rdpneg_ntlm_format_utc(t, 0);
+  rdpneg_unix_to_iso(0, t, sizeof t);
   CHECK_EQ_STR(t, "1970-01-01T00:00:00Z");
-  rdpneg_ntlm_format_utc(t, 951782400); /* leap day */
+  rdpneg_unix_to_iso(951782400, t, sizeof t); /* leap day */
   CHECK_EQ_STR(t, "2000-02-29T00:00:00Z");
-  rdpneg_ntlm_format_utc(t, -1);
+  rdpneg_unix_to_iso(-1, t, sizeof t);
   CHECK_EQ_STR(t, "1969-12-31T23:59:59Z");
+  /* the one formatter also serves certificate dates: years 0000-9999 */
+  rdpneg_unix_to_iso(rdpneg_civil_to_unix(9999, 12, 31, 23, 59, 59), t,
+                     sizeof t);
+  CHECK_EQ_STR(t, "9999-12-31T23:59:59Z");
+  rdpneg_unix_to_iso(rdpneg_civil_to_unix(9999, 12, 31, 23, 59, 59) + 1, t,
+                     sizeof t);
+  CHECK_EQ_STR(t, "out-of-range");
+  rdpneg_unix_to_iso(rdpneg_civil_to_unix(1601, 1, 1, 0, 0, 0), t, sizeof t);
+  CHECK_EQ_STR(t, "1601-01-01T00:00:00Z");
+  CHECK_EQ_INT(rdpneg_civil_to_unix(2000, 2, 29, 0, 0, 0), 951782400);
+  CHECK_EQ_INT(rdpneg_civil_to_unix(1601, 1, 1, 0, 0, 0), -11644473600LL);
+  rdpneg_unix_to_iso(INT64_MAX, t, sizeof t);
+  CHECK_EQ_STR(t, "out-of-range");
+  rdpneg_unix_to_iso(INT64_MIN, t, sizeof t);
+  CHECK_EQ_STR(t, "out-of-range");
   CHECK_EQ_INT(rdpneg_ntlm_filetime_to_unix(0), -11644473600LL);
   CHECK_EQ_STR(rdpneg_ntlm_flag_name(0x00080000u),
                "NEGOTIATE_EXTENDED_SESSIONSECURITY");
