@@ -22,7 +22,7 @@ typedef struct plan_attempt {
   int tls_version; /* 1..3 for a single-version attempt, else 0 */
   rdpneg_config *cfg;
   rdpneg_session *sess; /* while lent */
-  int ev_index;         /* index in plan->ev[], -1 before it finished */
+  int finished;         /* its evidence is in plan->ev[own index] */
 } plan_attempt;
 
 struct rdpneg_plan {
@@ -35,8 +35,8 @@ struct rdpneg_plan {
   char address[64]; /* where the first connection got through */
   plan_attempt a[MAX_ATTEMPTS];
   int n;
-  rdpneg_attempt_ev *ev; /* finished attempts, in order of completion */
-  int nev;
+  rdpneg_attempt_ev *ev; /* evidence by attempt index */
+  int nev;               /* attempts finished */
   int top; /* attempt index whose result the document's top level shows */
   int spnego_rejected;
   uint32_t spnego_status;
@@ -61,7 +61,6 @@ static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
     return NULL;
   plan_attempt *a = &p->a[p->n];
   memset(a, 0, sizeof *a);
-  a->ev_index = -1;
   if (rdpneg_config_clone(p->cfg, &a->cfg) != 0)
     return NULL;
   snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
@@ -238,7 +237,7 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
 /* What an attempt's answer calls for next. */
 static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
                    int index) {
-  const rdpneg_attempt_ev *e = &p->ev[a->ev_index];
+  const rdpneg_attempt_ev *e = &p->ev[index];
   if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
     snprintf(p->address, sizeof p->address, "%s", e->address);
   if (strcmp(a->purpose, "primary") != 0)
@@ -262,7 +261,6 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
   /* every connection that may need the credentials is queued (and holds
    * its own copy): the plan's copy goes */
   rdpneg_config_set_credentials(p->cfg, NULL, NULL, NULL);
-  (void)index;
 }
 
 RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
@@ -279,8 +277,9 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   plan_attempt *a = &p->a[i];
   if (!rdpneg_session_done(s))
     rdpneg_session_cancel(s, ts);
-  a->ev_index = p->nev++;
-  rdpneg_attempt_snapshot(s, &p->ev[a->ev_index]);
+  p->nev++;
+  a->finished = 1;
+  rdpneg_attempt_snapshot(s, &p->ev[i]);
   a->state = A_DONE;
   if (!p->cancelled)
     decide(p, a, s, i);
@@ -347,7 +346,8 @@ static int cmp_version(const void *x, const void *y) {
 /* TLS versions: what the single-version attempts saw and what the primary
  * answer decided; TLS 1.3 required when no version up to 1.2 was accepted
  * and a server answered with protocol_version or a 1.3 ServerHello. */
-static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev) {
+static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
+                          const int *pos) {
   int any = 0, accepted = 0, saw13 = 0;
   for (int k = 0; k < p->ninferred; k++) {
     ev->tls_versions[ev->tls_versions_count++] = p->inferred[k];
@@ -356,22 +356,21 @@ static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev) {
   }
   for (int i = 0; i < p->n; i++) {
     const plan_attempt *a = &p->a[i];
-    if (!a->tls_version || a->ev_index < 0 ||
+    if (!a->tls_version || !a->finished ||
         ev->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
       continue;
-    const rdpneg_attempt_ev *e = &p->ev[a->ev_index];
+    const rdpneg_attempt_ev *e = &p->ev[i];
     rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
     t->version = a->tls_version;
     t->status = e->tls_status;
     t->alert_code = e->tls_ran ? e->tls.alert_code : -1;
     t->inferred = 0;
-    t->attempt = a->ev_index;
+    t->attempt = pos[i];
     any = 1;
     accepted |= e->tls_status == RDPNEG_TLS_OK;
     saw13 |= t->alert_code == 70 || e->tls.server_selected_version == 0x0304;
   }
-  const rdpneg_attempt_ev *pri =
-      &p->ev[p->a[0].ev_index >= 0 ? p->a[0].ev_index : 0];
+  const rdpneg_attempt_ev *pri = &p->ev[0];
   saw13 |= pri->tls_ran && (pri->tls.requires_tls13 ||
                             pri->tls.server_selected_version == 0x0304);
   qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
@@ -389,17 +388,23 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
   int rv = rdpneg_evidence_alloc(&ev, p->nev, "probe");
   if (rv)
     return rv;
-  memcpy(ev->att, p->ev, (size_t)p->nev * sizeof *ev->att);
+  /* the finished attempts in the order the plan made them */
+  int pos[MAX_ATTEMPTS], k = 0;
+  for (int i = 0; i < p->n; i++) {
+    pos[i] = p->a[i].finished ? k : -1;
+    if (p->a[i].finished)
+      ev->att[k++] = p->ev[i];
+  }
   /* the top level shows the fallback when it ran, else the primary */
-  int top = p->a[p->top].ev_index;
-  ev->top = top >= 0 ? top : (p->a[0].ev_index >= 0 ? p->a[0].ev_index : 0);
+  int top = pos[p->top];
+  ev->top = top >= 0 ? top : (pos[0] >= 0 ? pos[0] : 0);
   ev->cancelled = p->cancelled;
   ev->spnego_rejected = p->spnego_rejected && top >= 0;
   ev->spnego_rejected_status = p->spnego_status;
   ev->nnotes = p->nnotes;
   memcpy(ev->notes, p->notes, sizeof ev->notes);
   if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
-    fill_versions(p, ev);
+    fill_versions(p, ev, pos);
   *pev = ev;
   return 0;
 }

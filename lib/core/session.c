@@ -501,6 +501,9 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
         finish(s, "");
     }
   }
+  /* bytes behind the end (a close_notify coalesced with the last record)
+   * are not evidence: the count must not depend on how reads split */
+  s->rx_total -= len;
   return (rdpneg_ssize)total;
 }
 
