@@ -12,45 +12,53 @@
 #include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_uv.h>
 
+#include <signal.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: rdpneg-probe [options] HOST[:PORT]\n"
-          "  --json               one JSON document (schema rdpneg.probe/1)\n"
-          "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or "
-          "none\n"
-          "                       (default ssl,hybrid,hybrid_ex; none = "
-          "legacy request)\n"
-          "  --timeout MS         per-phase timeout (default 5000; overall "
-          "3x)\n"
-          "  --cookie NAME        send Cookie: mstshash=NAME\n"
-          "  --sni NAME           TLS server name and hostname check "
-          "(default HOST)\n"
-          "  --ca-file PATH       trust anchors (PEM/DER) for certificate "
-          "checks\n"
-          "  --warn-days N        certificate expiry warning (default 30)\n"
-          "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
-          "  --no-tls             stop after the X.224 negotiation\n"
-          "  --user U --password-env VAR [--domain D]\n"
-          "                       check credentials over NLA (password read "
-          "from\n"
-          "                       the environment variable VAR)\n"
-          "  --raw-ntlm           send raw NTLM instead of SPNEGO\n"
-          "  --strict             reject an expired, misnamed or untrusted\n"
-          "                       certificate before NLA (no NTLM is sent)\n"
-          "  --reported CODE      what the user saw, e.g. 0x904/0x7, "
-          "errinfo:0x7,\n"
-          "                       ssl_err:0x1B07: cross-checked against the "
-          "probe\n"
-          "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
-          "  --evidence FILE      diagnose a saved --json document (- for "
-          "stdin)\n"
-          "                       with this build's rules; no network\n"
-          "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
+  fprintf(
+      f, "usage: rdpneg-probe [options] HOST[:PORT]\n"
+         "  --json               one JSON document (schema rdpneg.probe/1)\n"
+         "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or "
+         "none\n"
+         "                       (default ssl,hybrid,hybrid_ex; none = "
+         "legacy request)\n"
+         "  --timeout MS         per-phase timeout (default 5000; overall "
+         "3x)\n"
+         "  --cookie NAME        send Cookie: mstshash=NAME\n"
+         "  --sni NAME           TLS server name and hostname check "
+         "(default HOST)\n"
+         "  --ca-file PATH       trust anchors (PEM/DER) for certificate "
+         "checks\n"
+         "  --warn-days N        certificate expiry warning (default 30)\n"
+         "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
+         "                       (in parallel; what the first answer decides\n"
+         "                       is inferred, not tried)\n"
+         "  --no-tls             stop after the X.224 negotiation\n"
+         "  --user U --password-env VAR [--domain D]\n"
+         "                       check credentials over NLA (password read "
+         "from\n"
+         "                       the environment variable VAR)\n"
+         "  --spnego             wrap NTLM in SPNEGO exactly as mstsc does\n"
+         "                       (default: raw NTLM, accepted by Windows and\n"
+         "                       FreeRDP; a refusal of SPNEGO is retried raw)\n"
+         "  --raw-ntlm           raw NTLM (the default)\n"
+         "  --strict             reject an expired, misnamed or untrusted\n"
+         "                       certificate before NLA (no NTLM is sent)\n"
+         "  --reported CODE      what the user saw, e.g. 0x904/0x7, "
+         "errinfo:0x7,\n"
+         "                       ssl_err:0x1B07: cross-checked against the "
+         "probe\n"
+         "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
+         "  --evidence FILE      diagnose a saved --json document (- for "
+         "stdin)\n"
+         "                       with this build's rules; no network\n"
+         "  --version            print the version and exit\n"
+         "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
 }
 
 static int parse_target(const char *arg, char *host, size_t cap,
@@ -170,11 +178,15 @@ static int emit(const rdpneg_evidence *ev, const rdpneg_taxonomy *tax,
 }
 
 int main(int argc, char **argv) {
-  int json = 0, tls_versions = 0, ok, rv;
+  int json = 0, ok, rv;
   const char *target = NULL, *user = NULL, *domain = NULL, *pw_env = NULL;
   const char *reported = NULL, *evidence = NULL;
   rdpneg_taxonomy *tax = NULL;
   rdpneg_config *cfg;
+#ifdef SIGPIPE
+  /* a server that resets while we write must not kill the process */
+  signal(SIGPIPE, SIG_IGN);
+#endif
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
   int code = 3;
@@ -196,6 +208,10 @@ int main(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      code = 0;
+      goto out;
+    } else if (!strcmp(a, "--version")) {
+      printf("rdpneg-probe %s\n", rdpneg_version());
       code = 0;
       goto out;
     } else if (!strcmp(a, "--protocols")) {
@@ -243,11 +259,13 @@ int main(int argc, char **argv) {
         USAGE("bad --warn-days", v);
       rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
     } else if (!strcmp(a, "--tls-versions")) {
-      tls_versions = 1;
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
     } else if (!strcmp(a, "--no-tls")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
     } else if (!strcmp(a, "--raw-ntlm")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 0);
+    } else if (!strcmp(a, "--spnego")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 1);
     } else if (!strcmp(a, "--strict")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_REJECT_CERT,
                             RDPNEG_REJECT_EXPIRED | RDPNEG_REJECT_NAME |
@@ -325,18 +343,9 @@ int main(int argc, char **argv) {
   if (parse_target(target, host, sizeof host, &port) != 0)
     USAGE("bad target (HOST, HOST:PORT or [IPv6]:PORT)", target);
 
-  rdpneg_session *s = NULL;
-  rv = rdpneg_probe_run(cfg, host, port, &s);
-  if (rv == 0 && tls_versions)
-    rv = rdpneg_probe_run_tls_versions(cfg, host, port, s);
-  if (!s) {
-    fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
-    goto out;
-  }
   rdpneg_evidence *ev = NULL;
-  rv = rdpneg_session_evidence(s, &ev);
-  rdpneg_session_free(s);
-  if (rv) {
+  rv = rdpneg_probe_run(cfg, host, port, &ev);
+  if (!ev) {
     fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
     goto out;
   }

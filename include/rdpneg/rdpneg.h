@@ -60,6 +60,12 @@ enum {
 /* Returns the library version string, e.g. "0.1.0". Static storage. */
 RDPNEG_EXTERN const char *rdpneg_version(void);
 
+/* Returns the library version as a number, 0xMMmmpp (RDPNEG_VERSION_NUM of
+ * the library that is loaded, not of the header compiled against): a
+ * binding or a program that needs a function added in a later release
+ * compares it with the release it needs and refuses an older library. */
+RDPNEG_EXTERN unsigned rdpneg_version_number(void);
+
 /* Returns a one-sentence message for |err|, "unknown error" for unknown
  * values. Static storage. */
 RDPNEG_EXTERN const char *rdpneg_strerror(int err);
@@ -137,7 +143,11 @@ typedef enum rdpneg_opt {
   /* wall clock, seconds since 1970 UTC, for certificate dates and clock
    * skew; default 0 = unknown (date checks are then not made) */
   RDPNEG_OPT_NOW_UNIX = 14,
-  /* 1: wrap the NTLM NEGOTIATE in SPNEGO as Windows does; default 1 */
+  /* 1: wrap the NTLM NEGOTIATE in SPNEGO exactly as mstsc does; default 0:
+   * a raw NTLMSSP token in negoTokens (what nmap and impacket send), which
+   * Windows and FreeRDP 2.x servers both accept, so one connection does.
+   * With 1, a probe plan retries once with raw NTLM when the server refuses
+   * SPNEGO (FreeRDP 2.x does). */
   RDPNEG_OPT_SPNEGO = 15,
   /* maximum bytes buffered from the peer; default 65536 */
   RDPNEG_OPT_MAX_BUFFERED = 16,
@@ -146,6 +156,11 @@ typedef enum rdpneg_opt {
    * RDPNEG_ERR_CERT_REJECTED before anything is sent inside TLS (no NTLM to
    * an unverified server). */
   RDPNEG_OPT_REJECT_CERT = 17,
+  /* 1: a probe plan also makes one connection per TLS version 1.0, 1.1
+   * and 1.2 (in parallel, NLA off; versions the first connection's answer
+   * already decides are inferred, not tried) and says whether the server
+   * requires TLS 1.3; default 0 */
+  RDPNEG_OPT_TLS_VERSIONS = 18,
 } rdpneg_opt;
 
 #define RDPNEG_REJECT_EXPIRED 0x01    /* expired or not yet valid */
@@ -300,14 +315,6 @@ RDPNEG_EXTERN int rdpneg_session_start(rdpneg_session *sess, rdpneg_tstamp ts);
 RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *sess,
                                                int64_t now_unix);
 
-/* Attaches the outcome of a finished single-version TLS probe |probe|
- * (a session configured with TLS_MIN = TLS_MAX = |version|, 1..3) to |sess|
- * so that its JSON carries tls.versions. Nothing of |probe| is kept.
- * Returns 0, INVALID_ARGUMENT, or NOBUF when all slots are used. */
-RDPNEG_EXTERN int
-rdpneg_session_attach_tls_version(rdpneg_session *sess, int version,
-                                  const rdpneg_session *probe);
-
 /* Reports that name resolution failed (|detail| copied, may be NULL). Ends
  * the session with tcp.status dns_failed. Returns 0 or INVALID_STATE. */
 RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *sess,
@@ -336,13 +343,20 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *sess,
                                                const uint8_t *data, size_t len,
                                                rdpneg_tstamp ts);
 
-/* Copies up to |cap| pending bytes to |dest|. Returns the number copied,
- * 0 when nothing is pending. Call until it returns 0. */
+/* Copies up to |cap| pending bytes to |dest|. Returns the number copied
+ * (>= 0; 0 when nothing is pending: call until it returns 0), or
+ * RDPNEG_ERR_INVALID_ARGUMENT (|sess| NULL, or |dest| NULL with |cap| > 0).
+ * Bytes still pending when the session ends may be dropped. */
 RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *sess,
                                                 uint8_t *dest, size_t cap,
                                                 rdpneg_tstamp ts);
 
-/* Reports that the transport ended (see rdpneg_close_reason). */
+/* Reports that the transport ended (see rdpneg_close_reason; |sys_error|
+ * is the OS code, kept as detail). The current phase ends as closed or
+ * reset (TLS: with the last handshake message received; NLA: after
+ * AUTHENTICATE a close without errorCode is a rejection); the session is
+ * done afterwards. After the end it is a no-op. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *sess,
                                                   rdpneg_close_reason reason,
                                                   int sys_error,
@@ -352,11 +366,15 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *sess,
 RDPNEG_EXTERN rdpneg_tstamp rdpneg_session_expiry(const rdpneg_session *sess);
 
 /* Tells the session that time |ts| has come; a passed deadline ends the
- * current phase with a timeout. Returns 0. */
+ * current phase with a timeout. Early calls change nothing. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_handle_expiry(rdpneg_session *sess,
                                                rdpneg_tstamp ts);
 
-/* Cancels the probe: the current phase ends with RDPNEG_ERR_CANCELLED. */
+/* Cancels the probe: the current phase ends with RDPNEG_ERR_CANCELLED and
+ * the session is done (its verdict is "unknown"); a session not started
+ * yet is done at once. No-op on a finished session. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_cancel(rdpneg_session *sess, rdpneg_tstamp ts);
 
 /* Returns 1 once the session has finished (success or failure) and the
@@ -403,16 +421,10 @@ RDPNEG_EXTERN rdpneg_verdict rdpneg_session_verdict(const rdpneg_session *sess);
 
 /* Returns 1 when the session used SPNEGO and the server answered the
  * NTLM NEGOTIATE with an errorCode (stored in *|ntstatus|, may be NULL):
- * the server may accept raw NTLM (FreeRDP 2.x servers do), so a driver can
- * retry once with RDPNEG_OPT_SPNEGO 0. Returns 0 otherwise. */
+ * the server may accept raw NTLM (FreeRDP 2.x servers do); a probe plan
+ * then retries once with RDPNEG_OPT_SPNEGO 0. Returns 0 otherwise. */
 RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *sess,
                                                  uint32_t *ntstatus);
-
-/* Records in |sess| (the retry) that an earlier connection's SPNEGO
- * NEGOTIATE was refused with |ntstatus|; the JSON then carries
- * nla.spnego_rejected. Returns 0 or INVALID_ARGUMENT. */
-RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *sess,
-                                                      uint32_t ntstatus);
 
 /* ------------------------------------------------------------------------ */
 /* Evidence: what a probe observed, as a value                               */

@@ -465,7 +465,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
                                   rdpneg_diagnosis **pdiag) {
   if (!e || !pdiag || e->nattempts < 1)
     return RDPNEG_ERR_INVALID_ARGUMENT;
-  const rdpneg_attempt_ev *s = &e->att[0];
+  const rdpneg_attempt_ev *s = rdpneg_evidence_top(e);
   rdpneg_diagnosis *d = calloc(1, sizeof *d);
   if (!d)
     return RDPNEG_ERR_NOMEM;
@@ -518,6 +518,30 @@ ACCESSOR(phase, phase)
 ACCESSOR(severity, severity)
 ACCESSOR(confidence, confidence)
 ACCESSOR(evidence, evidence)
+
+static int index_of(const char *v, const char *const *tab, int n) {
+  int r = v ? rank(v, tab, n) : n;
+  return r < n ? r : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_severity_id(const rdpneg_diagnosis *d,
+                                               int i) {
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].severity, sev_order, 3)
+                                 : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_confidence_id(const rdpneg_diagnosis *d,
+                                                 int i) {
+  static const char *const conf[] = {"high", "medium", "low"};
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].confidence, conf, 3) : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_phase_id(const rdpneg_diagnosis *d, int i) {
+  /* phase_order starts with "dns" (-1), then tcp, x224, tls, nla */
+  int r =
+      d && i >= 0 && i < d->n ? index_of(d->f[i].phase, phase_order, 5) : -2;
+  return r >= 0 ? r - 1 : -2;
+}
 
 RDPNEG_EXTERN rdpneg_verdict
 rdpneg_diagnosis_verdict(const rdpneg_diagnosis *d) {

@@ -23,9 +23,10 @@ static const struct {
     [RDPNEG_OPT_TLS_MAX] = {3, 1, 3},
     [RDPNEG_OPT_WARN_DAYS] = {30, 0, 36500},
     [RDPNEG_OPT_NOW_UNIX] = {0, 0, INT64_C(253402300799)},
-    [RDPNEG_OPT_SPNEGO] = {1, 0, 1},
+    [RDPNEG_OPT_SPNEGO] = {0, 0, 1},
     [RDPNEG_OPT_MAX_BUFFERED] = {65536, 1024, 16 * 1024 * 1024},
     [RDPNEG_OPT_REJECT_CERT] = {0, 0, 0x1f},
+    [RDPNEG_OPT_TLS_VERSIONS] = {0, 0, 1},
 };
 
 static int valid_opt(int opt) {

@@ -4,7 +4,7 @@
 
 #include <rdpneg/rdpneg.h>
 
-#define RDPNEG_OPT_MAX 18
+#define RDPNEG_OPT_MAX 19
 
 struct rdpneg_config {
   int64_t opt[RDPNEG_OPT_MAX];

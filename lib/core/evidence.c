@@ -44,8 +44,16 @@ static int64_t phase_us(const rdpneg_phase_ev *p) {
   return p->end >= p->start ? (int64_t)((p->end - p->start) / 1000u) : 0;
 }
 
-static void snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
+const rdpneg_attempt_ev *rdpneg_evidence_top(const rdpneg_evidence *ev) {
+  return &ev->att[ev->top >= 0 && ev->top < ev->nattempts ? ev->top : 0];
+}
+
+void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
   memset(a, 0, sizeof *a);
+  snprintf(a->purpose, sizeof a->purpose, "%s",
+           s->purpose[0] ? s->purpose : "primary");
+  a->tls_min = (int)s->cfg->opt[RDPNEG_OPT_TLS_MIN];
+  a->tls_max = (int)s->cfg->opt[RDPNEG_OPT_TLS_MAX];
   snprintf(a->host, sizeof a->host, "%s", s->host);
   a->port = s->port;
   snprintf(a->address, sizeof a->address, "%s", s->address);
@@ -110,12 +118,7 @@ RDPNEG_EXTERN int rdpneg_session_evidence(const rdpneg_session *s,
   int rv = rdpneg_evidence_alloc(&ev, 1, "probe");
   if (rv)
     return rv;
-  snapshot(s, &ev->att[0]);
-  ev->tls_versions_count = s->tls_versions_count;
-  memcpy(ev->tls_versions, s->tls_versions, sizeof ev->tls_versions);
-  ev->tls13_only = s->tls13_only;
-  ev->spnego_rejected = s->spnego_rejected;
-  ev->spnego_rejected_status = s->spnego_rejected_status;
+  rdpneg_attempt_snapshot(s, &ev->att[0]);
   *pev = ev;
   return 0;
 }

@@ -68,6 +68,9 @@ enum {
 
 /* One connection. */
 typedef struct rdpneg_attempt_ev {
+  char purpose[32];     /* why the plan made it: "primary", "spnego_fallback",
+                           "tls_version" */
+  int tls_min, tls_max; /* TLS versions offered (1..3) */
   char host[RDPNEG_EV_HOST_MAX];
   uint16_t port;
   char address[64];
@@ -119,12 +122,21 @@ typedef struct rdpneg_tls_version_ev {
   int version;    /* 1..3 */
   int status;     /* rdpneg_tls_status */
   int alert_code; /* -1 none */
+  int inferred;   /* decided by another connection's answer, not tried:
+                     accepted = status OK */
+  int attempt;    /* index of the attempt that tried it, -1 inferred */
 } rdpneg_tls_version_ev;
+
+#define RDPNEG_EV_MAX_NOTES 8
 
 struct rdpneg_evidence {
   char source[16]; /* "probe", "document", "capture" */
   int nattempts;
-  rdpneg_attempt_ev *att; /* att[0] is the primary connection */
+  rdpneg_attempt_ev *att;
+  int top;       /* the attempt the top-level document describes */
+  int cancelled; /* the probe was cancelled before its plan ended */
+  int nnotes;    /* what the plan decided not to do, and why */
+  char notes[RDPNEG_EV_MAX_NOTES][160];
   /* one connection per TLS version (--tls-versions) */
   int tls_versions_count;
   rdpneg_tls_version_ev tls_versions[RDPNEG_MAX_TLS_VERSIONS];
@@ -133,6 +145,12 @@ struct rdpneg_evidence {
   int spnego_rejected;
   uint32_t spnego_rejected_status;
 };
+
+/* Copies a session's evidence into |a| (purpose and TLS range included). */
+void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a);
+
+/* The attempt the document's top level describes. */
+const rdpneg_attempt_ev *rdpneg_evidence_top(const rdpneg_evidence *ev);
 
 /* Selected protocol of the attempt's RDP_NEG_RSP, -1 when none. */
 int64_t rdpneg_attempt_selected(const rdpneg_attempt_ev *a);

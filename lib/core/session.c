@@ -2,6 +2,8 @@
 #include "core/session.h"
 #include "core/session_nla.h"
 
+#include <rdpneg/rdpneg_plan.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -698,30 +700,15 @@ RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *s,
   return 0;
 }
 
-RDPNEG_EXTERN int
-rdpneg_session_attach_tls_version(rdpneg_session *s, int version,
-                                  const rdpneg_session *probe) {
-  if (!s || !probe || version < 1 || version > 3)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  if (s->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
-    return RDPNEG_ERR_NOBUF;
-  int i = s->tls_versions_count++;
-  s->tls_versions[i].version = version;
-  s->tls_versions[i].status = rdpneg_session_tls_status(probe);
-  s->tls_versions[i].alert_code =
-      probe->tls ? rdpneg_tls_evidence(probe->tls)->alert_code : -1;
-  /* TLS 1.3 only: no version up to 1.2 accepted and at least one
-   * protocol_version alert or a ServerHello selecting 1.3 */
-  int accepted = 0, saw13 = 0;
-  for (int k = 0; k < s->tls_versions_count; k++) {
-    if (s->tls_versions[k].status == RDPNEG_TLS_OK)
-      accepted = 1;
-    if (s->tls_versions[k].alert_code == 70)
-      saw13 = 1;
-  }
-  if (probe->tls &&
-      rdpneg_tls_evidence(probe->tls)->server_selected_version == 0x0304)
-    saw13 = 1;
-  s->tls13_only = !accepted && saw13;
-  return 0;
+RDPNEG_EXTERN const char *rdpneg_session_host(const rdpneg_session *s) {
+  return s ? s->host : NULL;
+}
+
+RDPNEG_EXTERN uint16_t rdpneg_session_port(const rdpneg_session *s) {
+  return s ? s->port : 0;
+}
+
+RDPNEG_EXTERN const char *
+rdpneg_session_connect_address(const rdpneg_session *s) {
+  return s && s->connect_addr[0] ? s->connect_addr : NULL;
 }

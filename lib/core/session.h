@@ -56,15 +56,13 @@ struct rdpneg_session {
   /* tls */
   rdpneg_tls *tls;
   rdpneg_tls_status tls_status; /* SKIPPED/PENDING when tls == NULL */
-  /* results of --tls-versions (one connection per version), if attached */
-  int tls_versions_count;
-  rdpneg_tls_version_ev tls_versions[RDPNEG_MAX_TLS_VERSIONS];
-  int tls13_only; /* derived from the enumeration */
 
   /* nla */
   struct rdpneg_nla *nla;
-  int spnego_rejected; /* an earlier connection's SPNEGO was refused */
-  uint32_t spnego_rejected_status;
+
+  /* set by a probe plan */
+  char purpose[32];      /* why the plan made this connection */
+  char connect_addr[64]; /* where an earlier attempt connected, or "" */
 };
 
 #endif

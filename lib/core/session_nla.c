@@ -158,15 +158,6 @@ RDPNEG_EXTERN int rdpneg_session_spnego_rejected(const rdpneg_session *s,
   return 1;
 }
 
-RDPNEG_EXTERN int rdpneg_session_note_spnego_rejected(rdpneg_session *s,
-                                                      uint32_t ntstatus) {
-  if (!s)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  s->spnego_rejected = 1;
-  s->spnego_rejected_status = ntstatus;
-  return 0;
-}
-
 static void copy_name(rdpneg_nla_ev *e, int bit, char *dst, size_t cap,
                       const char *src) {
   if (!src)

@@ -190,9 +190,16 @@ static void json_tls(rdpneg_json *w, const rdpneg_evidence *e,
       rdpneg_json_obj_begin(w, vn ? vn : "unknown");
       rdpneg_json_bool(w, "accepted", v->status == RDPNEG_TLS_OK);
       rdpneg_json_str(w, "status",
-                      rdpneg_doc_name(RDPNEG_DOC_TLS_STATUS, v->status));
+                      v->inferred && v->status != RDPNEG_TLS_OK
+                          ? "not_selected"
+                          : rdpneg_doc_name(RDPNEG_DOC_TLS_STATUS, v->status));
       if (v->alert_code >= 0)
         rdpneg_json_int(w, "alert", v->alert_code);
+      rdpneg_json_bool(w, "inferred", v->inferred);
+      if (v->attempt >= 0)
+        rdpneg_json_int(w, "attempt", v->attempt);
+      else
+        rdpneg_json_null(w, "attempt");
       rdpneg_json_obj_end(w);
     }
     rdpneg_json_bool(w, "requires_tls13", e->tls13_only);
@@ -423,17 +430,50 @@ static void json_attempt(rdpneg_json *w, const rdpneg_evidence *e,
   json_tls(w, e, a, top);
   json_nla(w, e, a, top);
   rdpneg_json_bool(w, "finished", a->finished);
-  rdpneg_json_bool(w, "cancelled", a->cancelled);
+  rdpneg_json_bool(w, "cancelled", a->cancelled || (top && e->cancelled));
+}
+
+static const char *tls_range_name(int lo, int hi) {
+  static const char *const n[4][4] = {
+      {0},
+      {NULL, "1.0", "1.0-1.1", "1.0-1.2"},
+      {NULL, NULL, "1.1", "1.1-1.2"},
+      {NULL, NULL, NULL, "1.2"},
+  };
+  return lo >= 1 && lo <= 3 && hi >= lo && hi <= 3 ? n[lo][hi] : NULL;
+}
+
+static void json_plan(rdpneg_json *w, const rdpneg_evidence *e) {
+  rdpneg_json_arr_begin(w, "attempts");
+  for (int i = 0; i < e->nattempts; i++) {
+    const rdpneg_attempt_ev *a = &e->att[i];
+    rdpneg_json_obj_begin(w, NULL);
+    rdpneg_json_str(w, "purpose", a->purpose[0] ? a->purpose : "primary");
+    rdpneg_json_str(w, "tls_offered", tls_range_name(a->tls_min, a->tls_max));
+    json_attempt(w, e, a, 0);
+    json_ms(w, "total_ms", a->total_us);
+    rdpneg_json_obj_end(w);
+  }
+  rdpneg_json_arr_end(w);
+  rdpneg_json_obj_begin(w, "plan");
+  rdpneg_json_int(w, "connections", e->nattempts);
+  rdpneg_json_int(w, "top_attempt", e->top);
+  rdpneg_json_arr_begin(w, "notes");
+  for (int i = 0; i < e->nnotes; i++)
+    rdpneg_json_str(w, NULL, e->notes[i]);
+  rdpneg_json_arr_end(w);
+  rdpneg_json_obj_end(w);
 }
 
 void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
                            const rdpneg_diagnosis *d) {
-  const rdpneg_attempt_ev *a = &e->att[0];
+  const rdpneg_attempt_ev *a = rdpneg_evidence_top(e);
   rdpneg_json_obj_begin(w, NULL);
   rdpneg_json_str(w, "schema", "rdpneg.probe/1");
   rdpneg_json_str(w, "library", RDPNEG_VERSION);
   rdpneg_json_str(w, "source", e->source);
   json_attempt(w, e, a, 1);
+  json_plan(w, e);
   rdpneg_diagnosis_write_json(d, w);
   rdpneg_json_str(
       w, "verdict",
@@ -643,7 +683,20 @@ RDPNEG_EXTERN int rdpneg_evidence_report(const rdpneg_evidence *e,
   if (rv)
     return rv;
   text t = {0};
-  text_attempt(&t, &e->att[0]);
+  text_attempt(&t, rdpneg_evidence_top(e));
+  if (e->nattempts > 1) {
+    tprintf(&t, "plan     %d connections:", e->nattempts);
+    for (int i = 0; i < e->nattempts; i++) {
+      const rdpneg_attempt_ev *a = &e->att[i];
+      const char *r = tls_range_name(a->tls_min, a->tls_max);
+      tprintf(&t, "%s %s%s%s", i ? "," : "", a->purpose,
+              !strcmp(a->purpose, "tls_version") && r ? " " : "",
+              !strcmp(a->purpose, "tls_version") && r ? r : "");
+    }
+    tprintf(&t, "\n");
+  }
+  for (int i = 0; i < e->nnotes; i++)
+    tprintf(&t, "  plan: %s\n", e->notes[i]);
   text_diagnosis(&t, use);
   rdpneg_diagnosis_free(own);
   if (t.err) {

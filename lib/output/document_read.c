@@ -321,9 +321,16 @@ static void read_tls_versions(rd *r, const rdpneg_jp_node *vs,
     if (!ver || ev->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
       continue;
     rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
+    char st[32];
     t->version = ver;
-    t->status =
-        enum_of(r, RDPNEG_DOC_TLS_STATUS, n, "status", "tls.versions.status");
+    t->inferred = boolean(r, n, "inferred", 0, OPT, "tls.versions.inferred");
+    t->attempt = (int)num_int(r, n, "attempt", -1, OPT, "tls.versions.attempt");
+    if (str(r, n, "status", st, sizeof st, REQ, "tls.versions.status") &&
+        !strcmp(st, "not_selected"))
+      t->status = RDPNEG_TLS_SKIPPED;
+    else
+      t->status =
+          enum_of(r, RDPNEG_DOC_TLS_STATUS, n, "status", "tls.versions.status");
     t->alert_code = (int)num_int(r, n, "alert", -1, OPT, "tls.versions.alert");
   }
   ev->tls13_only =
@@ -461,8 +468,30 @@ static void read_nla(rd *r, const rdpneg_jp_node *n, rdpneg_evidence *ev,
 }
 
 /* One connection: the members json_attempt() writes. */
+static int range_of(const char *s, int *lo, int *hi) {
+  int a, b;
+  if (sscanf(s, "1.%d-1.%d", &a, &b) == 2 && a >= 0 && b <= 2 && a <= b) {
+    *lo = a + 1;
+    *hi = b + 1;
+    return 1;
+  }
+  if (sscanf(s, "1.%d", &a) == 1 && a >= 0 && a <= 2) {
+    *lo = *hi = a + 1;
+    return 1;
+  }
+  return 0;
+}
+
 static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
                          rdpneg_attempt_ev *a) {
+  char b[32];
+  if (!str(r, root, "purpose", a->purpose, sizeof a->purpose, OPT, "purpose"))
+    snprintf(a->purpose, sizeof a->purpose, "primary");
+  a->tls_min = 1;
+  a->tls_max = 3;
+  if (str(r, root, "tls_offered", b, sizeof b, OPT, "tls_offered") &&
+      !range_of(b, &a->tls_min, &a->tls_max))
+    fail(r, "tls_offered", "not a TLS version range");
   const rdpneg_jp_node *t = obj(r, root, "target", "target");
   if (!t)
     return;
@@ -526,12 +555,53 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
     char source[16];
     if (!str(&r, root, "source", source, sizeof source, OPT, "source"))
       snprintf(source, sizeof source, "probe");
-    rv = rdpneg_evidence_alloc(&ev, 1, source);
+    const rdpneg_jp_node *atts = member(root, "attempts");
+    int n = 1;
+    if (atts &&
+        (atts->type != RDPNEG_JP_ARRAY || atts->count < 1 || atts->count > 64))
+      fail(&r, "attempts", "not an array of 1 to 64 attempts");
+    else if (atts)
+      n = (int)atts->count;
+    rv = r.rv ? 0 : rdpneg_evidence_alloc(&ev, n, source);
     if (rv) {
       rdpneg_jp_free(root);
       return rv;
     }
-    read_attempt(&r, root, ev, &ev->att[0]);
+    if (!r.rv && atts) {
+      /* the connections; the top level repeats one of them and carries
+       * what was derived across them */
+      rdpneg_attempt_ev *top = calloc(1, sizeof *top);
+      if (!top) {
+        rdpneg_evidence_free(ev);
+        rdpneg_jp_free(root);
+        return RDPNEG_ERR_NOMEM;
+      }
+      int i = 0;
+      for (const rdpneg_jp_node *a = atts->child; a && !r.rv; a = a->next)
+        read_attempt(&r, a, ev, &ev->att[i++]);
+      /* versions and the SPNEGO note come from the top level only */
+      ev->tls_versions_count = 0;
+      ev->spnego_rejected = 0;
+      read_attempt(&r, root, ev, top);
+      free(top);
+      const rdpneg_jp_node *pl = member(root, "plan");
+      if (pl && pl->type == RDPNEG_JP_OBJECT) {
+        ev->top =
+            (int)num_int(&r, pl, "top_attempt", 0, OPT, "plan.top_attempt");
+        if (!r.rv && (ev->top < 0 || ev->top >= n))
+          fail(&r, "plan.top_attempt", "out of range");
+        const rdpneg_jp_node *notes = member(pl, "notes");
+        for (const rdpneg_jp_node *x = notes ? notes->child : NULL;
+             x && ev->nnotes < RDPNEG_EV_MAX_NOTES; x = x->next)
+          if (x->type == RDPNEG_JP_STRING)
+            snprintf(ev->notes[ev->nnotes++], sizeof ev->notes[0], "%s",
+                     x->str);
+      }
+      ev->cancelled = boolean(&r, root, "cancelled", 0, OPT, "cancelled") &&
+                      !ev->att[ev->top].cancelled;
+    } else if (!r.rv) {
+      read_attempt(&r, root, ev, &ev->att[0]);
+    }
   }
   rdpneg_jp_free(root);
   if (r.rv) {

@@ -7,11 +7,14 @@
 
 #define READ_CHUNK 16384
 
+/* One connection: a session's bytes over one TCP socket. */
 struct rdpneg_uv_probe {
   uv_loop_t *loop;
   rdpneg_session *sess;
-  rdpneg_uv_done_cb cb;
+  rdpneg_uv_done_cb cb; /* standalone probe: hands the session over */
   void *user_data;
+  rdpneg_uv_run *run; /* part of a plan: the session goes back to it */
+  rdpneg_uv_probe *next_in_run;
   uv_getaddrinfo_t gai;
   uv_connect_t conn;
   uv_tcp_t tcp;
@@ -21,8 +24,6 @@ struct rdpneg_uv_probe {
   int open_handles;
   int finishing;
   int status;
-  int retried;        /* SPNEGO refused: retried once with raw NTLM */
-  rdpneg_config *cfg; /* our copy, for a retry */
   char host[256];
   char addr[64];
   /* resolved addresses, tried in order while connects fail fast */
@@ -43,38 +44,28 @@ static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
   return uv_hrtime();
 }
 
-static int launch(rdpneg_uv_probe *p);
+/* A probe plan's run: the connections it hands out, on one loop. */
+struct rdpneg_uv_run {
+  uv_loop_t *loop;
+  rdpneg_plan *plan;
+  rdpneg_uv_run_cb cb;
+  void *user_data;
+  rdpneg_uv_probe *probes; /* running connections */
+  int status;
+  int cancelling;
+};
 
-/* A server that refuses SPNEGO (FreeRDP 2.x wants raw NTLM) gets a second
- * connection with raw NTLM; the retry's evidence notes the refusal. */
-static int retry_raw_ntlm(rdpneg_uv_probe *p) {
-  uint32_t st;
-  if (p->retried || p->status != 0 ||
-      !rdpneg_session_spnego_rejected(p->sess, &st))
-    return 0;
-  rdpneg_session *ns = NULL;
-  if (rdpneg_config_set_int(p->cfg, RDPNEG_OPT_SPNEGO, 0) != 0 ||
-      rdpneg_session_new(&ns, p->cfg, p->host, p->port) != 0)
-    return 0;
-  rdpneg_session_note_spnego_rejected(ns, st);
-  rdpneg_session_free(p->sess);
-  p->sess = ns;
-  p->retried = 1;
-  p->finishing = 0;
-  p->tcp_open = 0;
-  p->gai_active = 0;
-  p->open_handles = 0;
-  return launch(p) == 0;
-}
+static int launch(rdpneg_uv_probe *p);
+static void run_attempt_done(rdpneg_uv_probe *p);
 
 static void on_close(uv_handle_t *h) {
   rdpneg_uv_probe *p = h->data;
   if (--p->open_handles > 0)
     return;
-  if (retry_raw_ntlm(p))
+  if (p->run) {
+    run_attempt_done(p);
     return;
-  rdpneg_config_free(p->cfg);
-  p->cfg = NULL;
+  }
   rdpneg_session *s = p->sess;
   p->sess = NULL;
   rdpneg_uv_done_cb cb = p->cb;
@@ -300,15 +291,12 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
   settle(p);
 }
 
+/* Runs p->sess (started) over a new socket: to |p->host| (an address
+ * literal skips the resolver). */
 static int launch(rdpneg_uv_probe *p) {
-  int64_t now_unix = 0;
-  rdpneg_config_get_int(p->cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
-  if (now_unix == 0)
-    rdpneg_session_set_wallclock(p->sess, (int64_t)time(NULL));
   uv_timer_init(p->loop, &p->timer);
   p->timer.data = p;
   p->open_handles = 1;
-  rdpneg_session_start(p->sess, now_ns(p));
 
   /* address literals skip the resolver */
   struct sockaddr_in6 a6;
@@ -352,14 +340,15 @@ RDPNEG_EXTERN int rdpneg_uv_probe_start(rdpneg_uv_probe **pprobe,
   rdpneg_uv_probe *p = calloc(1, sizeof *p);
   if (!p)
     return RDPNEG_ERR_NOMEM;
-  int rv = rdpneg_config_clone(cfg, &p->cfg);
-  if (rv == 0)
-    rv = rdpneg_session_new(&p->sess, cfg, host, port);
+  int rv = rdpneg_session_new(&p->sess, cfg, host, port);
   if (rv) {
-    rdpneg_config_free(p->cfg);
     free(p);
     return rv;
   }
+  int64_t now_unix = 0;
+  rdpneg_config_get_int(cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
+  if (now_unix == 0)
+    rdpneg_session_set_wallclock(p->sess, (int64_t)time(NULL));
   p->loop = loop;
   p->cb = cb;
   p->user_data = user_data;
@@ -367,6 +356,7 @@ RDPNEG_EXTERN int rdpneg_uv_probe_start(rdpneg_uv_probe **pprobe,
   memcpy(p->host, host, strlen(host) + 1);
   if (pprobe)
     *pprobe = p;
+  rdpneg_session_start(p->sess, now_ns(p));
   return launch(p);
 }
 
@@ -381,58 +371,140 @@ RDPNEG_EXTERN int rdpneg_uv_probe_cancel(rdpneg_uv_probe *p) {
   return 0;
 }
 
+/* ---- probe plans ---- */
+
+static void run_pump(rdpneg_uv_run *r);
+
+/* Starts one connection of the plan. */
+static void run_launch(rdpneg_uv_run *r, rdpneg_session *s) {
+  rdpneg_uv_probe *p = calloc(1, sizeof *p);
+  if (!p) {
+    r->status = RDPNEG_ERR_NOMEM;
+    rdpneg_session_cancel(s, uv_hrtime());
+    rdpneg_plan_attempt_done(r->plan, s, uv_hrtime());
+    return;
+  }
+  const char *addr = rdpneg_session_connect_address(s);
+  const char *host = addr ? addr : rdpneg_session_host(s);
+  p->loop = r->loop;
+  p->sess = s;
+  p->run = r;
+  p->port = rdpneg_session_port(s);
+  snprintf(p->host, sizeof p->host, "%s", host);
+  p->next_in_run = r->probes;
+  r->probes = p;
+  launch(p);
+}
+
+static void run_attempt_done(rdpneg_uv_probe *p) {
+  rdpneg_uv_run *r = p->run;
+  for (rdpneg_uv_probe **pp = &r->probes; *pp; pp = &(*pp)->next_in_run)
+    if (*pp == p) {
+      *pp = p->next_in_run;
+      break;
+    }
+  if (p->status && !r->status)
+    r->status = p->status;
+  rdpneg_plan_attempt_done(r->plan, p->sess, uv_hrtime());
+  free(p);
+  run_pump(r);
+}
+
+/* Hands out what the plan has ready; delivers the evidence at the end. */
+static void run_pump(rdpneg_uv_run *r) {
+  rdpneg_session *s;
+  while (!r->cancelling && rdpneg_plan_next(r->plan, uv_hrtime(), &s) == 1)
+    run_launch(r, s);
+  if (r->probes || !rdpneg_plan_done(r->plan))
+    return;
+  rdpneg_evidence *ev = NULL;
+  int rv = rdpneg_plan_evidence(r->plan, &ev);
+  int status = r->cancelling                          ? RDPNEG_ERR_CANCELLED
+               : rv && rv != RDPNEG_ERR_INVALID_STATE ? rv
+                                                      : r->status;
+  rdpneg_plan_free(r->plan);
+  r->plan = NULL;
+  r->cb(r, ev, status, r->user_data);
+  free(r);
+}
+
+RDPNEG_EXTERN int rdpneg_uv_run_start(rdpneg_uv_run **prun, uv_loop_t *loop,
+                                      const rdpneg_config *cfg,
+                                      const char *host, uint16_t port,
+                                      rdpneg_uv_run_cb cb, void *user_data) {
+  if (!loop || !cfg || !host || !cb || strlen(host) >= 256 || !*host ||
+      port == 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_uv_run *r = calloc(1, sizeof *r);
+  if (!r)
+    return RDPNEG_ERR_NOMEM;
+  int rv = rdpneg_plan_new(&r->plan, cfg, host, port);
+  if (rv) {
+    free(r);
+    return rv;
+  }
+  int64_t now_unix = 0;
+  rdpneg_config_get_int(cfg, RDPNEG_OPT_NOW_UNIX, &now_unix);
+  if (now_unix == 0)
+    rdpneg_plan_set_wallclock(r->plan, (int64_t)time(NULL));
+  r->loop = loop;
+  r->cb = cb;
+  r->user_data = user_data;
+  rdpneg_plan_start(r->plan, uv_hrtime());
+  rdpneg_session *s;
+  rv = rdpneg_plan_next(r->plan, uv_hrtime(), &s);
+  if (rv != 1) {
+    rdpneg_plan_free(r->plan);
+    free(r);
+    return rv < 0 ? rv : RDPNEG_ERR_INTERNAL;
+  }
+  if (prun)
+    *prun = r;
+  run_launch(r, s);
+  run_pump(r);
+  return 0;
+}
+
+RDPNEG_EXTERN int rdpneg_uv_run_cancel(rdpneg_uv_run *r) {
+  if (!r)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (r->cancelling)
+    return RDPNEG_ERR_INVALID_STATE;
+  r->cancelling = 1;
+  rdpneg_plan_cancel(r->plan, uv_hrtime());
+  for (rdpneg_uv_probe *p = r->probes; p; p = p->next_in_run)
+    finish(p);
+  return 0;
+}
+
 typedef struct {
-  rdpneg_session *sess;
+  rdpneg_evidence *ev;
   int status;
 } run_result;
 
-static void run_done(rdpneg_uv_probe *probe, rdpneg_session *sess, int status,
+static void run_done(rdpneg_uv_run *run, rdpneg_evidence *ev, int status,
                      void *ud) {
-  (void)probe;
+  (void)run;
   run_result *r = ud;
-  r->sess = sess;
+  r->ev = ev;
   r->status = status;
 }
 
 RDPNEG_EXTERN int rdpneg_probe_run(const rdpneg_config *cfg, const char *host,
-                                   uint16_t port, rdpneg_session **psess) {
-  if (!psess)
+                                   uint16_t port, rdpneg_evidence **pev) {
+  if (!pev)
     return RDPNEG_ERR_INVALID_ARGUMENT;
+  *pev = NULL;
   uv_loop_t loop;
   if (uv_loop_init(&loop) != 0)
     return RDPNEG_ERR_NOMEM;
   run_result r = {NULL, 0};
-  int rv = rdpneg_uv_probe_start(NULL, &loop, cfg, host, port, run_done, &r);
+  int rv = rdpneg_uv_run_start(NULL, &loop, cfg, host, port, run_done, &r);
   if (rv == 0)
     uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
   if (rv)
     return rv;
-  *psess = r.sess;
-  return r.sess ? r.status : RDPNEG_ERR_INTERNAL;
-}
-
-RDPNEG_EXTERN int rdpneg_probe_run_tls_versions(const rdpneg_config *cfg,
-                                                const char *host, uint16_t port,
-                                                rdpneg_session *sess) {
-  if (!cfg || !sess)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  for (int v = 1; v <= 3; v++) {
-    rdpneg_config *c;
-    int rv = rdpneg_config_clone(cfg, &c);
-    if (rv)
-      return rv;
-    rdpneg_config_set_int(c, RDPNEG_OPT_TLS_MIN, v);
-    rdpneg_config_set_int(c, RDPNEG_OPT_TLS_MAX, v);
-    rdpneg_config_set_int(c, RDPNEG_OPT_DO_NLA, 0);
-    rdpneg_session *vs = NULL;
-    rv = rdpneg_probe_run(c, host, port, &vs);
-    rdpneg_config_free(c);
-    if (vs)
-      rdpneg_session_attach_tls_version(sess, v, vs);
-    rdpneg_session_free(vs);
-    if (rv && rv != RDPNEG_ERR_CANCELLED)
-      return rv;
-  }
-  return 0;
+  *pev = r.ev;
+  return r.ev ? r.status : (r.status ? r.status : RDPNEG_ERR_INTERNAL);
 }

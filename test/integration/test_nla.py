@@ -65,9 +65,25 @@ class ShadowNla(unittest.TestCase):
         self.assertLessEqual(abs(ntlm["clock_skew_s"]), 5)
         phase = [p for p in j["phases"] if p["name"] == "nla"][0]
         self.assertEqual(phase["status"], "ok")
-        # FreeRDP 2.x servers want raw NTLM: SPNEGO was refused first
-        self.assertIn("spnego_rejected", n)
+        # raw NTLM by default: FreeRDP 2.x answers in one connection
+        self.assertNotIn("spnego_rejected", n)
         self.assertFalse(n["spnego"])
+        self.assertEqual(j["plan"]["connections"], 1)
+        self.assertEqual([a["purpose"] for a in j["attempts"]], ["primary"])
+
+    def test_spnego_refused_then_raw_ntlm(self):
+        # what mstsc sends: FreeRDP 2.x refuses SPNEGO (errorCode 0xC00700EA);
+        # the plan retries once with raw NTLM and keeps both connections
+        rc, j, _ = probe_json(self.target(), "--spnego")
+        self.assertEqual(rc, 0)
+        self.assertEqual(j["nla"]["status"], "ok")
+        self.assertEqual(j["nla"]["spnego_rejected"]["ntstatus"], "0xc00700ea")
+        self.assertEqual([a["purpose"] for a in j["attempts"]],
+                         ["primary", "spnego_fallback"])
+        self.assertEqual(j["plan"]["top_attempt"], 1)
+        first = j["attempts"][0]["nla"]
+        self.assertTrue(first["spnego"])
+        self.assertEqual(first["error"]["ntstatus"], "0xC00700EA")
 
     def test_raw_ntlm_option(self):
         rc, j, _ = probe_json(self.target(), "--raw-ntlm")

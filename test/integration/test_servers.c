@@ -184,7 +184,15 @@ TAP_TEST(shadow_rdp) {
          (answer)A_FAIL(2), (answer)A_FAIL(2), (answer)A_RSP(0));
 }
 
-/* One probe with a given timeout; returns the finished session. */
+static void got_session(rdpneg_uv_probe *p, rdpneg_session *s, int status,
+                        void *ud) {
+  (void)p;
+  (void)status;
+  *(rdpneg_session **)ud = s;
+}
+
+/* One connection with a given timeout on a private loop; returns the
+ * finished session. */
 static rdpneg_session *probe1(const char *host, int port, int timeout_ms) {
   rdpneg_config *cfg;
   rdpneg_config_new(&cfg);
@@ -192,7 +200,12 @@ static rdpneg_session *probe1(const char *host, int port, int timeout_ms) {
   rdpneg_config_set_int(cfg, RDPNEG_OPT_X224_TIMEOUT_MS, timeout_ms);
   rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, timeout_ms);
   rdpneg_session *s = NULL;
-  rdpneg_probe_run(cfg, host, (uint16_t)port, &s);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  if (rdpneg_uv_probe_start(NULL, &loop, cfg, host, (uint16_t)port, got_session,
+                            &s) == 0)
+    uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK_EQ_INT(uv_loop_close(&loop), 0);
   rdpneg_config_free(cfg);
   return s;
 }

@@ -1,0 +1,405 @@
+/* Probe plans (sans-I/O): the connections of one probe, decided from the
+ * answers. Policy lives here and nowhere else: the NLA fallback, one
+ * connection per TLS version, what an answer makes predictable, the
+ * overall deadline. Drivers only run the sessions handed out. */
+#include "core/evidence.h"
+#include "core/session.h"
+
+#include <rdpneg/rdpneg_plan.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MS(x) ((rdpneg_tstamp)(x)*1000000u)
+#define MAX_ATTEMPTS 16
+
+enum { A_READY, A_RUNNING, A_DONE, A_DROPPED };
+
+typedef struct plan_attempt {
+  int state;
+  char purpose[32];
+  int tls_version; /* 1..3 for a single-version attempt, else 0 */
+  rdpneg_config *cfg;
+  rdpneg_session *sess; /* while lent */
+  int ev_index;         /* index in plan->ev[], -1 before it finished */
+} plan_attempt;
+
+struct rdpneg_plan {
+  rdpneg_config *cfg;
+  char *host;
+  uint16_t port;
+  int started, cancelled;
+  rdpneg_tstamp deadline;
+  int64_t now_unix;
+  char address[64]; /* where the first connection got through */
+  plan_attempt a[MAX_ATTEMPTS];
+  int n;
+  rdpneg_attempt_ev *ev; /* finished attempts, in order of completion */
+  int nev;
+  int top; /* attempt index whose result the document's top level shows */
+  int spnego_rejected;
+  uint32_t spnego_status;
+  int nnotes;
+  char notes[RDPNEG_EV_MAX_NOTES][160];
+  /* TLS versions decided without a connection (from the primary answer) */
+  rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
+  int ninferred;
+};
+
+static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
+  char copy[64]; /* |arg| may live inside |p| */
+  snprintf(copy, sizeof copy, "%s", arg);
+  if (p->nnotes < RDPNEG_EV_MAX_NOTES)
+    snprintf(p->notes[p->nnotes++], sizeof p->notes[0], fmt, copy);
+}
+
+/* Queues an attempt with a copy of the plan's configuration, changed by
+ * the caller through the returned config. NULL when out of room. */
+static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
+  if (p->n >= MAX_ATTEMPTS)
+    return NULL;
+  plan_attempt *a = &p->a[p->n];
+  memset(a, 0, sizeof *a);
+  a->ev_index = -1;
+  if (rdpneg_config_clone(p->cfg, &a->cfg) != 0)
+    return NULL;
+  snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
+  p->n++;
+  return a;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
+                                  const char *host, uint16_t port) {
+  if (!pp || !cfg || !host || !*host || strlen(host) > 253 || port == 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_plan *p = calloc(1, sizeof *p);
+  if (!p)
+    return RDPNEG_ERR_NOMEM;
+  p->ev = calloc(MAX_ATTEMPTS, sizeof *p->ev);
+  p->host = malloc(strlen(host) + 1);
+  if (!p->ev || !p->host || rdpneg_config_clone(cfg, &p->cfg) != 0) {
+    rdpneg_plan_free(p);
+    return RDPNEG_ERR_NOMEM;
+  }
+  memcpy(p->host, host, strlen(host) + 1);
+  p->port = port;
+  p->deadline = RDPNEG_TSTAMP_NEVER;
+  p->now_unix = p->cfg->opt[RDPNEG_OPT_NOW_UNIX];
+  /* the follow-ups need no credentials but the NLA fallback, which is
+   * queued from the primary's own copy */
+  if (!enqueue(p, "primary")) {
+    rdpneg_plan_free(p);
+    return RDPNEG_ERR_NOMEM;
+  }
+  *pp = p;
+  return 0;
+}
+
+RDPNEG_EXTERN void rdpneg_plan_free(rdpneg_plan *p) {
+  if (!p)
+    return;
+  for (int i = 0; i < p->n; i++) {
+    rdpneg_session_free(p->a[i].sess);
+    rdpneg_config_free(p->a[i].cfg);
+  }
+  rdpneg_config_free(p->cfg);
+  free(p->host);
+  free(p->ev);
+  free(p);
+}
+
+RDPNEG_EXTERN int rdpneg_plan_set_wallclock(rdpneg_plan *p, int64_t now_unix) {
+  if (!p || now_unix < 0)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  p->now_unix = now_unix;
+  return 0;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_start(rdpneg_plan *p, rdpneg_tstamp ts) {
+  if (!p)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (p->started)
+    return RDPNEG_ERR_INVALID_STATE;
+  p->started = 1;
+  p->deadline = ts + MS(p->cfg->opt[RDPNEG_OPT_OVERALL_TIMEOUT_MS]);
+  return 0;
+}
+
+/* Drops queued attempts (deadline passed, cancelled), with a note. */
+static void drop_ready(rdpneg_plan *p, const char *why) {
+  char fmt[160];
+  snprintf(fmt, sizeof fmt, "%%s connection not made: %s", why);
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].state == A_READY) {
+      p->a[i].state = A_DROPPED;
+      note(p, fmt, p->a[i].purpose);
+    }
+}
+
+RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
+                                   rdpneg_session **psess) {
+  if (!p || !psess)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  *psess = NULL;
+  if (!p->started)
+    return RDPNEG_ERR_INVALID_STATE;
+  if (p->cancelled)
+    return 0;
+  if (ts >= p->deadline) {
+    drop_ready(p, "the overall deadline passed");
+    return 0;
+  }
+  for (int i = 0; i < p->n; i++) {
+    plan_attempt *a = &p->a[i];
+    if (a->state != A_READY)
+      continue;
+    /* every attempt ends by the probe's overall deadline */
+    int64_t left_ms = (int64_t)((p->deadline - ts) / 1000000u);
+    if (left_ms < 1)
+      left_ms = 1;
+    if (a->cfg->opt[RDPNEG_OPT_OVERALL_TIMEOUT_MS] > left_ms)
+      a->cfg->opt[RDPNEG_OPT_OVERALL_TIMEOUT_MS] = left_ms;
+    rdpneg_session *s = NULL;
+    int rv = rdpneg_session_new(&s, a->cfg, p->host, p->port);
+    if (rv) {
+      a->state = A_DROPPED;
+      note(p, "%s connection not made: out of memory", a->purpose);
+      return rv;
+    }
+    snprintf(s->purpose, sizeof s->purpose, "%s", a->purpose);
+    snprintf(s->connect_addr, sizeof s->connect_addr, "%s", p->address);
+    if (p->now_unix)
+      rdpneg_session_set_wallclock(s, p->now_unix);
+    rdpneg_session_start(s, ts);
+    /* the copy in the session is all that is needed now: wipe ours */
+    rdpneg_config_free(a->cfg);
+    a->cfg = NULL;
+    a->sess = s;
+    a->state = A_RUNNING;
+    *psess = s;
+    return 1;
+  }
+  return 0;
+}
+
+static int tls_version_of(const char *name) {
+  if (!strcmp(name, "TLSv1.0"))
+    return 1;
+  if (!strcmp(name, "TLSv1.1"))
+    return 2;
+  if (!strcmp(name, "TLSv1.2"))
+    return 3;
+  return 0;
+}
+
+/* --tls-versions: one connection per version the primary answer leaves
+ * open. The server picks the highest version both sides offer, so a
+ * primary that negotiated V proves V accepted and every higher offered
+ * version refused; only lower ones need a connection. */
+static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
+  int lo = (int)p->cfg->opt[RDPNEG_OPT_TLS_MIN];
+  int hi = (int)p->cfg->opt[RDPNEG_OPT_TLS_MAX];
+  if (e->tcp_status != RDPNEG_TCP_OK) {
+    note(p, "TLS versions not tried: %s", "the TCP connect failed");
+    return;
+  }
+  if (!e->tls_ran) {
+    note(p, "TLS versions not tried: %s",
+         "the server did not select TLS in the negotiation");
+    return;
+  }
+  int got = e->tls_status == RDPNEG_TLS_OK ? tls_version_of(e->tls.version) : 0;
+  for (int v = 1; v <= 3; v++) {
+    if (v < lo || v > hi)
+      continue;
+    if (got && v >= got) {
+      rdpneg_tls_version_ev *t = &p->inferred[p->ninferred++];
+      t->version = v;
+      t->status = v == got ? RDPNEG_TLS_OK : RDPNEG_TLS_SKIPPED;
+      t->alert_code = -1;
+      t->inferred = 1;
+      t->attempt = -1;
+      continue;
+    }
+    plan_attempt *a = enqueue(p, "tls_version");
+    if (!a) {
+      note(p, "TLS version connection not made: %s", "out of memory");
+      continue;
+    }
+    a->tls_version = v;
+    a->cfg->opt[RDPNEG_OPT_TLS_MIN] = v;
+    a->cfg->opt[RDPNEG_OPT_TLS_MAX] = v;
+    a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
+    rdpneg_config_set_credentials(a->cfg, NULL, NULL, NULL);
+  }
+}
+
+/* What an attempt's answer calls for next. */
+static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
+                   int index) {
+  const rdpneg_attempt_ev *e = &p->ev[a->ev_index];
+  if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
+    snprintf(p->address, sizeof p->address, "%s", e->address);
+  if (strcmp(a->purpose, "primary") != 0)
+    return;
+  uint32_t st;
+  if (rdpneg_session_spnego_rejected(s, &st)) {
+    /* the server refused the SPNEGO-wrapped NEGOTIATE (FreeRDP 2.x): one
+     * more connection with raw NTLM carries the NLA answer */
+    plan_attempt *f = enqueue(p, "spnego_fallback");
+    if (f) {
+      p->spnego_rejected = 1;
+      p->spnego_status = st;
+      f->cfg->opt[RDPNEG_OPT_SPNEGO] = 0;
+      p->top = (int)(f - p->a);
+    } else {
+      note(p, "raw NTLM retry not made: %s", "out of memory");
+    }
+  }
+  if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
+    plan_tls_versions(p, e);
+  /* every connection that may need the credentials is queued (and holds
+   * its own copy): the plan's copy goes */
+  rdpneg_config_set_credentials(p->cfg, NULL, NULL, NULL);
+  (void)index;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
+                                           rdpneg_tstamp ts) {
+  (void)ts;
+  if (!p || !s)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  int i;
+  for (i = 0; i < p->n; i++)
+    if (p->a[i].state == A_RUNNING && p->a[i].sess == s)
+      break;
+  if (i == p->n)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  plan_attempt *a = &p->a[i];
+  if (!rdpneg_session_done(s))
+    rdpneg_session_cancel(s, ts);
+  a->ev_index = p->nev++;
+  rdpneg_attempt_snapshot(s, &p->ev[a->ev_index]);
+  a->state = A_DONE;
+  if (!p->cancelled)
+    decide(p, a, s, i);
+  a->sess = NULL;
+  rdpneg_session_free(s);
+  return 0;
+}
+
+RDPNEG_EXTERN rdpneg_tstamp rdpneg_plan_expiry(const rdpneg_plan *p) {
+  if (!p || !p->started || p->cancelled)
+    return RDPNEG_TSTAMP_NEVER;
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].state == A_READY)
+      return p->deadline;
+  return RDPNEG_TSTAMP_NEVER;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_handle_expiry(rdpneg_plan *p, rdpneg_tstamp ts) {
+  if (!p)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (!p->started || ts < p->deadline)
+    return 0;
+  drop_ready(p, "the overall deadline passed");
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].state == A_RUNNING)
+      rdpneg_session_handle_expiry(p->a[i].sess, ts);
+  return 0;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_cancel(rdpneg_plan *p, rdpneg_tstamp ts) {
+  if (!p)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (p->cancelled)
+    return 0;
+  drop_ready(p, "the probe was cancelled");
+  p->cancelled = 1;
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].state == A_RUNNING)
+      rdpneg_session_cancel(p->a[i].sess, ts);
+  return 0;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_running(const rdpneg_plan *p) {
+  int n = 0;
+  for (int i = 0; p && i < p->n; i++)
+    n += p->a[i].state == A_RUNNING;
+  return n;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_done(const rdpneg_plan *p) {
+  if (!p || !p->started)
+    return 0;
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].state == A_READY || p->a[i].state == A_RUNNING)
+      return 0;
+  return 1;
+}
+
+static int cmp_version(const void *x, const void *y) {
+  return ((const rdpneg_tls_version_ev *)x)->version -
+         ((const rdpneg_tls_version_ev *)y)->version;
+}
+
+/* TLS versions: what the single-version attempts saw and what the primary
+ * answer decided; TLS 1.3 required when no version up to 1.2 was accepted
+ * and a server answered with protocol_version or a 1.3 ServerHello. */
+static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev) {
+  int any = 0, accepted = 0, saw13 = 0;
+  for (int k = 0; k < p->ninferred; k++) {
+    ev->tls_versions[ev->tls_versions_count++] = p->inferred[k];
+    any = 1;
+    accepted |= p->inferred[k].status == RDPNEG_TLS_OK;
+  }
+  for (int i = 0; i < p->n; i++) {
+    const plan_attempt *a = &p->a[i];
+    if (!a->tls_version || a->ev_index < 0 ||
+        ev->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
+      continue;
+    const rdpneg_attempt_ev *e = &p->ev[a->ev_index];
+    rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
+    t->version = a->tls_version;
+    t->status = e->tls_status;
+    t->alert_code = e->tls_ran ? e->tls.alert_code : -1;
+    t->inferred = 0;
+    t->attempt = a->ev_index;
+    any = 1;
+    accepted |= e->tls_status == RDPNEG_TLS_OK;
+    saw13 |= t->alert_code == 70 || e->tls.server_selected_version == 0x0304;
+  }
+  const rdpneg_attempt_ev *pri =
+      &p->ev[p->a[0].ev_index >= 0 ? p->a[0].ev_index : 0];
+  saw13 |= pri->tls_ran && (pri->tls.requires_tls13 ||
+                            pri->tls.server_selected_version == 0x0304);
+  qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
+        sizeof ev->tls_versions[0], cmp_version);
+  ev->tls13_only = any && !accepted && saw13;
+}
+
+RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
+                                       rdpneg_evidence **pev) {
+  if (!p || !pev)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (p->nev == 0)
+    return RDPNEG_ERR_INVALID_STATE;
+  rdpneg_evidence *ev;
+  int rv = rdpneg_evidence_alloc(&ev, p->nev, "probe");
+  if (rv)
+    return rv;
+  memcpy(ev->att, p->ev, (size_t)p->nev * sizeof *ev->att);
+  /* the top level shows the fallback when it ran, else the primary */
+  int top = p->a[p->top].ev_index;
+  ev->top = top >= 0 ? top : (p->a[0].ev_index >= 0 ? p->a[0].ev_index : 0);
+  ev->cancelled = p->cancelled;
+  ev->spnego_rejected = p->spnego_rejected && top >= 0;
+  ev->spnego_rejected_status = p->spnego_status;
+  ev->nnotes = p->nnotes;
+  memcpy(ev->notes, p->notes, sizeof ev->notes);
+  if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
+    fill_versions(p, ev);
+  *pev = ev;
+  return 0;
+}
