@@ -300,9 +300,20 @@ def _version_tuple(text):
     return tuple((parts + [0, 0, 0])[:3])
 
 
+def loaded_version():
+    """(major, minor, patch) of the loaded library: rdpneg_version_number()
+    when it has it, else parsed from rdpneg_version()."""
+    num = getattr(core, "rdpneg_version_number", None)
+    if num is not None:
+        num.restype, num.argtypes = c_uint32, []
+        n = num()
+        return ((n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF)
+    return _version_tuple(version())
+
+
 def _check_loaded():
     v = version()
-    if _version_tuple(v) < MIN_VERSION:
+    if loaded_version() < MIN_VERSION:
         raise ImportError("librdpneg binding: %s is version %s, at least "
                           "%s is needed" % (core_path, v,
                                             ".".join(map(str, MIN_VERSION))))
