@@ -115,8 +115,11 @@ class ScriptedServer:
     |greet| bytes are sent on accept. ``accepted`` counts connections,
     ``peer_closed`` those the client closed while held."""
 
-    def __init__(self, answer=b"", then="close", greet=b"", read_request=True):
+    def __init__(self, answer=b"", then="close", greet=b"", read_request=True,
+                 first=None):
+        """|first|: (answer, then) for the first connection only."""
         self.answer, self.then, self.greet = answer, then, greet
+        self.first = first
         self.read_request = read_request
         self.requests = []
         self.accepted = 0
@@ -142,10 +145,12 @@ class ScriptedServer:
                 return
             self._conns.append(conn)
             self.accepted += 1
-            threading.Thread(target=self._serve, args=(conn,),
+            answer, then = self.first if self.first and self.accepted == 1 \
+                else (self.answer, self.then)
+            threading.Thread(target=self._serve, args=(conn, answer, then),
                              daemon=True).start()
 
-    def _serve(self, conn):
+    def _serve(self, conn, answer, then):
         try:
             conn.settimeout(10)
             if self.greet:
@@ -156,13 +161,13 @@ class ScriptedServer:
                     body = _recv_exact(conn, int.from_bytes(hdr[2:4], "big")
                                        - 4)
                     self.requests.append(hdr + body)
-            if self.answer:
-                conn.sendall(self.answer)
-            if self.then == "reset":
+            if answer:
+                conn.sendall(answer)
+            if then == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                 struct.pack("ii", 1, 0))
                 conn.close()
-            elif self.then == "close":
+            elif then == "close":
                 conn.shutdown(socket.SHUT_WR)
                 time.sleep(0.2)
                 conn.close()

@@ -126,6 +126,17 @@ class Cases:
         self.assertIn("TLS1_3_REQUIRED", [f.cause for f in rep.diagnosis])
         self.assertLess(elapsed, 3.0)
 
+    def test_tls_versions_against_a_silent_server_end_by_the_deadline(self):
+        with ScriptedServer(then="hold") as srv, \
+                rdpneg.Config(timeout_ms=300) as cfg:
+            t0 = time.monotonic()
+            rep = self.run_probe(srv.port, cfg, tls_versions=True)
+            elapsed = time.monotonic() - t0
+        self.assertEqual(rep.x224_status, X224Status.TIMEOUT)
+        self.assertEqual(rep.plan["connections"], 1)
+        self.assertEqual(srv.accepted, 1)
+        self.assertLess(elapsed, 0.9 + 0.5)  # overall 3 x 300 ms
+
     def test_close_and_reset_after_request(self):
         for then, status in (("close", X224Status.CLOSED),
                              ("reset", X224Status.RESET)):
@@ -273,6 +284,41 @@ class ProbeAioTest(Cases, unittest.TestCase):
             exc, cancelled = run_aio(main(srv.port))
             self.assertTrue(cancelled, "the task ends cancelled")
             self.assert_cancelled(rdpneg.aio.cancelled_report(exc), srv)
+
+    def test_cancel_closes_parallel_attempts(self):
+        # the first connection says "TLS 1.3 only"; the three TLS-version
+        # connections then hang, in parallel, until the probe is cancelled
+        async def main(port):
+            with rdpneg.Config(timeout_ms=5000, probe_tls_versions=True) \
+                    as cfg, rdpneg.Plan("127.0.0.1", port, cfg) as plan:
+                task = asyncio.ensure_future(rdpneg.aio.run(plan))
+                while plan.running < 3:
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.2)
+                task.cancel()
+                with self.assertRaises(asyncio.CancelledError):
+                    await task
+                self.assertTrue(plan.done)
+                self.assertEqual(plan.running, 0)
+                return plan.report()
+        with ScriptedServer(then="hold", first=(
+                _support.RSP_SSL + _support.ALERT_PROTOCOL_VERSION,
+                "close")) as srv:
+            rep = asyncio.run(asyncio.wait_for(main(srv.port), 10))
+            deadline = time.monotonic() + 2
+            while srv.peer_closed < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            self.assertEqual((srv.accepted, srv.peer_closed), (4, 3))
+        self.assertIs(rep.cancelled, True)
+        self.assertEqual(rep.plan["connections"], 4)
+        first, *rest = rep.attempts
+        self.assertEqual(first.tls_status, rdpneg.TlsStatus.ALERT)
+        self.assertIs(first.cancelled, False)
+        self.assertEqual(sorted(a.tls_offered for a in rest),
+                         ["1.0", "1.1", "1.2"])
+        for a in rest:
+            self.assertIs(a.cancelled, True)
+            self.assertEqual(a.purpose, "tls_version")
 
     def test_run_a_plan_held_by_the_caller(self):
         async def main(plan):
