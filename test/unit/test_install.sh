@@ -83,6 +83,16 @@ if ((!SHARED)); then
   if readelf -d "$STAGE/core" | grep -q 'NEEDED.*librdpneg'; then notok "core example linked statically"; else ok "core example linked statically"; fi
 fi
 
+# the README's plan driver over poll(), verbatim: the core alone, no libuv
+python3 - "$SRC/README.md" "$STAGE/drive.c" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"### Driving a plan from another event loop.*?```c\n(.*?)```", text, re.S)
+open(sys.argv[2], "w").write(m.group(1) if m else "")
+PY
+# shellcheck disable=SC2046
+check "README plan driver builds with pkg-config librdpneg" cc -Wall -Wextra -Werror -Wno-unused-parameter $(pc --cflags librdpneg) "$STAGE/drive.c" -o "$STAGE/drive" $(pc --libs librdpneg) -Wl,-rpath-link,"$LIBDIR"
+
 if ((UV)); then
   # the README example, verbatim
   python3 - "$SRC/README.md" "$STAGE/example.c" <<'PY'
