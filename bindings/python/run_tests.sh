@@ -9,6 +9,10 @@
 #                      set up and built when its libraries are missing, and
 #                      rebuilt with RDPNEG_REBUILD=1
 #   PYTHON             interpreter (default: python3; 3.9+)
+#   RDPNEG_LAB_ENV     the lab's env file (default: <repo>/test/lab/run/env);
+#                      lab tests, driver parity included, skip without it
+#   RDPNEG_PROBE       rdpneg-probe for the parity test (default: found in
+#                      the build next to the libraries)
 #   extra arguments    unittest name patterns, e.g. test_session
 set -uo pipefail
 

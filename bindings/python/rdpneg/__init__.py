@@ -7,10 +7,13 @@
     print(rep.text())
 
 Pure ctypes over librdpneg (sans-I/O core) and librdpneg-uv (the libuv
-driver behind probe()). Session is the low-level sans-I/O API; rdpneg.aio
-drives it from asyncio without libuv. Errors are RdpnegError subclasses by
-band (UsageError, TransportError, ...). The library is located by
-rdpneg._loader (RDPNEG_LIBRARY, RDPNEG_LIBRARY_DIR, the system's search).
+driver behind probe()). A probe is a Plan of one or more connections, each
+a Session (the low-level sans-I/O API); rdpneg.aio runs plans from asyncio
+without libuv. What a probe observed is Evidence (also read back from a
+saved document with Evidence.parse); diagnose() turns it into findings and
+a Report is both. Errors are RdpnegError subclasses by band (UsageError,
+TransportError, ...). The library is located by rdpneg._loader
+(RDPNEG_LIBRARY, RDPNEG_LIBRARY_DIR, the system's search).
 """
 
 from . import _errors as codes
@@ -23,9 +26,11 @@ from .config import TLS_VERSIONS, Config
 from .errors import (AuthError, CredsspError, InternalError,
                      NegotiationError, RdpnegError, TlsError, TransportError,
                      UsageError)
+from .evidence import (Attempt, Diagnosis, Evidence, Finding, PhaseResult,
+                       Report, check_reported, diagnose)
+from .plan import Plan
 from .probe import probe
-from .session import (TSTAMP_NEVER, Diagnosis, Finding, PhaseResult, Report,
-                      Session, now_ns)
+from .session import TSTAMP_NEVER, Session, now_ns
 
 __version__ = "0.1.0"
 
@@ -61,8 +66,9 @@ def failure_name(code):
 
 
 __all__ = [
-    "probe", "Config", "Session", "Report", "PhaseResult", "Finding",
-    "Diagnosis", "now_ns",
+    "probe", "Config", "Session", "Plan", "Evidence", "Report", "Attempt",
+    "PhaseResult", "Finding", "Diagnosis", "diagnose", "check_reported",
+    "now_ns",
     "TSTAMP_NEVER", "TLS_VERSIONS", "library_version", "library_path",
     "strerror", "err_name", "protocol_name", "failure_name", "codes",
     "RdpnegError", "UsageError", "TransportError", "NegotiationError",

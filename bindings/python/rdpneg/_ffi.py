@@ -38,10 +38,20 @@ class _Diagnosis(ctypes.Structure):
     """Opaque rdpneg_diagnosis."""
 
 
+class _Evidence(ctypes.Structure):
+    """Opaque rdpneg_evidence."""
+
+
+class _Plan(ctypes.Structure):
+    """Opaque rdpneg_plan."""
+
+
 ConfigP = POINTER(_Config)
 SessionP = POINTER(_Session)
 TaxonomyP = POINTER(_Taxonomy)
 DiagnosisP = POINTER(_Diagnosis)
+EvidenceP = POINTER(_Evidence)
+PlanP = POINTER(_Plan)
 c_uint8_p = POINTER(c_uint8)
 
 core = _loader.load(_loader.CORE)
@@ -100,8 +110,6 @@ _CORE_DECLS = [
     ("rdpneg_session_free", None, [SessionP], False),
     ("rdpneg_session_start", c_int, [SessionP, c_uint64], True),
     ("rdpneg_session_set_wallclock", c_int, [SessionP, c_int64], True),
-    ("rdpneg_session_attach_tls_version", c_int, [SessionP, c_int, SessionP],
-     True),
     ("rdpneg_session_dns_failed", c_int, [SessionP, c_char_p, c_uint64], True),
     ("rdpneg_session_tcp_result", c_int,
      [SessionP, c_int, c_char_p, c_int, c_uint64], True),
@@ -128,13 +136,62 @@ _CORE_DECLS = [
      [SessionP, POINTER(c_void_p), POINTER(c_size_t)], True),
     ("rdpneg_session_report", c_int,
      [SessionP, POINTER(c_void_p), POINTER(c_size_t)], True),
+    # evidence (rdpneg.h)
+    ("rdpneg_session_evidence", c_int, [SessionP, POINTER(EvidenceP)], True),
+    # the error text goes into a buffer of the wrapper's: checked there
+    ("rdpneg_evidence_parse", c_int,
+     [c_char_p, c_size_t, POINTER(EvidenceP), ctypes.c_char_p, c_size_t],
+     False),
+    ("rdpneg_evidence_free", None, [EvidenceP], False),
+    ("rdpneg_evidence_attempt_count", c_int, [EvidenceP], False),
+    # probe plans (rdpneg_plan.h)
+    ("rdpneg_plan_new", c_int,
+     [POINTER(PlanP), ConfigP, c_char_p, c_uint16], True),
+    ("rdpneg_plan_free", None, [PlanP], False),
+    ("rdpneg_plan_set_wallclock", c_int, [PlanP, c_int64], True),
+    ("rdpneg_plan_start", c_int, [PlanP, c_uint64], True),
+    ("rdpneg_plan_next", c_int, [PlanP, c_uint64, POINTER(SessionP)], True),
+    ("rdpneg_plan_attempt_done", c_int, [PlanP, SessionP, c_uint64], True),
+    ("rdpneg_plan_expiry", c_uint64, [PlanP], False),
+    ("rdpneg_plan_handle_expiry", c_int, [PlanP, c_uint64], True),
+    ("rdpneg_plan_cancel", c_int, [PlanP, c_uint64], True),
+    ("rdpneg_plan_done", c_int, [PlanP], False),
+    ("rdpneg_plan_running", c_int, [PlanP], False),
+    ("rdpneg_plan_evidence", c_int, [PlanP, POINTER(EvidenceP)], True),
+    ("rdpneg_session_host", c_char_p, [SessionP], False),
+    ("rdpneg_session_port", c_uint16, [SessionP], False),
+    ("rdpneg_session_connect_address", c_char_p, [SessionP], False),
+    # rdpneg_diagnosis.h: a Report is the evidence written with its
+    # diagnosis, so these are needed too. rdpneg_diagnose took a session
+    # before the evidence API; a library that has rdpneg_session_evidence
+    # has the evidence form.
+    ("rdpneg_diagnose", c_int,
+     [EvidenceP, TaxonomyP, c_char_p, POINTER(DiagnosisP)], True),
+    ("rdpneg_reported_check", c_int, [c_char_p], True),
+    ("rdpneg_diagnosis_free", None, [DiagnosisP], False),
+    ("rdpneg_diagnosis_count", c_int, [DiagnosisP], False),
+    ("rdpneg_diagnosis_cause", c_char_p, [DiagnosisP, c_int], False),
+    ("rdpneg_diagnosis_phase", c_char_p, [DiagnosisP, c_int], False),
+    ("rdpneg_diagnosis_severity", c_char_p, [DiagnosisP, c_int], False),
+    ("rdpneg_diagnosis_confidence", c_char_p, [DiagnosisP, c_int], False),
+    ("rdpneg_diagnosis_evidence", c_char_p, [DiagnosisP, c_int], False),
+    ("rdpneg_diagnosis_verdict", c_int, [DiagnosisP], False),
+    ("rdpneg_diagnosis_reported_verdict", c_char_p, [DiagnosisP], False),
+    ("rdpneg_diagnosis_json", c_int,
+     [DiagnosisP, POINTER(c_void_p), POINTER(c_size_t)], True),
+    ("rdpneg_evidence_json", c_int,
+     [EvidenceP, DiagnosisP, POINTER(c_void_p), POINTER(c_size_t)], True),
+    ("rdpneg_evidence_report", c_int,
+     [EvidenceP, DiagnosisP, POINTER(c_void_p), POINTER(c_size_t)], True),
 ]
 
 _UV_DECLS = [
+    # the evidence form (a librdpneg-uv with rdpneg_uv_run_start has it)
     ("rdpneg_probe_run", c_int,
-     [ConfigP, c_char_p, c_uint16, POINTER(SessionP)], False),
-    ("rdpneg_probe_run_tls_versions", c_int,
-     [ConfigP, c_char_p, c_uint16, SessionP], True),
+     [ConfigP, c_char_p, c_uint16, POINTER(EvidenceP)], False),
+    ("rdpneg_uv_run_start", c_int,
+     [c_void_p, c_void_p, ConfigP, c_char_p, c_uint16, c_void_p, c_void_p],
+     False),
 ]
 
 # rdpneg_taxonomy.h; optional (feature-detected).
@@ -202,26 +259,6 @@ _TAX_DECLS = [
 ]
 
 
-# rdpneg_diagnosis.h; optional (feature-detected).
-_DIAG_DECLS = [
-    ("rdpneg_diagnose", c_int,
-     [SessionP, TaxonomyP, c_char_p, POINTER(DiagnosisP)], True),
-    ("rdpneg_diagnosis_free", None, [DiagnosisP], False),
-    ("rdpneg_diagnosis_count", c_int, [DiagnosisP], False),
-    ("rdpneg_diagnosis_cause", c_char_p, [DiagnosisP, c_int], False),
-    ("rdpneg_diagnosis_phase", c_char_p, [DiagnosisP, c_int], False),
-    ("rdpneg_diagnosis_severity", c_char_p, [DiagnosisP, c_int], False),
-    ("rdpneg_diagnosis_confidence", c_char_p, [DiagnosisP, c_int], False),
-    ("rdpneg_diagnosis_evidence", c_char_p, [DiagnosisP, c_int], False),
-    ("rdpneg_diagnosis_verdict", c_int, [DiagnosisP], False),
-    ("rdpneg_diagnosis_reported_verdict", c_char_p, [DiagnosisP], False),
-    ("rdpneg_diagnosis_json", c_int,
-     [DiagnosisP, POINTER(c_void_p), POINTER(c_size_t)], True),
-    ("rdpneg_session_set_analysis", c_int, [SessionP, TaxonomyP, c_char_p],
-     True),
-]
-
-
 def _declare(lib, decls, optional=False):
     missing = []
     for name, restype, argtypes, checked in decls:
@@ -232,7 +269,9 @@ def _declare(lib, decls, optional=False):
                 missing.append(name)
                 continue
             raise ImportError("librdpneg binding: %s lacks %s (library too "
-                              "old or not librdpneg?)" % (lib._name, name))
+                              "old: this binding needs the evidence and "
+                              "probe plan API; or not librdpneg?)" %
+                              (lib._name, name))
         fn.restype = restype
         fn.argtypes = argtypes
         if checked:
@@ -243,16 +282,9 @@ def _declare(lib, decls, optional=False):
 _declare(core, _CORE_DECLS)
 TAXONOMY_MISSING = _declare(core, _TAX_DECLS, optional=True)
 HAVE_TAXONOMY = not TAXONOMY_MISSING
-DIAGNOSIS_MISSING = _declare(core, _DIAG_DECLS, optional=True)
-HAVE_DIAGNOSIS = not DIAGNOSIS_MISSING
-
-
-def need_diagnosis():
-    if not HAVE_DIAGNOSIS:
-        raise NotImplementedError(
-            "librdpneg at %s has no diagnosis API (missing %s)" %
-            (core_path, ", ".join(DIAGNOSIS_MISSING[:3])))
-    return core
+# The diagnosis is part of the evidence API this binding requires (kept for
+# callers that tested it).
+HAVE_DIAGNOSIS = True
 
 
 def version():
@@ -268,9 +300,20 @@ def _version_tuple(text):
     return tuple((parts + [0, 0, 0])[:3])
 
 
+def loaded_version():
+    """(major, minor, patch) of the loaded library: rdpneg_version_number()
+    when it has it, else parsed from rdpneg_version()."""
+    num = getattr(core, "rdpneg_version_number", None)
+    if num is not None:
+        num.restype, num.argtypes = c_uint32, []
+        n = num()
+        return ((n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF)
+    return _version_tuple(version())
+
+
 def _check_loaded():
     v = version()
-    if _version_tuple(v) < MIN_VERSION:
+    if loaded_version() < MIN_VERSION:
         raise ImportError("librdpneg binding: %s is version %s, at least "
                           "%s is needed" % (core_path, v,
                                             ".".join(map(str, MIN_VERSION))))

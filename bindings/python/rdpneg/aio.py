@@ -1,24 +1,33 @@
-"""An asyncio driver for the sans-I/O Session: no libuv involved.
+"""An asyncio driver for probe plans: no libuv involved.
 
     report = await rdpneg.aio.probe("rdp.example", 3389, config)
 
-It does what librdpneg-uv does, in Python: resolve the name, connect,
-move bytes between the socket and the Session, sleep until
-``session.expiry`` and call handle_expiry(), and report how the transport
-ended. Deadlines (per phase and overall) live in the Session; this module
-only keeps the clock (time.monotonic_ns()). Several probes can run
-concurrently on one event loop.
+It does what librdpneg-uv does, in Python: it asks the Plan for the next
+attempts, and for each one resolves the name (or connects to the address
+an earlier attempt reached), connects, moves bytes between the socket and
+the Session, sleeps until ``session.expiry`` and calls handle_expiry(),
+reports how the transport ended, closes the socket and hands the session
+back. Every decision about which connections to make (a raw-NTLM retry,
+one connection per TLS version) is the plan's, in C: this driver holds no
+protocol policy, so it reports what rdpneg.probe() and rdpneg-probe
+report. Deadlines (per phase and overall) live in the Session and the
+Plan; this module only keeps the clock (time.monotonic_ns()). Several
+probes can run concurrently on one event loop.
 """
 
 import asyncio
 import errno
 import socket
-import time
 
+from . import _errors, _ffi
 from ._enums import CloseReason, TcpStatus
-from .session import Session, now_ns
+from .errors import RdpnegError
+from .evidence import check_reported
+from .plan import Plan
+from .probe import probe_config
+from .session import now_ns
 
-__all__ = ["probe", "drive"]
+__all__ = ["probe", "run", "drive", "cancelled_report"]
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES,
                 errno.EPERM}
@@ -43,27 +52,38 @@ def _timeout(sess):
     return max(0.0, (exp - now_ns()) / 1e9)
 
 
-async def _run_until_done(sess, aw):
+async def _run_until_done(sess, aw, wake=None):
     """Awaits |aw| while keeping the session's deadlines: each time the next
     deadline passes first, the session is told (handle_expiry); if that
-    ended the session, |aw| is cancelled. Returns (True, result) or
+    ended the session, |aw| is cancelled. |wake| (an asyncio.Event) is set
+    by a plan driver when something else (the plan's deadline, a
+    cancellation) may have ended the session. Returns (True, result) or
     (False, None) when the session ended first."""
     task = asyncio.ensure_future(aw)
+    waker = asyncio.ensure_future(wake.wait()) if wake is not None else None
     try:
         while True:
-            done, _ = await asyncio.wait({task}, timeout=_timeout(sess))
-            if task in done:
-                return True, task.result()
-            sess.handle_expiry(now_ns())
             if sess.done:
                 return False, None
+            waiting = {task} if waker is None else {task, waker}
+            done, _ = await asyncio.wait(
+                waiting, timeout=_timeout(sess),
+                return_when=asyncio.FIRST_COMPLETED)
+            if task in done:
+                return True, task.result()
+            if waker is not None and waker in done:
+                wake.clear()
+                waker = asyncio.ensure_future(wake.wait())
+                continue
+            sess.handle_expiry(now_ns())
     finally:
-        if not task.done():
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        for t in (task, waker):
+            if t is not None and not t.done():
+                t.cancel()
+                try:
+                    await t
+                except (asyncio.CancelledError, Exception):
+                    pass
 
 
 async def _flush(sess, writer):
@@ -76,13 +96,14 @@ async def _flush(sess, writer):
             pass  # the read side reports how the connection ended
 
 
-async def _connect(sess, host, port):
+async def _connect(sess, host, port, wake=None):
     """Resolves and connects; returns (reader, writer) or None when the
     session ended in the TCP phase."""
     loop = asyncio.get_running_loop()
     literal = host[1:-1] if host.startswith("[") and host.endswith("]") \
         else host
-    ok, res = await _run_until_done(sess, _resolve(loop, literal, port))
+    ok, res = await _run_until_done(sess, _resolve(loop, literal, port),
+                                    wake)
     if not ok:
         return None  # the TCP deadline passed while resolving
     if isinstance(res, Exception):
@@ -94,7 +115,8 @@ async def _connect(sess, host, port):
     for i, (family, addr) in enumerate(res):
         address = addr[0]
         ok, conn = await _run_until_done(sess,
-                                         _open(address, addr[1], family))
+                                         _open(address, addr[1], family),
+                                         wake)
         if not ok:
             return None  # the connect deadline passed
         if isinstance(conn, Exception):
@@ -129,9 +151,10 @@ async def _open(address, port, family):
         return e
 
 
-async def drive(sess, host, port):
-    """Runs a started Session to its end over a real TCP connection."""
-    conn = await _connect(sess, host, port)
+async def drive(sess, host, port, wake=None):
+    """Runs a started Session to its end over a real TCP connection (one
+    connection, no policy: a probe is a Plan, see run())."""
+    conn = await _connect(sess, host, port, wake)
     if conn is None:
         return
     reader, writer = conn
@@ -140,7 +163,7 @@ async def drive(sess, host, port):
             await _flush(sess, writer)
             if sess.done:
                 break
-            ok, res = await _run_until_done(sess, _read(reader))
+            ok, res = await _run_until_done(sess, _read(reader), wake)
             if not ok:
                 continue  # a deadline ended the session
             if isinstance(res, bytes) and res:
@@ -173,17 +196,136 @@ async def _read(reader):
         return e
 
 
-async def probe(host, port=3389, config=None, reported=None, taxonomy=None):
-    """Probes |host|:|port| on the running event loop; returns a Report.
-    |reported| and |taxonomy| as for rdpneg.probe()."""
-    sess = Session(host, port, config)
+def _timeout_of(deadline):
+    if deadline is None:
+        return None
+    return max(0.0, (deadline - now_ns()) / 1e9)
+
+
+async def _attempt(sess, wake):
+    """One attempt of a plan: connect where an earlier attempt connected,
+    else resolve the host; run the session; close the socket."""
+    await drive(sess, sess.connect_address or sess.host, sess.port, wake)
+
+
+def _hand_back(plan, sess):
+    if not sess.done:
+        sess.cancel(now_ns())  # the driver could not finish it
+    plan.attempt_done(sess, now_ns())
+
+
+async def run(plan):
+    """Runs |plan| (a Plan) to its end on the running event loop.
+
+    Starts it when it is not started (with the system's wall clock unless
+    the plan or its config has one), runs every attempt the plan hands out
+    as its own task (several at once when the plan allows), closes each
+    attempt's socket and hands the session back, and keeps the plan's
+    deadline. Returns when ``plan.done``; read the result with
+    plan.report() or plan.evidence().
+
+    Cancellation: when the coroutine is cancelled (task.cancel(),
+    asyncio.wait_for or asyncio.timeout), it cancels the plan, closes every
+    socket, hands every session back and re-raises CancelledError; the
+    plan then holds the evidence so far, marked cancelled (plan.report()).
+    An exception of the driver itself ends the plan the same way.
+    """
+    plan._start_for_driver(now_ns())
+    tasks = {}                      # task -> (session, wake event)
+
+    def launch():
+        while True:
+            sess = plan.next(now_ns())
+            if sess is None:
+                return
+            wake = asyncio.Event()
+            tasks[asyncio.ensure_future(_attempt(sess, wake))] = (sess, wake)
+
+    def poke():
+        # a plan call may end running sessions (deadline, an answer that
+        # makes the rest predictable): wake their tasks
+        for sess, wake in tasks.values():
+            if not sess.closed and sess.done:
+                wake.set()
+
     try:
-        if reported is not None or taxonomy is not None:
-            sess.set_analysis(taxonomy, reported)
-        if config is None or config.now_unix == 0:
-            sess.set_wallclock(int(time.time()))
-        sess.start(now_ns())
-        await drive(sess, host, port)
-        return sess.report()
-    finally:
-        sess.close()
+        while True:
+            launch()
+            if not tasks:
+                if plan.done:
+                    return
+                if plan.expiry is None:
+                    raise _ffi.make_error(
+                        _errors.INTERNAL, "rdpneg.aio.run",
+                        "the plan is not done, runs nothing and has no "
+                        "deadline")
+            done, _ = await asyncio.wait(
+                set(tasks), timeout=_timeout_of(plan.expiry),
+                return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                plan.handle_expiry(now_ns())
+            for t in done:
+                sess, _wake = tasks.pop(t)
+                _hand_back(plan, sess)
+                if not t.cancelled():
+                    t.result()  # a driver bug propagates (after hand-back)
+            poke()
+    except BaseException:
+        # cancelled (or a driver error): end every attempt, close every
+        # socket, give every session back, keep the evidence so far
+        try:
+            if not plan.done:
+                plan.cancel(now_ns())
+            for t in tasks:
+                t.cancel()
+            if tasks:
+                await asyncio.wait(set(tasks))
+        finally:
+            for t, (sess, _wake) in list(tasks.items()):
+                if not sess.closed:
+                    _hand_back(plan, sess)
+            tasks.clear()
+        raise
+
+
+def cancelled_report(exc):
+    """The Report that rdpneg.aio.probe() attached to the CancelledError it
+    re-raised (also found through a TimeoutError of asyncio.wait_for or
+    asyncio.timeout, which chain it), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        rep = getattr(exc, "report", None)
+        if rep is not None:
+            return rep
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+async def probe(host, port=3389, config=None, tls_versions=False,
+                reported=None, taxonomy=None):
+    """Probes |host|:|port| on the running event loop; returns a Report.
+
+    Runs the same probe plan as rdpneg.probe() (same arguments), so both
+    give the same document; no libuv involved. Several probes can run on
+    one loop.
+
+    Cancelled (task.cancel(), asyncio.wait_for, asyncio.timeout), it
+    closes every socket and re-raises CancelledError with the Report of
+    the evidence so far (``cancelled`` true) as its ``report`` attribute;
+    cancelled_report(exc) finds it also behind the TimeoutError that
+    wait_for/timeout raise. To keep the plan yourself, use Plan and run().
+    """
+    check_reported(reported)
+    with probe_config(config, tls_versions) as cfg:
+        plan = Plan(host, port, cfg)
+    with plan:
+        try:
+            await run(plan)
+        except asyncio.CancelledError as e:
+            try:
+                e.report = plan.report(taxonomy, reported)
+            except RdpnegError:
+                e.report = None  # cancelled before any attempt finished
+            raise
+        return plan.report(taxonomy, reported)

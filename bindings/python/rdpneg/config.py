@@ -2,10 +2,10 @@
 
 import ctypes
 import os
-import threading
 
 from . import _errors, _ffi
 from ._enums import CertReject, Option, Protocol, StringOption
+from ._handle import NativeHandle
 from .errors import UsageError
 
 __all__ = ["Config", "TLS_VERSIONS"]
@@ -55,7 +55,7 @@ def _int_option(opt, doc, kind="int"):
     return property(fget, fset, doc=doc)
 
 
-class Config:
+class Config(NativeHandle):
     """Probe configuration: an owned rdpneg_config with typed setters.
 
     Every setter validates in C; a value out of range raises UsageError
@@ -72,16 +72,17 @@ class Config:
                  "neg_req_flags", "timeout_ms", "connect_timeout_ms",
                  "x224_timeout_ms", "tls_timeout_ms", "nla_timeout_ms",
                  "overall_timeout_ms", "do_tls", "do_nla", "tls_min",
-                 "tls_max", "tls_versions", "warn_days", "now_unix", "spnego",
+                 "tls_max", "tls_versions", "probe_tls_versions", "warn_days",
+                 "now_unix", "spnego",
                  "max_buffered", "reject_cert", "cookie", "routing_token",
                  "sni", "correlation_id", "ca_file", "ca"}
 
+    _what = "Config"
+
     def __init__(self, **options):
-        self._lock = threading.RLock()
-        self._ptr = None
         ptr = _ffi.ConfigP()
         _ffi.core.rdpneg_config_new(ctypes.byref(ptr))
-        self._ptr = ptr
+        self._init_handle(ptr, _ffi.core.rdpneg_config_free)
         try:
             # aggregate settings first, so Config(timeout_ms=3000,
             # x224_timeout_ms=500) keeps the specific value
@@ -105,39 +106,8 @@ class Config:
     @classmethod
     def _adopt(cls, ptr):
         self = cls.__new__(cls)
-        self._lock = threading.RLock()
-        self._ptr = ptr
+        self._init_handle(ptr, _ffi.core.rdpneg_config_free)
         return self
-
-    # -- lifetime -----------------------------------------------------------
-
-    def close(self):
-        """Frees the native configuration (idempotent)."""
-        with self._lock:
-            ptr, self._ptr = self._ptr, None
-            if ptr:
-                _ffi.core.rdpneg_config_free(ptr)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: module globals may be gone
-            pass
-
-    @property
-    def closed(self):
-        return not self._ptr
-
-    def _handle(self):
-        if not self._ptr:
-            raise ValueError("Config is closed")
-        return self._ptr
 
     def clone(self):
         """An independent deep copy (credentials included)."""
@@ -255,7 +225,15 @@ class Config:
                             "days before notAfter that count as expiring")
     now_unix = _int_option(Option.NOW_UNIX,
                            "wall clock for date checks (0: the system's)")
-    spnego = _int_option(Option.SPNEGO, "wrap NTLM in SPNEGO", "bool")
+    spnego = _int_option(Option.SPNEGO,
+                         "wrap NTLM in SPNEGO exactly as mstsc does (default "
+                         "False: raw NTLM, which Windows and FreeRDP accept; "
+                         "with True a plan retries raw when SPNEGO is "
+                         "refused)", "bool")
+    probe_tls_versions = _int_option(
+        Option.TLS_VERSIONS,
+        "a probe plan also makes one connection per TLS version 1.0, 1.1 "
+        "and 1.2 (what probe(tls_versions=True) sets)", "bool")
     max_buffered = _int_option(Option.MAX_BUFFERED,
                                "maximum bytes buffered from the peer")
 

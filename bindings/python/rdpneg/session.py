@@ -1,15 +1,16 @@
-"""Session (the sans-I/O core, rdpneg_session) and Report (its evidence)."""
+"""Session: the sans-I/O core of one connection (rdpneg_session)."""
 
 import ctypes
-import json as _json
-import threading
 import time
-from typing import NamedTuple, Optional
 
 from . import _errors, _ffi
-from ._enums import (CloseReason, NegFailure, Phase, PhaseStatus, Protocol,
-                     TcpStatus, TlsStatus, Verdict, X224Status)
+from ._enums import (CloseReason, NegFailure, Protocol, TcpStatus, TlsStatus,
+                     Verdict, X224Status)
+from ._handle import NativeHandle
 from .config import Config
+# re-exported: they lived here before the evidence API
+from .evidence import (Diagnosis, Evidence, Finding, PhaseResult, Report,
+                       check_reported)
 
 __all__ = ["Session", "Report", "PhaseResult", "Finding", "Diagnosis",
            "now_ns", "TSTAMP_NEVER"]
@@ -37,193 +38,7 @@ def _enum(cls, value):
         return value
 
 
-class PhaseResult(NamedTuple):
-    """One phase of the evidence."""
-    name: str                 # "tcp", "x224", "tls", "nla"
-    status: PhaseStatus
-    ms: Optional[float]       # elapsed, None when the phase did not run
-    error: int                # RDPNEG_ERR_* that ended it, 0 if none
-    error_name: Optional[str]  # "RDPNEG_ERR_TIMEOUT" or None
-    detail: Optional[str]     # the JSON "detail" sentence
-
-    def exception(self):
-        """The RdpnegError for |error|, or None."""
-        return _ffi.make_error(self.error, None, self.detail) \
-            if self.error < 0 else None
-
-
-class Finding(NamedTuple):
-    """One finding of the diagnosis: a cause from the catalogue."""
-    cause: str                # stable cause ID, e.g. "CERT_EXPIRED"
-    phase: Optional[str]      # "tcp", "x224", "tls", "nla"
-    severity: Optional[str]   # "failing", "degraded", "info"
-    confidence: Optional[str]  # "high", "medium", "low"
-    evidence: Optional[str]   # the observation in words, with values
-    title: Optional[str] = None
-    remedies: tuple = ()
-
-    @classmethod
-    def from_json(cls, d):
-        return cls(d.get("cause"), d.get("phase"), d.get("severity"),
-                   d.get("confidence"), d.get("evidence"), d.get("title"),
-                   tuple(d.get("remedies") or ()))
-
-
-class Diagnosis:
-    """Findings of rdpneg_diagnose() (a snapshot; no native resource)."""
-
-    def __init__(self, findings, verdict, reported_verdict, raw_json):
-        self.findings = findings
-        self.verdict = verdict
-        self.reported_verdict = reported_verdict  # confirmed/refuted/...
-        self.raw_json = raw_json
-
-    @property
-    def json(self):
-        return _json.loads(self.raw_json)
-
-    def __iter__(self):
-        return iter(self.findings)
-
-    def __len__(self):
-        return len(self.findings)
-
-    def __repr__(self):
-        return "<rdpneg.Diagnosis verdict=%s %s>" % (
-            self.verdict.name.lower(), [f.cause for f in self.findings])
-
-
-class Report:
-    """A snapshot of a finished (or current) session's evidence.
-
-    Holds no native resource. ``json`` is the parsed rdpneg.probe/1
-    document, ``raw_json`` its text; the typed fields come from the C
-    accessors.
-    """
-
-    def __init__(self, raw_json, text, verdict, tcp_status, x224_status,
-                 tls_status, selected_protocol, failure_code, phases):
-        self.raw_json = raw_json
-        self._text = text
-        self.verdict = verdict
-        self.tcp_status = tcp_status
-        self.x224_status = x224_status
-        self.tls_status = tls_status
-        self.selected_protocol = selected_protocol
-        self.failure_code = failure_code
-        self.phases = phases
-        self._json = None
-
-    @classmethod
-    def from_session(cls, sess):
-        h = sess._handle()
-        c = _ffi.core
-        raw = _ffi.alloc_call(c.rdpneg_session_json, h)
-        text = _ffi.alloc_call(c.rdpneg_session_report, h)
-        doc = _json.loads(raw)
-        details = {p.get("name"): p.get("detail")
-                   for p in doc.get("phases", ())}
-        phases = []
-        for ph in Phase:
-            ms, err = ctypes.c_double(), ctypes.c_int()
-            st = PhaseStatus(c.rdpneg_session_phase(h, int(ph),
-                                                    ctypes.byref(ms),
-                                                    ctypes.byref(err)))
-            name = ph.name.lower()
-            ran = st in (PhaseStatus.OK, PhaseStatus.FAILED) or \
-                (st == PhaseStatus.PENDING and ms.value > 0)
-            phases.append(PhaseResult(
-                name, st, ms.value if ran else None, err.value,
-                _ffi.err_name(err.value) if err.value else None,
-                details.get(name)))
-        sel = c.rdpneg_session_selected_protocol(h)
-        fc = c.rdpneg_session_failure_code(h)
-        rep = cls(raw, text,
-                  Verdict(c.rdpneg_session_verdict(h)),
-                  _enum(TcpStatus, c.rdpneg_session_tcp_status(h)),
-                  _enum(X224Status, c.rdpneg_session_x224_status(h)),
-                  _enum(TlsStatus, c.rdpneg_session_tls_status(h)),
-                  None if sel < 0 else _enum(Protocol, sel),
-                  None if fc == 0 else _enum(NegFailure, fc),
-                  tuple(phases))
-        rep._json = doc
-        return rep
-
-    @property
-    def json(self):
-        """The evidence as a dict (schema rdpneg.probe/1)."""
-        if self._json is None:
-            self._json = _json.loads(self.raw_json)
-        return self._json
-
-    @property
-    def exit_code(self):
-        """Monitoring-plugin exit code: 0 healthy, 1 degraded, 2 failing,
-        3 unknown (the verdict's value)."""
-        return int(self.verdict)
-
-    @property
-    def ok(self):
-        return self.verdict == Verdict.HEALTHY
-
-    @property
-    def diagnosis(self):
-        """The findings (Finding tuples, most important first) that the
-        library derived from the evidence; [] from a library without the
-        diagnosis."""
-        return [Finding.from_json(d) for d in self.json.get("diagnosis") or ()]
-
-    @property
-    def reported(self):
-        """The cross-check of a reported code (dict) or None."""
-        return self.json.get("reported")
-
-    @property
-    def certificate(self):
-        """The server certificate's evidence (dict), or None."""
-        tls = self.json.get("tls") or {}
-        return tls.get("certificate")
-
-    def phase(self, which):
-        """The PhaseResult of |which| (a Phase or "tcp"/"x224"/...)."""
-        key = which.name.lower() if isinstance(which, Phase) else str(which)
-        for p in self.phases:
-            if p.name == key:
-                return p
-        raise KeyError(which)
-
-    @property
-    def failed_phase(self):
-        """The first failed PhaseResult, or None."""
-        for p in self.phases:
-            if p.status == PhaseStatus.FAILED:
-                return p
-        return None
-
-    def raise_for_failure(self):
-        """Raises the RdpnegError that ended the first failed phase."""
-        p = self.failed_phase
-        if p is not None and p.error < 0:
-            raise p.exception()
-
-    def text(self):
-        """The human-readable multi-line report (as rdpneg-probe prints)."""
-        return self._text
-
-    def __str__(self):
-        return self._text
-
-    def __repr__(self):
-        return ("<rdpneg.Report verdict=%s tcp=%s x224=%s tls=%s>" % (
-            self.verdict.name.lower(), _name(self.tcp_status),
-            _name(self.x224_status), _name(self.tls_status)))
-
-
-def _name(v):
-    return v.name.lower() if hasattr(v, "name") else str(v)
-
-
-class Session:
+class Session(NativeHandle):
     """The sans-I/O core for one connection attempt (rdpneg_session).
 
     The caller moves the bytes and keeps the time: report the TCP outcome
@@ -233,11 +48,16 @@ class Session:
     every ``ts`` argument defaults to now_ns(). See rdpneg.aio for a
     complete driver. One Session is used by one thread at a time (calls are
     serialised by a lock).
+
+    A Session is one connection and holds no policy; a probe of several
+    connections (a SPNEGO fallback, one connection per TLS version) is a
+    Plan, which lends its Sessions to the driver.
     """
 
+    _what = "Session"
+
     def __init__(self, host, port=3389, config=None):
-        self._lock = threading.RLock()
-        self._ptr = None
+        self._taxonomy = self._reported = None
         port = _check_port(port)
         h = _check_host(host)
         ptr = _ffi.SessionP()
@@ -249,42 +69,39 @@ class Session:
             with config._lock:
                 _ffi.core.rdpneg_session_new(ctypes.byref(ptr),
                                              config._handle(), h, port)
-        self._ptr = ptr
+        self._init_handle(ptr, _ffi.core.rdpneg_session_free)
         self.host = host if isinstance(host, str) else h.decode("utf-8",
                                                                 "replace")
         self.port = port
 
     @classmethod
-    def _adopt(cls, ptr, host, port):
+    def _adopt(cls, ptr, host=None, port=None, owned=True, lock=None):
+        """Wraps |ptr|: owned (freed on close) or lent by a plan (|lock|
+        is the plan's; the plan invalidates the wrapper when it takes the
+        session back)."""
         self = cls.__new__(cls)
-        self._lock = threading.RLock()
-        self._ptr = ptr
+        self._taxonomy = self._reported = None
+        self._init_handle(ptr, _ffi.core.rdpneg_session_free, owned, lock)
+        if host is None:
+            host = _ffi.sstr(_ffi.core.rdpneg_session_host(ptr))
+        if port is None:
+            port = _ffi.core.rdpneg_session_port(ptr)
         self.host, self.port = host, port
         return self
 
-    def close(self):
-        """Frees the native session (idempotent)."""
+    @property
+    def lent(self):
+        """True for a session a Plan lent to its driver (the plan frees
+        it; hand it back with Plan.attempt_done)."""
+        return not self._owned
+
+    @property
+    def connect_address(self):
+        """The address an earlier attempt of the same plan connected to
+        (connect there without resolving ``host`` again), or None."""
         with self._lock:
-            ptr, self._ptr = self._ptr, None
-            if ptr:
-                _ffi.core.rdpneg_session_free(ptr)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _handle(self):
-        if not self._ptr:
-            raise ValueError("Session is closed")
-        return self._ptr
+            return _ffi.sstr(_ffi.core.rdpneg_session_connect_address(
+                self._handle()))
 
     # -- driving --------------------------------------------------------------
 
@@ -363,46 +180,34 @@ class Session:
             _ffi.core.rdpneg_session_cancel(self._handle(), _ts(ts))
 
     def set_analysis(self, taxonomy=None, reported=None):
-        """Makes json()/text()/verdict use |taxonomy|'s remedies (a
-        rdpneg.taxonomy.Taxonomy; None: built-in) and cross-check |reported|,
-        what the user saw, e.g. "0x904/0x7" or "ntstatus:0xC000006D"
-        (UsageError when it is not in that form)."""
-        c = _ffi.need_diagnosis()
+        """Makes report()/json()/text()/diagnose() use |taxonomy|'s remedies
+        (a rdpneg.taxonomy.Taxonomy; None: built-in) and cross-check
+        |reported|, what the user saw, e.g. "0x904/0x7" or
+        "ntstatus:0xC000006D" (UsageError at once when it is not in that
+        form). The C session holds no analysis: the binding keeps both and
+        diagnoses the session's evidence when asked."""
+        check_reported(reported)
         with self._lock:
-            c.rdpneg_session_set_analysis(
-                self._handle(), taxonomy._handle() if taxonomy else None,
-                _ffi.cstr(reported, "reported"))
-            self._taxonomy = taxonomy  # the C side borrows it
+            self._taxonomy, self._reported = taxonomy, reported
+
+    def evidence(self):
+        """A copy of the evidence so far (an Evidence)."""
+        ptr = _ffi.EvidenceP()
+        with self._lock:
+            _ffi.core.rdpneg_session_evidence(self._handle(),
+                                              ctypes.byref(ptr))
+        return Evidence._adopt(ptr)
+
+    def _analysis(self, taxonomy, reported):
+        return (self._taxonomy if taxonomy is None else taxonomy,
+                self._reported if reported is None else reported)
 
     def diagnose(self, reported=None, taxonomy=None):
-        """Diagnoses the evidence now: a Diagnosis snapshot."""
-        c = _ffi.need_diagnosis()
-        d = _ffi.DiagnosisP()
-        with self._lock:
-            c.rdpneg_diagnose(self._handle(),
-                              taxonomy._handle() if taxonomy else None,
-                              _ffi.cstr(reported, "reported"),
-                              ctypes.byref(d))
-        try:
-            s = _ffi.sstr
-            findings = tuple(Finding(
-                s(c.rdpneg_diagnosis_cause(d, i)),
-                s(c.rdpneg_diagnosis_phase(d, i)),
-                s(c.rdpneg_diagnosis_severity(d, i)),
-                s(c.rdpneg_diagnosis_confidence(d, i)),
-                s(c.rdpneg_diagnosis_evidence(d, i)))
-                for i in range(c.rdpneg_diagnosis_count(d)))
-            return Diagnosis(findings, Verdict(c.rdpneg_diagnosis_verdict(d)),
-                             s(c.rdpneg_diagnosis_reported_verdict(d)),
-                             _ffi.alloc_call(c.rdpneg_diagnosis_json, d))
-        finally:
-            c.rdpneg_diagnosis_free(d)
-
-    def attach_tls_version(self, version, probe):
-        """Attaches a finished single-version probe Session (1..3)."""
-        with self._lock, probe._lock:
-            _ffi.core.rdpneg_session_attach_tls_version(
-                self._handle(), int(version), probe._handle())
+        """Diagnoses the evidence now: a Diagnosis snapshot. |reported| and
+        |taxonomy| default to those of set_analysis()."""
+        taxonomy, reported = self._analysis(taxonomy, reported)
+        with self.evidence() as ev:
+            return ev.diagnose(taxonomy, reported)
 
     @property
     def done(self):
@@ -417,23 +222,20 @@ class Session:
     # -- evidence -------------------------------------------------------------
 
     def report(self):
-        """A Report snapshot of the evidence so far."""
-        with self._lock:
-            return Report.from_session(self)
+        """A Report of the evidence so far, diagnosed with the analysis of
+        set_analysis() (default: built-in texts, nothing reported)."""
+        with self.evidence() as ev:
+            return ev.report(self._taxonomy, self._reported)
 
     def json(self):
         """The evidence as a dict (schema rdpneg.probe/1)."""
-        return _json.loads(self.raw_json())
+        return self.report().json
 
     def raw_json(self):
-        with self._lock:
-            return _ffi.alloc_call(_ffi.core.rdpneg_session_json,
-                                   self._handle())
+        return self.report().raw_json
 
     def text(self):
-        with self._lock:
-            return _ffi.alloc_call(_ffi.core.rdpneg_session_report,
-                                   self._handle())
+        return self.report().text()
 
     def phase(self, which):
         """PhaseResult of |which| (a Phase)."""
@@ -475,7 +277,7 @@ class Session:
         return Verdict(self._acc(_ffi.core.rdpneg_session_verdict))
 
     def __repr__(self):
-        if not self._ptr:
+        if self.closed:
             return "<rdpneg.Session closed>"
         return "<rdpneg.Session %s:%d done=%s>" % (self.host, self.port,
                                                    self.done)

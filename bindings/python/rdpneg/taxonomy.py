@@ -17,11 +17,11 @@ passed as ``taxonomy=`` (None: the built-in text).
 import ctypes
 import json as _json
 import os
-import threading
 from typing import NamedTuple, Optional, Tuple
 
 from . import _errors, _ffi
 from ._enums import Kind
+from ._handle import NativeHandle
 
 __all__ = ["available", "missing", "Taxonomy", "Code", "Cause", "Evidence",
            "Remedy", "CodeRef", "Kind", "parse_kind", "kind_name",
@@ -79,39 +79,16 @@ def kind_title(kind):
 
 # -- handle -------------------------------------------------------------------
 
-class Taxonomy:
+class Taxonomy(NativeHandle):
     """A taxonomy handle holding vendor overrides of remedy text."""
+
+    _what = "Taxonomy"
 
     def __init__(self):
         c = _need()
-        self._lock = threading.RLock()
-        self._ptr = None
         ptr = _ffi.TaxonomyP()
         c.rdpneg_taxonomy_new(ctypes.byref(ptr))
-        self._ptr = ptr
-
-    def close(self):
-        with self._lock:
-            ptr, self._ptr = self._ptr, None
-            if ptr:
-                _ffi.core.rdpneg_taxonomy_free(ptr)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _handle(self):
-        if not self._ptr:
-            raise ValueError("Taxonomy is closed")
-        return self._ptr
+        self._init_handle(ptr, c.rdpneg_taxonomy_free)
 
     def load_overrides(self, path):
         """Applies the overrides in the JSON file |path|. On error raises

@@ -29,9 +29,15 @@ LEGACY_CONFIRM = bytes.fromhex("0300000b06d00000123400")
 # RDP_NEG_RSP selecting standard RDP security (PROTOCOL_RDP), flags 0x01.
 RSP_RDP = bytes.fromhex(
     "03 00 00 13 0e d0 00 00 12 34 00 02 01 08 00 00 00 00 00")
+# RDP_NEG_RSP selecting PROTOCOL_SSL (TLS follows), flags 0x01.
+RSP_SSL = bytes.fromhex(
+    "03 00 00 13 0e d0 00 00 12 34 00 02 01 08 00 01 00 00 00")
+# A fatal TLS alert protocol_version (70): what a TLS 1.3-only server
+# answers to a ClientHello offering at most TLS 1.2.
+ALERT_PROTOCOL_VERSION = bytes.fromhex("15 03 01 00 02 02 46")
 SSH_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
 
-assert len(XRDP_FAILURE) == 19 and len(RSP_RDP) == 19
+assert len(XRDP_FAILURE) == 19 and len(RSP_RDP) == 19 and len(RSP_SSL) == 19
 
 # A self-signed EC certificate (CN=rdpneg binding test CA), valid to 2126.
 TEST_CA_PEM = b"""-----BEGIN CERTIFICATE-----
@@ -105,12 +111,19 @@ class ScriptedServer:
     """A one-thread loopback TCP server: per connection, optionally reads
     the X.224 Connection Request (one TPKT), sends |answer|, then closes
     (|then| = "close"), resets ("reset") or holds the connection open
-    ("hold") until stopped. |greet| bytes are sent on accept."""
+    ("hold") until the client closes it or the server is stopped.
+    |greet| bytes are sent on accept. ``accepted`` counts connections,
+    ``peer_closed`` those the client closed while held."""
 
-    def __init__(self, answer=b"", then="close", greet=b"", read_request=True):
+    def __init__(self, answer=b"", then="close", greet=b"", read_request=True,
+                 first=None):
+        """|first|: (answer, then) for the first connection only."""
         self.answer, self.then, self.greet = answer, then, greet
+        self.first = first
         self.read_request = read_request
         self.requests = []
+        self.accepted = 0
+        self.peer_closed = 0
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -131,10 +144,13 @@ class ScriptedServer:
             except OSError:
                 return
             self._conns.append(conn)
-            threading.Thread(target=self._serve, args=(conn,),
+            self.accepted += 1
+            answer, then = self.first if self.first and self.accepted == 1 \
+                else (self.answer, self.then)
+            threading.Thread(target=self._serve, args=(conn, answer, then),
                              daemon=True).start()
 
-    def _serve(self, conn):
+    def _serve(self, conn, answer, then):
         try:
             conn.settimeout(10)
             if self.greet:
@@ -145,18 +161,28 @@ class ScriptedServer:
                     body = _recv_exact(conn, int.from_bytes(hdr[2:4], "big")
                                        - 4)
                     self.requests.append(hdr + body)
-            if self.answer:
-                conn.sendall(self.answer)
-            if self.then == "reset":
+            if answer:
+                conn.sendall(answer)
+            if then == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                 struct.pack("ii", 1, 0))
                 conn.close()
-            elif self.then == "close":
+            elif then == "close":
                 conn.shutdown(socket.SHUT_WR)
                 time.sleep(0.2)
                 conn.close()
             else:
-                self._stop.wait(30)
+                conn.settimeout(0.05)
+                while not self._stop.is_set():
+                    try:
+                        if not conn.recv(65536):
+                            self.peer_closed += 1
+                            break
+                    except socket.timeout:
+                        continue
+                    except ConnectionResetError:
+                        self.peer_closed += 1
+                        break
                 conn.close()
         except OSError:
             pass

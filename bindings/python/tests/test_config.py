@@ -38,7 +38,8 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(c.tls_versions, ("1.0", "1.2"))
         self.assertEqual(c.warn_days, 30)
         self.assertEqual(c.now_unix, 0)
-        self.assertTrue(c.spnego)
+        self.assertFalse(c.spnego)  # raw NTLM: one connection does
+        self.assertFalse(c.probe_tls_versions)
         self.assertEqual(c.max_buffered, 65536)
 
     def test_protocols_by_name(self):
@@ -102,8 +103,12 @@ class ConfigTest(unittest.TestCase):
         c = self.cfg
         c.do_nla = False
         self.assertFalse(c.do_nla)
-        c.spnego = 0
-        self.assertFalse(c.spnego)
+        c.spnego = 1
+        self.assertTrue(c.spnego)
+        c.probe_tls_versions = True
+        self.assertEqual(c.get_int(rdpneg.Option.TLS_VERSIONS), 1)
+        with self.assertRaises(TypeError):
+            c.probe_tls_versions = 2
         with self.assertRaises(TypeError):
             c.do_tls = 2
         c.warn_days = 0
@@ -194,7 +199,7 @@ class ConfigTest(unittest.TestCase):
         gc.collect()
         blob = repr(vars(c)) + repr(c)
         self.assertNotIn("Very-Distinct-Password-42", blob)
-        self.assertEqual(set(vars(c)), {"_lock", "_ptr"})
+        self.assertEqual(set(vars(c)), {"_lock", "_ptr", "_free", "_owned"})
 
     def test_clone_is_independent(self):
         self.cfg.x224_timeout_ms = 1234

@@ -1,6 +1,5 @@
 """The diagnosis (rdpneg_diagnosis.h) through the binding: findings in the
-Report, Session.diagnose(), reported-code cross-check, vendor overrides.
-Skipped when the loaded library lacks the diagnosis API."""
+Report, Session.diagnose(), reported-code cross-check, vendor overrides."""
 
 import unittest
 
@@ -10,8 +9,6 @@ import rdpneg
 from rdpneg import TcpStatus, Verdict, codes
 from rdpneg import taxonomy as tx
 
-SKIP = "library lacks the diagnosis API"
-
 
 def refused_session():
     s = rdpneg.Session("192.0.2.1", 3389)
@@ -20,7 +17,6 @@ def refused_session():
     return s
 
 
-@unittest.skipUnless(rdpneg.HAVE_DIAGNOSIS, SKIP)
 class DiagnosisTest(unittest.TestCase):
     def test_refused_port_finding(self):
         with refused_session() as s:
@@ -59,14 +55,36 @@ class DiagnosisTest(unittest.TestCase):
             rep = s.report()
             self.assertEqual(rep.reported["verdict"], d.reported_verdict)
             self.assertEqual(rep.reported["code"], "0x904")
+            # the analysis is the binding's: json(), text() and diagnose()
+            # without arguments use it too
+            self.assertEqual(s.json()["reported"]["code"], "0x904")
+            self.assertIn("0x904", s.text())
+            self.assertEqual(s.diagnose().reported_verdict,
+                             d.reported_verdict)
+            self.assertEqual(rep.diagnosis_result.reported_verdict,
+                             d.reported_verdict)
+            s.set_analysis()
+            self.assertIsNone(s.report().reported)
 
     def test_bad_reported_code_fails_before_probing(self):
         with self.assertRaises(rdpneg.UsageError) as cm:
             rdpneg.probe("127.0.0.1", _support.free_port(),
                          reported="not a code!")
         self.assertEqual(cm.exception.code, codes.INVALID_ARGUMENT)
-        with refused_session() as s, self.assertRaises(rdpneg.UsageError):
-            s.diagnose("not a code!")
+        with refused_session() as s:
+            with self.assertRaises(rdpneg.UsageError):
+                s.diagnose("not a code!")
+            # set_analysis checks at once (rdpneg_reported_check), and the
+            # analysis in effect stays unchanged
+            s.set_analysis(reported="0x904/0x7")
+            with self.assertRaises(rdpneg.UsageError) as cm:
+                s.set_analysis(reported="0x904/")
+            self.assertEqual(cm.exception.code, codes.INVALID_ARGUMENT)
+            self.assertEqual(s.report().reported["code"], "0x904")
+        with self.assertRaises(rdpneg.UsageError):
+            rdpneg.check_reported("ntstatus:zz")
+        self.assertEqual(rdpneg.check_reported("ntstatus:0xC000006D"),
+                         "ntstatus:0xC000006D")
 
     def test_vendor_overrides_reach_the_report(self):
         if not tx.available():
@@ -85,7 +103,6 @@ class DiagnosisTest(unittest.TestCase):
 
 
 @unittest.skipIf(_support.LAB is None, _support.LAB_SKIP)
-@unittest.skipUnless(rdpneg.HAVE_DIAGNOSIS, SKIP)
 class LabDiagnosisTest(unittest.TestCase):
     def test_expired_certificate_diagnosed(self):
         port = _support.lab_port("LAB_XRDP_TLS_EXPIRED")

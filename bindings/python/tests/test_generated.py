@@ -41,6 +41,8 @@ class GeneratedTest(unittest.TestCase):
         v = rdpneg.library_version()
         self.assertRegex(v, r"^\d+\.\d+\.\d+")
         self.assertGreaterEqual(_ffi._version_tuple(v), _ffi.MIN_VERSION)
+        # rdpneg_version_number() and the string agree
+        self.assertEqual(_ffi.loaded_version(), _ffi._version_tuple(v))
 
     def test_enum_values_match_accessor_names(self):
         self.assertEqual(rdpneg.protocol_name(rdpneg.Protocol.HYBRID_EX),

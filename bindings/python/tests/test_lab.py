@@ -89,6 +89,35 @@ class LabTest(unittest.TestCase):
             rep = rdpneg.probe(self.host, port, cfg, tls_versions=True)
         versions = rep.json["tls"].get("versions")
         self.assertTrue(versions, rep.raw_json)
+        # TLS 1.2 worked on the first connection: inferred, not tried
+        self.assertIs(versions["TLSv1.2"]["accepted"], True)
+        self.assertIs(versions["TLSv1.2"]["inferred"], True)
+        tried = sorted(a.tls_offered for a in rep.attempts
+                       if a.purpose == "tls_version")
+        self.assertEqual(tried, ["1.0", "1.1"])
+        self.assertEqual(rep.plan["connections"], 3)
+
+    def test_asyncio_shadow_nla_is_healthy_in_one_connection(self):
+        # rdpneg.aio used to report FreeRDP's refusal of SPNEGO as
+        # AUTH_LOGON_FAILURE; with plans it says what rdpneg.probe says
+        port = need("LAB_SHADOW_NLA")
+        with self.cfg() as cfg:
+            rep = asyncio.run(rdpneg.aio.probe(self.host, port, cfg))
+        self.assertEqual(rep.verdict, Verdict.HEALTHY, rep.text())
+        self.assertEqual(rep.plan["connections"], 1)
+        self.assertIsNotNone(rep.json["nla"]["ntlm"])
+        self.assertIs(rep.json["nla"]["spnego"], False)
+
+    def test_asyncio_shadow_nla_spnego_falls_back_to_raw_ntlm(self):
+        port = need("LAB_SHADOW_NLA")
+        with self.cfg(spnego=True) as cfg:
+            rep = asyncio.run(rdpneg.aio.probe(self.host, port, cfg))
+        self.assertEqual(rep.verdict, Verdict.HEALTHY, rep.text())
+        self.assertEqual([a.purpose for a in rep.attempts],
+                         ["primary", "spnego_fallback"])
+        self.assertEqual(rep.attempts[0].phase("nla").status,
+                         PhaseStatus.FAILED)
+        self.assertIn("spnego_rejected", rep.json["nla"])
 
     def test_asyncio_driver_against_xrdp_tls_valid(self):
         port = need("LAB_XRDP_TLS_VALID")
@@ -102,20 +131,30 @@ class LabTest(unittest.TestCase):
         user = LAB.get("LAB_SHADOW_USER", "labuser")
         domain = LAB.get("LAB_SHADOW_DOMAIN", "LAB")
         password = LAB.get("LAB_SHADOW_PASSWORD", "LabPass1!")
-        with self.cfg() as cfg:
-            cfg.set_credentials(user, password, domain)
-            rep = rdpneg.probe(self.host, port, cfg)
-        self.assertIn(rep.selected_protocol,
-                      (Protocol.HYBRID, Protocol.HYBRID_EX))
-        self.assertEqual(rep.json["nla"]["auth"], "success", rep.raw_json)
-        self.assertNotIn(password, rep.raw_json + rep.text())
-        with self.cfg() as cfg:
-            cfg.set_credentials(user, bytearray(b"Wrong-Password-1"), domain)
-            rep = rdpneg.probe(self.host, port, cfg)
-        self.assertEqual(rep.json["nla"]["auth"], "failed", rep.raw_json)
-        self.assertEqual(rep.verdict, Verdict.FAILING)
-        with self.assertRaises(rdpneg.AuthError):
-            rep.raise_for_failure()
+        drivers = (("rdpneg.probe", lambda cfg: rdpneg.probe(
+                        self.host, port, cfg)),
+                   ("rdpneg.aio.probe", lambda cfg: asyncio.run(
+                       rdpneg.aio.probe(self.host, port, cfg))))
+        for name, run in drivers:
+            with self.subTest(driver=name):
+                with self.cfg() as cfg:
+                    cfg.set_credentials(user, password, domain)
+                    rep = run(cfg)
+                self.assertIn(rep.selected_protocol,
+                              (Protocol.HYBRID, Protocol.HYBRID_EX))
+                self.assertEqual(rep.json["nla"]["auth"], "success",
+                                 rep.json["nla"].get("detail"))
+                self.assertEqual(rep.plan["connections"], 1)
+                self.assertNotIn(password, rep.raw_json + rep.text())
+                with self.cfg() as cfg:
+                    cfg.set_credentials(user, bytearray(b"Wrong-Password-1"),
+                                        domain)
+                    rep = run(cfg)
+                self.assertEqual(rep.json["nla"]["auth"], "failed",
+                                 rep.json["nla"].get("detail"))
+                self.assertEqual(rep.verdict, Verdict.FAILING)
+                with self.assertRaises(rdpneg.AuthError):
+                    rep.raise_for_failure()
 
 
 if __name__ == "__main__":

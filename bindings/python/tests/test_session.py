@@ -229,15 +229,6 @@ class SessionTest(unittest.TestCase):
         self.assertIn("failing", repr(after))
         self.assertEqual(str(after), after.text())
 
-    def test_attach_tls_version(self):
-        with connected() as main, connected() as v:
-            v.feed(_support.XRDP_FAILURE)
-            main.feed(_support.XRDP_FAILURE)
-            main.attach_tls_version(3, v)
-            self.assertIn("versions", main.json()["tls"])
-            with self.assertRaises(rdpneg.UsageError):
-                main.attach_tls_version(9, v)
-
 
 if __name__ == "__main__":
     unittest.main()
