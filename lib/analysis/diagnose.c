@@ -477,7 +477,8 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
   tls_rules(d, e, s);
   nla_rules(d, s);
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
-  if (s->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED || !s->finished) {
+  if (s->cancelled || e->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
+      !s->finished) {
     d->verdict = RDPNEG_VERDICT_UNKNOWN;
   } else {
     d->verdict = RDPNEG_VERDICT_HEALTHY;

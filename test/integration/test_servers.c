@@ -5,6 +5,7 @@
  * loop, one chain of probes per server port (xrdp's listen backlog is 2). */
 #include "../unit/tap.h"
 
+#include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_uv.h>
 
 #include <stdlib.h>
@@ -349,6 +350,69 @@ TAP_TEST(netns_tls_server_through_router) {
   rdpneg_session_free(s);
 }
 
+typedef struct {
+  rdpneg_uv_run *run;
+  rdpneg_evidence *ev;
+  int status, calls;
+} run_ctx;
+
+static void run_cb(rdpneg_uv_run *run, rdpneg_evidence *ev, int status,
+                   void *ud) {
+  run_ctx *c = ud;
+  (void)run;
+  c->ev = ev;
+  c->status = status;
+  c->calls++;
+}
+
+static void cancel_run_timer(uv_timer_t *t) {
+  run_ctx *c = t->data;
+  CHECK_EQ_INT(rdpneg_uv_run_cancel(c->run), 0);
+  CHECK_EQ_INT(rdpneg_uv_run_cancel(c->run), RDPNEG_ERR_INVALID_STATE);
+  uv_close((uv_handle_t *)t, NULL);
+}
+
+/* A plan run cancelled mid-way (TLS versions against a stalling TLS
+ * server, so several connections are open): every socket closes, the
+ * callback comes once with RDPNEG_ERR_CANCELLED and the evidence so far,
+ * marked cancelled, and the loop has no handle left. */
+TAP_TEST(run_cancel_keeps_evidence) {
+  if (!port_of("LAB_RESP_TLS_SILENT"))
+    TAP_SKIP("lab not running");
+  rdpneg_config *cfg;
+  rdpneg_config_new(&cfg);
+  rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
+  rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, 300);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  run_ctx c = {0};
+  uint64_t t0 = uv_hrtime();
+  CHECK_EQ_INT(rdpneg_uv_run_start(&c.run, &loop, cfg, "127.0.0.1",
+                                   (uint16_t)port_of("LAB_RESP_TLS_SILENT"),
+                                   run_cb, &c),
+               0);
+  rdpneg_config_free(cfg);
+  uv_timer_t t;
+  uv_timer_init(&loop, &t);
+  t.data = &c;
+  uv_timer_start(&t, cancel_run_timer, 500, 0); /* versions running */
+  uv_run(&loop, UV_RUN_DEFAULT);
+  double wall_ms = (double)(uv_hrtime() - t0) / 1e6;
+  CHECK_EQ_INT(uv_loop_close(&loop), 0);
+  CHECK_EQ_INT(c.calls, 1);
+  CHECK_EQ_INT(c.status, RDPNEG_ERR_CANCELLED);
+  CHECK(wall_ms < 1500);
+  CHECK(c.ev && rdpneg_evidence_attempt_count(c.ev) >= 2);
+  char *json = NULL;
+  if (c.ev && rdpneg_evidence_json(c.ev, NULL, &json, NULL) == 0) {
+    CHECK(strstr(json, "\"cancelled\": true") != NULL);
+    CHECK(strstr(json, "RDPNEG_ERR_CANCELLED") != NULL);
+    CHECK(strstr(json, "\"verdict\": \"unknown\"") != NULL);
+  }
+  rdpneg_free(json);
+  rdpneg_evidence_free(c.ev);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "--netns")) {
     TAP_RUN(netns_syn_dropped_is_timeout);
@@ -371,5 +435,6 @@ int main(int argc, char **argv) {
   TAP_RUN(close_and_reset_after_request);
   TAP_RUN(ipv6_and_dns);
   TAP_RUN(cancel_mid_phase);
+  TAP_RUN(run_cancel_keeps_evidence);
   return tap_done();
 }

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -199,6 +200,50 @@ class TlsCertificates(unittest.TestCase):
         v = j["tls"]["versions"]
         self.assertTrue(v["TLSv1.0"]["accepted"])
         self.assertFalse(v["TLSv1.2"]["accepted"])
+
+    def test_version_plan_connections(self):
+        # what the first answer decides is inferred: TLS 1.2 chosen -> 1.2
+        # accepted without a connection of its own, 1.0 and 1.1 tried
+        rc, j = probe(port("LAB_XRDP_TLS_TLS12ONLY"), "--tls-versions")
+        self.assertEqual([(a["purpose"], a["tls_offered"]) for a in j["attempts"]],
+                         [("primary", "1.0-1.2"), ("tls_version", "1.0"),
+                          ("tls_version", "1.1")])
+        v = j["tls"]["versions"]
+        self.assertTrue(v["TLSv1.2"]["inferred"])
+        self.assertIsNone(v["TLSv1.2"]["attempt"])
+        self.assertEqual(v["TLSv1.0"]["attempt"], 1)
+        self.assertEqual(j["plan"]["connections"], 3)
+        # a TLS 1.0-only server: 1.1 and 1.2 are above its choice
+        rc, j = probe(port("LAB_XRDP_TLS_TLS1ONLY_SEC0"), "--tls-versions")
+        self.assertEqual(j["plan"]["connections"], 1)
+        self.assertEqual(j["tls"]["versions"]["TLSv1.1"]["status"], "not_selected")
+
+    def test_version_plan_after_failed_connect_and_stall(self):
+        # nothing is tried after a failed TCP connect
+        rc, j = probe(port("LAB_CLOSED_PORT"), "--tls-versions")
+        self.assertEqual(j["plan"]["connections"], 1)
+        self.assertNotIn("versions", j["tls"])
+        self.assertIn("TLS versions not tried: the TCP connect failed",
+                      j["plan"]["notes"])
+        # a TLS handshake that stalls: the version connections run in
+        # parallel and the whole probe ends by the overall deadline (3 x
+        # the per-phase timeout)
+        t0 = time.monotonic()
+        cmd = [PROBE, "--json", "--timeout", "1000", "--tls-versions",
+               "127.0.0.1:%s" % port("LAB_RESP_TLS_SILENT")]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        wall = time.monotonic() - t0
+        j = json.loads(p.stdout)
+        self.assertLess(wall, 3.5)
+        self.assertEqual(j["plan"]["connections"], 4)
+        for a in j["attempts"]:
+            self.assertLessEqual(a["total_ms"], 3050)
+        # silent at X.224: TLS never selected, no version connection
+        t0 = time.monotonic()
+        cmd[-1] = "127.0.0.1:%s" % port("LAB_RESP_SILENT")
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        self.assertLess(time.monotonic() - t0, 3.5)
+        self.assertEqual(json.loads(p.stdout)["plan"]["connections"], 1)
 
     def test_strict_policy_rejects_before_nla(self):
         # an embedding application can refuse the certificate: TLS fails with
