@@ -267,14 +267,15 @@ static void json_x224(rdpneg_json *w, const rdpneg_attempt_ev *a) {
   }
   rdpneg_json_bool(w, "unexpected_protocol", a->unexpected_protocol);
   rdpneg_json_uint(w, "bytes_received", a->rx_total);
-  if (a->rx_first_len) {
+  /* the first bytes only where they are the answer (not RDP, malformed):
+   * after a confirm they would carry the next phase's random bytes */
+  if (a->rx_first_len && (a->x224_status == RDPNEG_X224_NOT_RDP ||
+                          a->x224_status == RDPNEG_X224_MALFORMED)) {
     char hx[2 * sizeof a->rx_first + 1], b[sizeof a->rx_first + 1];
     rdpneg_hex_encode(a->rx_first, a->rx_first_len, hx);
     rdpneg_printable_prefix(a->rx_first, a->rx_first_len, b, sizeof b);
     rdpneg_json_str(w, "received_hex", hx);
-    if (a->x224_status == RDPNEG_X224_NOT_RDP ||
-        a->x224_status == RDPNEG_X224_MALFORMED)
-      rdpneg_json_str(w, "received_text", b);
+    rdpneg_json_str(w, "received_text", b);
   }
   rdpneg_json_obj_end(w);
 }
