@@ -24,6 +24,7 @@ namespace Rdpneg
         Spnego = 15,
         MaxBuffered = 16,
         RejectCert = 17,
+        TlsVersions = 18,
     }
 
     /// <summary>C: rdpneg_stropt</summary>
