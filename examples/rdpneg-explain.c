@@ -72,6 +72,7 @@ static void usage(FILE *f) {
       "      --sources     list the source legend\n"
       "      --markdown    write the cause reference as Markdown\n"
       "  -h, --help        this text\n"
+      "      --version     print the version and exit\n"
       "\n"
       "Exit status: 0 found, 1 unknown code or cause, 3 usage error.\n",
       f);
@@ -403,6 +404,10 @@ int main(int argc, char **argv) {
       opts_done = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      rdpneg_taxonomy_free(tax);
+      return EXIT_FOUND;
+    } else if (!strcmp(a, "--version")) {
+      printf("rdpneg-explain %s\n", rdpneg_version());
       rdpneg_taxonomy_free(tax);
       return EXIT_FOUND;
     } else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {

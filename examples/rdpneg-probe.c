@@ -57,6 +57,7 @@ static void usage(FILE *f) {
          "  --evidence FILE      diagnose a saved --json document (- for "
          "stdin)\n"
          "                       with this build's rules; no network\n"
+         "  --version            print the version and exit\n"
          "exit: 0 healthy, 1 degraded, 2 failing, 3 could not probe/usage\n");
 }
 
@@ -207,6 +208,10 @@ int main(int argc, char **argv) {
       json = 1;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      code = 0;
+      goto out;
+    } else if (!strcmp(a, "--version")) {
+      printf("rdpneg-probe %s\n", rdpneg_version());
       code = 0;
       goto out;
     } else if (!strcmp(a, "--protocols")) {

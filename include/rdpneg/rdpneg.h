@@ -60,6 +60,12 @@ enum {
 /* Returns the library version string, e.g. "0.1.0". Static storage. */
 RDPNEG_EXTERN const char *rdpneg_version(void);
 
+/* Returns the library version as a number, 0xMMmmpp (RDPNEG_VERSION_NUM of
+ * the library that is loaded, not of the header compiled against): a
+ * binding or a program that needs a function added in a later release
+ * compares it with the release it needs and refuses an older library. */
+RDPNEG_EXTERN unsigned rdpneg_version_number(void);
+
 /* Returns a one-sentence message for |err|, "unknown error" for unknown
  * values. Static storage. */
 RDPNEG_EXTERN const char *rdpneg_strerror(int err);
@@ -337,13 +343,20 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *sess,
                                                const uint8_t *data, size_t len,
                                                rdpneg_tstamp ts);
 
-/* Copies up to |cap| pending bytes to |dest|. Returns the number copied,
- * 0 when nothing is pending. Call until it returns 0. */
+/* Copies up to |cap| pending bytes to |dest|. Returns the number copied
+ * (>= 0; 0 when nothing is pending: call until it returns 0), or
+ * RDPNEG_ERR_INVALID_ARGUMENT (|sess| NULL, or |dest| NULL with |cap| > 0).
+ * Bytes still pending when the session ends may be dropped. */
 RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *sess,
                                                 uint8_t *dest, size_t cap,
                                                 rdpneg_tstamp ts);
 
-/* Reports that the transport ended (see rdpneg_close_reason). */
+/* Reports that the transport ended (see rdpneg_close_reason; |sys_error|
+ * is the OS code, kept as detail). The current phase ends as closed or
+ * reset (TLS: with the last handshake message received; NLA: after
+ * AUTHENTICATE a close without errorCode is a rejection); the session is
+ * done afterwards. After the end it is a no-op. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *sess,
                                                   rdpneg_close_reason reason,
                                                   int sys_error,
@@ -353,11 +366,15 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *sess,
 RDPNEG_EXTERN rdpneg_tstamp rdpneg_session_expiry(const rdpneg_session *sess);
 
 /* Tells the session that time |ts| has come; a passed deadline ends the
- * current phase with a timeout. Returns 0. */
+ * current phase with a timeout. Early calls change nothing. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_handle_expiry(rdpneg_session *sess,
                                                rdpneg_tstamp ts);
 
-/* Cancels the probe: the current phase ends with RDPNEG_ERR_CANCELLED. */
+/* Cancels the probe: the current phase ends with RDPNEG_ERR_CANCELLED and
+ * the session is done (its verdict is "unknown"); a session not started
+ * yet is done at once. No-op on a finished session. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess|. */
 RDPNEG_EXTERN int rdpneg_session_cancel(rdpneg_session *sess, rdpneg_tstamp ts);
 
 /* Returns 1 once the session has finished (success or failure) and the

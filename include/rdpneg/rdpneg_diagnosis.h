@@ -50,6 +50,24 @@ RDPNEG_EXTERN int rdpneg_reported_check(const char *reported);
 /* Frees |diag| (NULL is a no-op). */
 RDPNEG_EXTERN void rdpneg_diagnosis_free(rdpneg_diagnosis *diag);
 
+/* Severity and confidence of a finding as values (the names are what
+ * rdpneg_diagnosis_severity / _confidence return). */
+typedef enum rdpneg_severity {
+  RDPNEG_SEVERITY_FAILING = 0,
+  RDPNEG_SEVERITY_DEGRADED = 1,
+  RDPNEG_SEVERITY_INFO = 2
+} rdpneg_severity;
+
+typedef enum rdpneg_confidence {
+  RDPNEG_CONFIDENCE_HIGH = 0,
+  RDPNEG_CONFIDENCE_MEDIUM = 1,
+  RDPNEG_CONFIDENCE_LOW = 2
+} rdpneg_confidence;
+
+/* The phase a finding belongs to: RDPNEG_PHASE_TCP .. RDPNEG_PHASE_NLA
+ * (rdpneg.h), or this for name resolution. */
+#define RDPNEG_PHASE_DNS (-1)
+
 /* Number of findings, most important first (failing before degraded
  * before info; within one severity the earliest phase first, because it
  * blocked the later ones). */
@@ -69,6 +87,16 @@ RDPNEG_EXTERN const char *
 rdpneg_diagnosis_confidence(const rdpneg_diagnosis *diag, int i);
 RDPNEG_EXTERN const char *
 rdpneg_diagnosis_evidence(const rdpneg_diagnosis *diag, int i);
+
+/* Finding |i|'s severity, confidence and phase as values; -2
+ * (RDPNEG_ERR_INVALID_ARGUMENT is not used here, as -1 is a phase) when
+ * |diag| is NULL or |i| out of range. */
+RDPNEG_EXTERN int rdpneg_diagnosis_severity_id(const rdpneg_diagnosis *diag,
+                                               int i);
+RDPNEG_EXTERN int rdpneg_diagnosis_confidence_id(const rdpneg_diagnosis *diag,
+                                                 int i);
+RDPNEG_EXTERN int rdpneg_diagnosis_phase_id(const rdpneg_diagnosis *diag,
+                                            int i);
 
 /* The verdict derived from the findings (RDPNEG_VERDICT_UNKNOWN when the
  * probe could not run: name resolution failed or it was cancelled). */

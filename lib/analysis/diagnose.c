@@ -1,4 +1,5 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
+#include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
 #include "base/json.h"
 #include "core/evidence.h"
@@ -17,7 +18,8 @@
 #define CLOCK_SKEW_LIMIT_S 300 /* Kerberos default tolerance, 5 minutes */
 
 typedef struct finding {
-  const char *cause; /* static ID */
+  int cid;           /* RDPNEG_CID_*: the catalogue index */
+  const char *cause; /* its ID string (static) */
   const char *phase;
   const char *severity;
   const char *confidence;
@@ -51,16 +53,17 @@ static int rank(const char *v, const char *const *tab, int n) {
   return n;
 }
 
-static void add(rdpneg_diagnosis *d, const char *cause, const char *phase,
+static void add(rdpneg_diagnosis *d, int cid, const char *phase,
                 const char *severity, const char *confidence, const char *fmt,
                 ...) {
-  if (d->n >= MAX_FINDINGS)
+  if (d->n >= MAX_FINDINGS || !rdpneg_cid_str(cid))
     return;
   finding *f = &d->f[d->n++];
-  f->cause = cause;
+  f->cid = cid;
+  f->cause = rdpneg_cid_str(cid);
   f->phase = phase;
   /* the catalogue's default severity unless the rule overrides it */
-  int ci = rdpneg_cause_find(cause);
+  int ci = cid;
   f->severity = severity  ? severity
                 : ci >= 0 ? rdpneg_cause_severity(ci)
                           : "failing";
@@ -88,30 +91,30 @@ static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   double ms = phase_ms(s, RDPNEG_PHASE_TCP);
   switch (s->tcp_status) {
   case RDPNEG_TCP_DNS_FAILED:
-    add(d, "DNS_FAILURE", "dns", NULL, "high", "%s",
+    add(d, RDPNEG_CID_DNS_FAILURE, "dns", NULL, "high", "%s",
         s->ph[RDPNEG_PHASE_TCP].detail);
     break;
   case RDPNEG_TCP_REFUSED:
-    add(d, "PORT_CLOSED", "tcp", NULL, "high",
+    add(d, RDPNEG_CID_PORT_CLOSED, "tcp", NULL, "high",
         "TCP connect to %s port %u answered with RST (connection refused) "
         "after %.1f ms: nothing listens there, or a firewall rejects with "
         "a reset",
         a, s->port, ms);
     break;
   case RDPNEG_TCP_TIMEOUT:
-    add(d, "PORT_FILTERED", "tcp", NULL, "high",
+    add(d, RDPNEG_CID_PORT_FILTERED, "tcp", NULL, "high",
         "SYN to %s port %u unanswered for %.0f ms (no SYN-ACK, no RST, no "
         "ICMP): packets are dropped on the way",
         a, s->port, ms);
     break;
   case RDPNEG_TCP_UNREACHABLE:
-    add(d, "HOST_UNREACHABLE", "tcp", NULL, "high",
+    add(d, RDPNEG_CID_HOST_UNREACHABLE, "tcp", NULL, "high",
         "connect to %s port %u failed with an ICMP unreachable/prohibited "
         "error (system error %d) after %.1f ms",
         a, s->port, s->tcp_sys_error, ms);
     break;
   case RDPNEG_TCP_ERROR:
-    add(d, "HOST_UNREACHABLE", "tcp", NULL, "low",
+    add(d, RDPNEG_CID_HOST_UNREACHABLE, "tcp", NULL, "low",
         "connect to %s port %u failed (system error %d)", a, s->port,
         s->tcp_sys_error);
     break;
@@ -132,64 +135,56 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_NOT_RDP: {
     char b[65];
     rdpneg_printable_prefix(s->rx_first, s->rx_first_len, b, sizeof b);
-    add(d, "NOT_RDP", "x224", NULL, "high",
+    add(d, RDPNEG_CID_NOT_RDP, "x224", NULL, "high",
         "the service on port %u answered the X.224 Connection Request with "
         "bytes that are not TPKT (first byte 0x%02x, text \"%s\")",
         s->port, s->rx_first_len ? s->rx_first[0] : 0, b);
     break;
   }
   case RDPNEG_X224_MALFORMED:
-    add(d, "NOT_RDP", "x224", NULL, "medium",
+    add(d, RDPNEG_CID_NOT_RDP, "x224", NULL, "medium",
         "the answer to the Connection Request is not a valid X.224 "
         "Connection Confirm: %s",
         s->ph[RDPNEG_PHASE_X224].detail);
     break;
   case RDPNEG_X224_TIMEOUT:
-    add(d, "SERVER_SILENT", "x224", NULL, "high",
+    add(d, RDPNEG_CID_SERVER_SILENT, "x224", NULL, "high",
         "TCP connected, but no Connection Confirm came within %.0f ms "
         "(%zu bytes received)",
         ms, s->rx_total);
     break;
   case RDPNEG_X224_CLOSED:
   case RDPNEG_X224_RESET:
-    add(d, "CONNECTION_RESET", "x224", NULL, "high",
+    add(d, RDPNEG_CID_CONNECTION_RESET, "x224", NULL, "high",
         "the server %s the connection %.1f ms after the Connection Request "
         "(%s), before any Connection Confirm",
         s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed", ms, req);
     break;
   case RDPNEG_X224_LEGACY:
-    add(d, "LEGACY_SERVER", "x224", NULL, "high",
+    add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
         "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
         "server only speaks Standard RDP Security",
         req);
     break;
   case RDPNEG_X224_FAILURE: {
-    static const char *const ids[] = {
-        NULL,
-        "TLS_REQUIRED_BY_SERVER",
-        "TLS_NOT_ALLOWED_BY_SERVER",
-        "NO_SERVER_CERTIFICATE",
-        "INCONSISTENT_FLAGS",
-        "NLA_REQUIRED_BY_SERVER",
-        "CLIENT_CERT_REQUIRED",
-    };
     uint32_t code = s->neg_value;
     const char *name = rdpneg_failure_name(code);
     /* the connection attempt ended here: failing, whatever the cause's
      * default severity (SSL_NOT_ALLOWED is only degraded when the server
      * answers with PROTOCOL_RDP instead) */
-    add(d, code < 7 ? ids[code] : "NOT_RDP", "x224", "failing", "high",
+    int cid = rdpneg_cid_of_code(RDPNEG_KIND_NEG_FAILURE, code);
+    add(d, cid >= 0 ? cid : RDPNEG_CID_NOT_RDP, "x224", "failing", "high",
         "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s", (unsigned)code,
         name ? name : "unknown", req);
     break;
   }
   case RDPNEG_X224_OK:
     if (s->unexpected_protocol)
-      add(d, "NEG_UNEXPECTED_PROTOCOL", "x224", NULL, "high",
+      add(d, RDPNEG_CID_NEG_UNEXPECTED_PROTOCOL, "x224", NULL, "high",
           "the server selected protocol 0x%08x, which %s did not offer",
           (unsigned)s->neg_value, req);
     if (s->neg_value == RDPNEG_PROTOCOL_RDP && s->requested != 0)
-      add(d, "TLS_NOT_ALLOWED_BY_SERVER", "x224", "degraded", "high",
+      add(d, RDPNEG_CID_TLS_NOT_ALLOWED_BY_SERVER, "x224", "degraded", "high",
           "the server selected PROTOCOL_RDP (Standard RDP Security, no TLS) "
           "although %s offered TLS; xrdp does this instead of sending "
           "SSL_NOT_ALLOWED_BY_SERVER, also when its certificate is missing",
@@ -212,12 +207,12 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
   switch (ev->status) {
   case RDPNEG_TLS_ALERT:
     if (ev->requires_tls13)
-      add(d, "TLS1_3_REQUIRED", "tls", NULL, "high",
+      add(d, RDPNEG_CID_TLS1_3_REQUIRED, "tls", NULL, "high",
           "the server answered a ClientHello offering TLS 1.0-1.2 with alert "
           "%s (%d): it accepts only TLS 1.3",
           an ? an : "?", ev->alert_code);
     else
-      add(d, "TLS_VERSION_MISMATCH", "tls", NULL,
+      add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", NULL,
           ev->alert_code == 80 ? "medium" : "high",
           "the server answered the ClientHello with alert %s (%d) before any "
           "ServerHello: no protocol version / cipher the server can use with "
@@ -226,24 +221,24 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
     break;
   case RDPNEG_TLS_NOT_TLS:
     if (ev->first_len && ev->first_bytes[0] == 3)
-      add(d, "TLS_SERVER_KEY_UNUSABLE", "tls", NULL, "high",
+      add(d, RDPNEG_CID_TLS_SERVER_KEY_UNUSABLE, "tls", NULL, "high",
           "the server selected TLS, then answered the ClientHello with a "
           "cleartext TPKT (first bytes %02x %02x %02x %02x): its certificate "
           "or key could not be loaded",
           ev->first_bytes[0], ev->first_bytes[1], ev->first_bytes[2],
           ev->first_bytes[3]);
     else
-      add(d, "NOT_RDP", "tls", NULL, "medium",
+      add(d, RDPNEG_CID_NOT_RDP, "tls", NULL, "medium",
           "the answer to the ClientHello is not TLS (first byte 0x%02x)",
           ev->first_len ? ev->first_bytes[0] : 0);
     break;
   case RDPNEG_TLS_STALLED:
-    add(d, "TLS_STALLED", "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_TLS_STALLED, "tls", NULL, "high", "%s",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
-    add(d, "CONNECTION_RESET", "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high", "%s",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_FAILED:
@@ -252,12 +247,12 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
       cert_rules(d, s, ev);
       break;
     }
-    add(d, "TLS_VERSION_MISMATCH", "tls", NULL, "low", "%s",
+    add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", NULL, "low", "%s",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_OK:
     if (!strcmp(ev->version, "TLSv1.0") || !strcmp(ev->version, "TLSv1.1"))
-      add(d, "TLS_VERSION_MISMATCH", "tls", "degraded", "high",
+      add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", "degraded", "high",
           "the server negotiated %s (%s); TLS 1.0 and 1.1 are deprecated "
           "(RFC 8996) and current clients refuse them by default",
           ev->version, ev->cipher);
@@ -267,7 +262,7 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
     break;
   }
   if (e->tls13_only && ev->status != RDPNEG_TLS_ALERT)
-    add(d, "TLS1_3_REQUIRED", "tls", NULL, "high",
+    add(d, RDPNEG_CID_TLS1_3_REQUIRED, "tls", NULL, "high",
         "one connection per version: TLS 1.0, 1.1 and 1.2 were all refused");
 }
 
@@ -278,11 +273,11 @@ static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
       return;
     const rdpneg_cert_ev *c = &ev->cert;
     if (c->expired)
-      add(d, "CERT_EXPIRED", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_EXPIRED, "tls", NULL, "high",
           "certificate \"%s\" expired on %s (%lld days ago)", c->subject,
           c->not_after_iso, (long long)-c->days_left);
     if (c->not_yet_valid)
-      add(d, "CERT_NOT_YET_VALID", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_NOT_YET_VALID, "tls", NULL, "high",
           "certificate \"%s\" is valid only from %s (check the clocks of "
           "server and client)",
           c->subject, c->not_before_iso);
@@ -292,22 +287,22 @@ static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
       for (int i = 0; i < c->san_count && o < sizeof sans - 2; i++)
         o += (size_t)snprintf(sans + o, sizeof sans - o, "%s%s", i ? ", " : "",
                               c->san[i]);
-      add(d, "CERT_NAME_MISMATCH", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_NAME_MISMATCH, "tls", NULL, "high",
           "the name \"%s\" matches neither the certificate subject \"%s\" "
           "nor its SAN [%s]",
           s->name, c->subject, sans);
     }
     if (c->trusted == 0)
-      add(d, "CERT_UNTRUSTED", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_UNTRUSTED, "tls", NULL, "high",
           "the chain of \"%s\" (issuer \"%s\"%s) does not lead to the given "
           "trust anchors (mbedTLS flags 0x%x)",
           c->subject, c->issuer, c->self_signed ? ", self-signed" : "",
           (unsigned)c->verify_flags);
     if (c->weak_key)
-      add(d, "CERT_WEAK_KEY", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_WEAK_KEY, "tls", NULL, "high",
           "the certificate key is %s %d bits", c->key_type, c->key_bits);
     if (c->expiring_soon)
-      add(d, "CERT_EXPIRING_SOON", "tls", NULL, "high",
+      add(d, RDPNEG_CID_CERT_EXPIRING_SOON, "tls", NULL, "high",
           "certificate \"%s\" expires on %s, in %lld days", c->subject,
           c->not_after_iso, (long long)c->days_left);
   }
@@ -316,7 +311,7 @@ static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
 /* The NLA cause a server's errorCode points to, from the taxonomy's links
  * (NTSTATUS, or SECURITY_STATUS for 0x8009xxxx): the first NLA-phase cause
  * in catalogue order that lists the value. */
-static const char *auth_cause(uint32_t st) {
+static int auth_cause(uint32_t st) {
   int want =
       (st >> 16) == 0x8009 ? RDPNEG_KIND_SECURITY_STATUS : RDPNEG_KIND_NTSTATUS;
   int nc = rdpneg_cause_count();
@@ -330,10 +325,10 @@ static const char *auth_cause(uint32_t st) {
       uint32_t lo, hi;
       if (rdpneg_cause_code(ci, j, &kind, &lo, &hi) == 0 && kind == want &&
           st >= lo && st <= hi)
-        return rdpneg_cause_id(ci);
+        return ci;
     }
   }
-  return NULL;
+  return -1;
 }
 
 static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
@@ -349,31 +344,32 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
                 e->auth != RDPNEG_NLA_AUTH_FAILED,
   };
   if (e->has_ntstatus) {
-    const char *c = auth_cause(e->ntstatus);
+    int c = auth_cause(e->ntstatus);
     const char *name = rdpneg_nla_ntstatus_name(e->ntstatus);
-    add(d, c ? c : "AUTH_LOGON_FAILURE", "nla", NULL, c ? "high" : "low",
+    add(d, c >= 0 ? c : RDPNEG_CID_AUTH_LOGON_FAILURE, "nla", NULL,
+        c >= 0 ? "high" : "low",
         "the server's TSRequest (CredSSP version %d) carried errorCode "
         "0x%08X (%s)",
         e->credssp_version, (unsigned)e->ntstatus,
         name ? name : "unknown NTSTATUS");
   } else if (n.closed_after_auth) {
-    add(d, "AUTH_REJECTED_NO_REASON", "nla", NULL, "medium",
+    add(d, RDPNEG_CID_AUTH_REJECTED_NO_REASON, "nla", NULL, "medium",
         "the server closed the connection right after the NTLM "
         "AUTHENTICATE without an errorCode (FreeRDP's shadow server does "
         "this for a wrong password or unknown user)");
   }
   if (n.eua == 5)
-    add(d, "AUTH_ACCESS_DENIED", "nla", NULL, "high",
+    add(d, RDPNEG_CID_AUTH_ACCESS_DENIED, "nla", NULL, "high",
         "Early User Authorization Result AUTHZ_ACCESS_DENIED (0x00000005): "
         "the credentials are valid, the user may not log on here");
   if (e->has_skew && (e->clock_skew_s > CLOCK_SKEW_LIMIT_S ||
                       e->clock_skew_s < -CLOCK_SKEW_LIMIT_S))
-    add(d, "CLOCK_SKEW", "nla", "degraded", "medium",
+    add(d, RDPNEG_CID_CLOCK_SKEW, "nla", "degraded", "medium",
         "the server's NTLM timestamp differs from this machine's clock by "
         "%lld s (more than %d s breaks Kerberos)",
         (long long)e->clock_skew_s, CLOCK_SKEW_LIMIT_S);
   if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
-    add(d, "CREDSSP_VERSION_MISMATCH", "nla", NULL, "low", "%s",
+    add(d, RDPNEG_CID_CREDSSP_VERSION_MISMATCH, "nla", NULL, "low", "%s",
         e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }
 
@@ -448,8 +444,8 @@ static int cause_shows_as(const rdpneg_diagnosis *d, int ci) {
 static void cross_check(rdpneg_diagnosis *d) {
   int failing = 0, matched = 0;
   for (int i = 0; i < d->n; i++) {
-    int ci = rdpneg_cause_find(d->f[i].cause);
-    d->rep_match[i] = ci >= 0 && cause_shows_as(d, ci);
+    int ci = d->f[i].cid;
+    d->rep_match[i] = cause_shows_as(d, ci);
     matched |= d->rep_match[i];
     if (!strcmp(d->f[i].severity, "failing"))
       failing = 1;
@@ -519,6 +515,30 @@ ACCESSOR(severity, severity)
 ACCESSOR(confidence, confidence)
 ACCESSOR(evidence, evidence)
 
+static int index_of(const char *v, const char *const *tab, int n) {
+  int r = v ? rank(v, tab, n) : n;
+  return r < n ? r : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_severity_id(const rdpneg_diagnosis *d,
+                                               int i) {
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].severity, sev_order, 3)
+                                 : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_confidence_id(const rdpneg_diagnosis *d,
+                                                 int i) {
+  static const char *const conf[] = {"high", "medium", "low"};
+  return d && i >= 0 && i < d->n ? index_of(d->f[i].confidence, conf, 3) : -2;
+}
+
+RDPNEG_EXTERN int rdpneg_diagnosis_phase_id(const rdpneg_diagnosis *d, int i) {
+  /* phase_order starts with "dns" (-1), then tcp, x224, tls, nla */
+  int r =
+      d && i >= 0 && i < d->n ? index_of(d->f[i].phase, phase_order, 5) : -2;
+  return r >= 0 ? r - 1 : -2;
+}
+
 RDPNEG_EXTERN rdpneg_verdict
 rdpneg_diagnosis_verdict(const rdpneg_diagnosis *d) {
   return d ? d->verdict : RDPNEG_VERDICT_UNKNOWN;
@@ -577,9 +597,9 @@ int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
      * credentials when none were tested */
     int keep = !strcmp(ph, "client") || !strcmp(ph, "transport") ||
                !strcmp(ph, "session") || !strcmp(ph, "licensing") ||
-               !strcmp(ph, "network") || !strcmp(id, "MIDDLEBOX_RESET") ||
-               !strcmp(id, "MTU_BLACKHOLE") ||
-               !strcmp(id, "CONNECTION_LIMIT") ||
+               !strcmp(ph, "network") || ci == RDPNEG_CID_MIDDLEBOX_RESET ||
+               ci == RDPNEG_CID_MTU_BLACKHOLE ||
+               ci == RDPNEG_CID_CONNECTION_LIMIT ||
                (!strcmp(ph, "nla") && !d->auth_tested);
     if (!keep)
       continue;
@@ -601,7 +621,7 @@ void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
   rdpneg_json_arr_begin(w, "diagnosis");
   for (int i = 0; i < d->n; i++) {
     const finding *f = &d->f[i];
-    int ci = rdpneg_cause_find(f->cause);
+    int ci = f->cid;
     rdpneg_json_obj_begin(w, NULL);
     rdpneg_json_str(w, "cause", f->cause);
     rdpneg_json_str(w, "title", ci >= 0 ? rdpneg_cause_title(ci) : NULL);

@@ -1,8 +1,15 @@
-/* Library error table and protocol name lookups. */
+/* Library error table and protocol name lookups (names from the taxonomy
+ * data, base/codes.h). */
 #include <rdpneg/rdpneg.h>
+
+#include "base/codes.h"
 
 #include <ctype.h>
 #include <string.h>
+
+RDPNEG_EXTERN unsigned rdpneg_version_number(void) {
+  return RDPNEG_VERSION_NUM;
+}
 
 RDPNEG_EXTERN const char *rdpneg_version(void) {
   return RDPNEG_VERSION;
@@ -32,35 +39,24 @@ RDPNEG_EXTERN const char *rdpneg_err_name(int err) {
   return NULL;
 }
 
+/* Protocol names are the taxonomy's PROTOCOL_* names without the prefix
+ * ("PROTOCOL_HYBRID" -> "HYBRID"). FreeRDP's PROTOCOL_FAILED_NEGO is a
+ * client-internal marker, never on the wire (facts 1.5: its row's phase is
+ * CLIENT), so it is not a protocol a server can select. */
 RDPNEG_EXTERN const char *rdpneg_protocol_name(uint32_t protocol) {
-  switch (protocol) {
-  case RDPNEG_PROTOCOL_RDP:
-    return "RDP";
-  case RDPNEG_PROTOCOL_SSL:
-    return "SSL";
-  case RDPNEG_PROTOCOL_HYBRID:
-    return "HYBRID";
-  case RDPNEG_PROTOCOL_RDSTLS:
-    return "RDSTLS";
-  case RDPNEG_PROTOCOL_HYBRID_EX:
-    return "HYBRID_EX";
-  case RDPNEG_PROTOCOL_RDSAAD:
-    return "RDSAAD";
-  }
-  return NULL;
+  static const char prefix[] = "PROTOCOL_";
+  int i = rdpneg_codetab_find(RDPNEG_CK_PROTOCOL, protocol);
+  const char *name;
+  if (i < 0 || rdpneg_codetab[i].phase == RDPNEG_TPH_CLIENT)
+    return NULL;
+  name = rdpneg_codetab[i].name;
+  if (name && strncmp(name, prefix, sizeof prefix - 1) == 0)
+    name += sizeof prefix - 1;
+  return name;
 }
 
 RDPNEG_EXTERN const char *rdpneg_failure_name(uint32_t code) {
-  static const char *const names[] = {
-      NULL,
-      "SSL_REQUIRED_BY_SERVER",
-      "SSL_NOT_ALLOWED_BY_SERVER",
-      "SSL_CERT_NOT_ON_SERVER",
-      "INCONSISTENT_FLAGS",
-      "HYBRID_REQUIRED_BY_SERVER",
-      "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER",
-  };
-  return code < sizeof names / sizeof names[0] ? names[code] : NULL;
+  return rdpneg_codename(RDPNEG_CK_NEG_FAILURE, code);
 }
 
 static int eq_nocase(const char *a, size_t n, const char *b) {

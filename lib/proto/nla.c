@@ -1,6 +1,8 @@
 /* Sans-I/O CredSSP (NLA) client. See nla.h. */
 #include "proto/nla.h"
 
+#include "base/codes.h"
+
 #include "proto/credssp.h"
 #include "proto/spnego.h"
 
@@ -63,64 +65,13 @@ struct rdpneg_nla {
   char detail[200];
 };
 
-/* ---- NTSTATUS names (taxonomy-facts.md 6.2 and 6.3) --------------------- */
+/* ---- NTSTATUS names: the taxonomy data (lib/taxonomy/codes.def) -------- */
 
-static const struct {
-  uint32_t v;
-  const char *name;
-} ntstatus_names[] = {
-    {0xC000006Du, "STATUS_LOGON_FAILURE"},
-    {0xC000006Au, "STATUS_WRONG_PASSWORD"},
-    {0xC0000064u, "STATUS_NO_SUCH_USER"},
-    {0xC000006Eu, "STATUS_ACCOUNT_RESTRICTION"},
-    {0xC000006Fu, "STATUS_INVALID_LOGON_HOURS"},
-    {0xC0000070u, "STATUS_INVALID_WORKSTATION"},
-    {0xC0000071u, "STATUS_PASSWORD_EXPIRED"},
-    {0xC0000072u, "STATUS_ACCOUNT_DISABLED"},
-    {0xC0000193u, "STATUS_ACCOUNT_EXPIRED"},
-    {0xC0000224u, "STATUS_PASSWORD_MUST_CHANGE"},
-    {0xC0000234u, "STATUS_ACCOUNT_LOCKED_OUT"},
-    {0xC000015Bu, "STATUS_LOGON_TYPE_NOT_GRANTED"},
-    {0xC0000022u, "STATUS_ACCESS_DENIED"},
-    {0xC0000133u, "STATUS_TIME_DIFFERENCE_AT_DC"},
-    {0xC000005Eu, "STATUS_NO_LOGON_SERVERS"},
-    {0xC00000DFu, "STATUS_NO_SUCH_DOMAIN"},
-    {0xC000018Du, "STATUS_TRUSTED_RELATIONSHIP_FAILURE"},
-    {0xC000018Cu, "STATUS_TRUSTED_DOMAIN_FAILURE"},
-    {0xC000018Bu, "STATUS_NO_TRUST_SAM_ACCOUNT"},
-    {0xC0000388u, "STATUS_DOWNGRADE_DETECTED"},
-    {0xC0000413u, "STATUS_AUTHENTICATION_FIREWALL_FAILED"},
-    {0xC0000380u, "STATUS_SMARTCARD_WRONG_PIN"},
-    {0xC0000381u, "STATUS_SMARTCARD_CARD_BLOCKED"},
-    {0xC000040Eu, "STATUS_KDC_CERT_EXPIRED"},
-    {0xC000006Cu, "STATUS_PASSWORD_RESTRICTION"},
-    {0xC00002C3u, "STATUS_MUTUAL_AUTHENTICATION_FAILED"},
-    {0xC00000BBu, "STATUS_NOT_SUPPORTED"},
-    {0x80090302u, "SEC_E_UNSUPPORTED_FUNCTION"},
-    {0x80090304u, "SEC_E_INTERNAL_ERROR"},
-    {0x8009030Cu, "SEC_E_LOGON_DENIED"},
-    {0x8009030Eu, "SEC_E_NO_CREDENTIALS"},
-    {0x80090311u, "SEC_E_NO_AUTHENTICATING_AUTHORITY"},
-    {0x80090303u, "SEC_E_TARGET_UNKNOWN"},
-    {0x80090322u, "SEC_E_WRONG_PRINCIPAL"},
-    {0x80090324u, "SEC_E_TIME_SKEW"},
-    {0x80090325u, "SEC_E_UNTRUSTED_ROOT"},
-    {0x80090326u, "SEC_E_ILLEGAL_MESSAGE"},
-    {0x80090327u, "SEC_E_CERT_UNKNOWN"},
-    {0x80090328u, "SEC_E_CERT_EXPIRED"},
-    {0x80090331u, "SEC_E_ALGORITHM_MISMATCH"},
-    {0x8009035Eu, "SEC_E_DELEGATION_POLICY"},
-    {0x8009035Fu, "SEC_E_POLICY_NLTM_ONLY"}, /* sic, as in the headers */
-    {0x80090363u, "SEC_E_MUTUAL_AUTH_FAILED"},
-    {0x8009035Au, "SEC_E_KDC_CERT_EXPIRED"},
-    {0x80090350u, "SEC_E_DOWNGRADE_DETECTED"},
-};
-
+/* CredSSP's errorCode carries an NTSTATUS, but servers also put SSPI
+ * SECURITY_STATUS values there (facts 6.2 and 6.3), so both tables. */
 const char *rdpneg_nla_ntstatus_name(uint32_t status) {
-  for (size_t i = 0; i < sizeof ntstatus_names / sizeof ntstatus_names[0]; i++)
-    if (ntstatus_names[i].v == status)
-      return ntstatus_names[i].name;
-  return NULL;
+  const char *name = rdpneg_codename(RDPNEG_CK_NTSTATUS, status);
+  return name ? name : rdpneg_codename(RDPNEG_CK_SECURITY_STATUS, status);
 }
 
 /* Credentials were fine but the user may not log on here. */

@@ -1,5 +1,7 @@
 #include "proto/x224.h"
 
+#include "base/codes.h"
+
 #include <string.h>
 
 static void put_le16(uint8_t *p, uint16_t v) {
@@ -205,22 +207,21 @@ int rdpneg_x224_decode(const uint8_t *tpkt, size_t len, int expect_cr,
   return 0;
 }
 
+/* Flag names come from the taxonomy data (lib/taxonomy/codes.def); bits
+ * it does not name are reported once as UNKNOWN_FLAGS. */
 int rdpneg_x224_rsp_flag_names(uint8_t flags, const char *names[8]) {
-  static const struct {
-    uint8_t bit;
+  int n = 0, unknown = 0;
+  for (unsigned bit = 0x01; bit <= 0x80; bit <<= 1) {
     const char *name;
-  } tab[] = {
-      {0x01, "EXTENDED_CLIENT_DATA_SUPPORTED"},
-      {0x02, "DYNVC_GFX_PROTOCOL_SUPPORTED"},
-      {0x04, "NEGRSP_FLAG_RESERVED"},
-      {0x08, "RESTRICTED_ADMIN_MODE_SUPPORTED"},
-      {0x10, "REDIRECTED_AUTHENTICATION_MODE_SUPPORTED"},
-  };
-  int n = 0;
-  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-    if (flags & tab[i].bit)
-      names[n++] = tab[i].name;
-  if (flags & 0xE0)
+    if (!(flags & bit))
+      continue;
+    name = rdpneg_codename(RDPNEG_CK_NEG_RSP_FLAG, bit);
+    if (name)
+      names[n++] = name;
+    else
+      unknown = 1;
+  }
+  if (unknown)
     names[n++] = "UNKNOWN_FLAGS";
   return n;
 }
@@ -231,7 +232,7 @@ int rdpneg_x224_protocol_names(uint32_t mask, const char *names[8]) {
       RDPNEG_PROTOCOL_HYBRID_EX, RDPNEG_PROTOCOL_RDSAAD};
   int n = 0;
   if (mask == 0) {
-    names[n++] = "RDP";
+    names[n++] = rdpneg_protocol_name(RDPNEG_PROTOCOL_RDP);
     return n;
   }
   for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)

@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed, tap_cur_failed;
@@ -56,20 +57,45 @@ static char tap_skip_reason[256];
     return;                                                                    \
   } while (0)
 
+/* Set by tap_captures_dir() during the current test: it was asked, and it
+ * found no captures folder. */
+static int tap_captures_used, tap_captures_missing;
+
+/* RDPNEG_REQUIRE_CAPTURES=1 (CI) turns a test that reads the captures and
+ * cannot (folder absent, or the test skipped after asking) into a failure. */
+static inline int tap_captures_required(void) {
+  const char *r = getenv("RDPNEG_REQUIRE_CAPTURES");
+  return r && *r && strcmp(r, "0") != 0;
+}
+
+/* Prints the result line of the test that just ran. */
+static inline void tap_report(const char *name) {
+  tap_n++;
+  if (tap_captures_required() && tap_captures_used &&
+      (tap_captures_missing || tap_skip_reason[0])) {
+    printf("# captures required (RDPNEG_REQUIRE_CAPTURES) but %s\n",
+           tap_captures_missing ? "../shared/captures is absent"
+                                : tap_skip_reason);
+    tap_skip_reason[0] = 0;
+    tap_cur_failed = 1;
+  }
+  if (tap_skip_reason[0])
+    printf("ok %d - %s # SKIP %s\n", tap_n, name, tap_skip_reason);
+  else if (tap_cur_failed) {
+    tap_failed++;
+    printf("not ok %d - %s\n", tap_n, name);
+  } else
+    printf("ok %d - %s\n", tap_n, name);
+  fflush(stdout);
+}
+
 #define TAP_RUN(fn)                                                            \
   do {                                                                         \
     tap_cur_failed = 0;                                                        \
     tap_skip_reason[0] = 0;                                                    \
+    tap_captures_used = tap_captures_missing = 0;                              \
     fn();                                                                      \
-    tap_n++;                                                                   \
-    if (tap_skip_reason[0])                                                    \
-      printf("ok %d - %s # SKIP %s\n", tap_n, #fn, tap_skip_reason);           \
-    else if (tap_cur_failed) {                                                 \
-      tap_failed++;                                                            \
-      printf("not ok %d - %s\n", tap_n, #fn);                                  \
-    } else                                                                     \
-      printf("ok %d - %s\n", tap_n, #fn);                                      \
-    fflush(stdout);                                                            \
+    tap_report(#fn);                                                           \
   } while (0)
 
 static inline int tap_done(void) {
@@ -78,7 +104,6 @@ static inline int tap_done(void) {
 }
 
 /* Reads a whole file into a malloc'd buffer; returns NULL when absent. */
-#include <stdlib.h>
 static inline unsigned char *tap_read_file(const char *path, size_t *plen) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -106,22 +131,28 @@ static inline unsigned char *tap_read_file(const char *path, size_t *plen) {
 }
 
 /* Directory of ../shared/captures as seen from the project root; tests get
- * the project root in RDPNEG_SRCDIR (set by meson). NULL when absent. */
+ * the project root in RDPNEG_SRCDIR (set by meson), or the folder itself in
+ * RDPNEG_CAPTURES. NULL when absent (no SOURCES.md in it). */
 static inline const char *tap_captures_dir(void) {
   static char path[4096];
   const char *env = getenv("RDPNEG_CAPTURES");
-  if (env && *env)
-    return env;
-  const char *src = getenv("RDPNEG_SRCDIR");
-  if (!src)
-    src = ".";
-  snprintf(path, sizeof path, "%s/../shared/captures", src);
+  if (env && *env) {
+    snprintf(path, sizeof path, "%s", env);
+  } else {
+    const char *src = getenv("RDPNEG_SRCDIR");
+    if (!src)
+      src = ".";
+    snprintf(path, sizeof path, "%s/../shared/captures", src);
+  }
+  tap_captures_used = 1;
   FILE *f;
   char probe[4200];
   snprintf(probe, sizeof probe, "%s/SOURCES.md", path);
   f = fopen(probe, "rb");
-  if (!f)
+  if (!f) {
+    tap_captures_missing = 1;
     return NULL;
+  }
   fclose(f);
   return path;
 }

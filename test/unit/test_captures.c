@@ -35,16 +35,9 @@
 static void tap_run_named(void (*fn)(void), const char *name) {
   tap_cur_failed = 0;
   tap_skip_reason[0] = 0;
+  tap_captures_used = tap_captures_missing = 0;
   fn();
-  tap_n++;
-  if (tap_skip_reason[0])
-    printf("ok %d - %s # SKIP %s\n", tap_n, name, tap_skip_reason);
-  else if (tap_cur_failed) {
-    tap_failed++;
-    printf("not ok %d - %s\n", tap_n, name);
-  } else
-    printf("ok %d - %s\n", tap_n, name);
-  fflush(stdout);
+  tap_report(name);
 }
 
 static unsigned char *cap_file(const char *rel, size_t *n) {

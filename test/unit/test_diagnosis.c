@@ -79,6 +79,14 @@ static void expect_first(rdpneg_session *s, const char *reported,
   CHECK(rdpneg_diagnosis_count(d) >= 1);
   CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), cause);
   CHECK_EQ_STR(rdpneg_diagnosis_severity(d, 0), sev);
+  static const char *const sevs[] = {"failing", "degraded", "info"};
+  CHECK_EQ_STR(sevs[rdpneg_diagnosis_severity_id(d, 0)], sev);
+  CHECK(rdpneg_diagnosis_confidence_id(d, 0) >= RDPNEG_CONFIDENCE_HIGH);
+  static const char *const phases[] = {"dns", "tcp", "x224", "tls", "nla"};
+  CHECK(rdpneg_diagnosis_phase_id(d, 0) >= RDPNEG_PHASE_DNS);
+  CHECK_EQ_STR(phases[rdpneg_diagnosis_phase_id(d, 0) + 1],
+               rdpneg_diagnosis_phase(d, 0));
+  CHECK_EQ_INT(rdpneg_diagnosis_severity_id(d, 99), -2);
   CHECK_EQ_INT(rdpneg_diagnosis_verdict(d), v);
   CHECK(rdpneg_diagnosis_evidence(d, 0) && *rdpneg_diagnosis_evidence(d, 0));
   rdpneg_diagnosis_free(d);

@@ -129,6 +129,38 @@ if run 3 --overrides "$TMP/bad2.json" 0x904 && err_has 'unknown cause ID "NOT_A_
   ok "--overrides with an unknown cause ID is rejected"
 else notok "--overrides unknown cause"; fi
 
+printf '{"causes": []}' >"$TMP/bad3.json"
+if run 3 --overrides "$TMP/bad3.json" 0x904 &&
+  err_has '"causes" must be an object, not an array'; then
+  ok "--overrides: \"not an array\""
+else notok "--overrides: grammar of the type error"; fi
+
+# A FIFO must not block (there is no writer); a directory is not a "read
+# error". The tool runs in the background with a watchdog.
+mkdir "$TMP/ovr.d"
+if run 3 --overrides "$TMP/ovr.d" 0x904 && err_has "$TMP/ovr.d: is a directory"; then
+  ok "--overrides on a directory: \"is a directory\", exit 3"
+else notok "--overrides on a directory"; fi
+if mkfifo "$TMP/ovr.fifo" 2>/dev/null; then
+  "$EXE" --overrides "$TMP/ovr.fifo" 0x904 >"$TMP/out" 2>"$TMP/err" &
+  pid=$!
+  i=0
+  while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"; wait "$pid" 2>/dev/null
+    notok "--overrides on a FIFO blocks (killed after 10 s)"
+  else
+    wait "$pid"; got=$?
+    if [ "$got" -eq 3 ] && err_has "$TMP/ovr.fifo: not a regular file"; then
+      ok "--overrides on a FIFO: refused at once, \"not a regular file\", exit 3"
+    else notok "--overrides on a FIFO: exit $got"; fi
+  fi
+else
+  n=$((n + 1)); echo "ok $n - --overrides on a FIFO # SKIP mkfifo unavailable"
+fi
+
 if [ -f "$SRC/lib/taxonomy/CAUSES.md" ]; then
   if run 0 --markdown && cmp -s "$TMP/out" "$SRC/lib/taxonomy/CAUSES.md"; then
     ok "lib/taxonomy/CAUSES.md is up to date"

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Raw rows, expanded here from the .def files                               */
@@ -1151,7 +1153,13 @@ TAP_TEST(overrides_bad_files_change_nothing) {
        "    \"CERT_EXPRED\": {\"remedies\": [\"b\"]}\n  }\n}\n",
        "line 4, column 5: unknown cause ID \"CERT_EXPRED\""},
       {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": \"x\"}}}",
-       "line 1, column 42: \"remedies\" of CERT_EXPIRED must be an array"},
+       "line 1, column 42: \"remedies\" of CERT_EXPIRED must be an array of "
+       "strings, not a string"},
+      {"{\"causes\": []}", "\"causes\" must be an object, not an array"},
+      {"{\"causes\": {\"CERT_EXPIRED\": [1]}}",
+       "the entry for CERT_EXPIRED must be an object, not an array"},
+      {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": [{}]}}}",
+       "remedy must be a string, not an object"},
       {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": []}}}", "is empty"},
       {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": [\"x\"], \"mode\": "
        "\"merge\"}}}",
@@ -1162,7 +1170,8 @@ TAP_TEST(overrides_bad_files_change_nothing) {
       {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": [\"x\"]}, "
        "\"CERT_EXPIRED\": {\"remedies\": [\"y\"]}}}",
        "duplicate cause ID"},
-      {"[1, 2]", "line 1, column 1: the document must be an object"},
+      {"[1, 2]", "line 1, column 1: the document must be an object with a "
+                 "\"causes\" member, not an array"},
       {"{\"causes\": {}} trailing", "unexpected data after"},
       {"{\"causes\": {\"CERT_EXPIRED\": {\"remedies\": [\"\xff\"]}}}",
        "invalid UTF-8"},
@@ -1244,6 +1253,46 @@ TAP_TEST(overrides_bad_files_change_nothing) {
   rdpneg_taxonomy_free(tax);
 }
 
+/* --overrides on a FIFO used to block in fopen() until a writer came (for
+ * ever, in a script); a directory gave "read error". Both are refused
+ * before any read now. SIGALRM ends the test if the call blocks. */
+TAP_TEST(overrides_refuse_fifo_and_directory) {
+  rdpneg_taxonomy *tax = NULL;
+  char dir[] = "/tmp/rdpneg_ovr_dir_XXXXXX", fifo[64], err[300];
+  CHECK_EQ_INT(rdpneg_taxonomy_new(&tax), 0);
+  if (!mkdtemp(dir)) {
+    rdpneg_taxonomy_free(tax);
+    TAP_SKIP("mkdtemp failed");
+  }
+  alarm(20);
+  CHECK_EQ_INT(rdpneg_taxonomy_load_overrides(tax, dir, err, sizeof err),
+               RDPNEG_ERR_BAD_FILE);
+  CHECK(strstr(err, dir) == err);
+  CHECK(strstr(err, ": is a directory") != NULL);
+  snprintf(fifo, sizeof fifo, "%s/fifo.json", dir);
+  if (mkfifo(fifo, 0600) == 0) {
+    CHECK_EQ_INT(rdpneg_taxonomy_load_overrides(tax, fifo, err, sizeof err),
+                 RDPNEG_ERR_BAD_FILE);
+    CHECK(strstr(err, fifo) == err);
+    CHECK(strstr(err, ": not a regular file") != NULL);
+    remove(fifo);
+  } else {
+    printf("# mkfifo failed: FIFO case not run\n");
+    CHECK(0);
+  }
+  CHECK_EQ_INT(
+      rdpneg_taxonomy_load_overrides(tax, "/dev/null", err, sizeof err),
+      RDPNEG_ERR_BAD_FILE);
+  CHECK(strstr(err, "/dev/null: not a regular file") != NULL);
+  alarm(0);
+  /* nothing was loaded */
+  CHECK_EQ_INT(
+      rdpneg_cause_remedy_count(tax, rdpneg_cause_find("CERT_EXPIRED")),
+      rdpneg_cause_remedy_count(NULL, rdpneg_cause_find("CERT_EXPIRED")));
+  rmdir(dir);
+  rdpneg_taxonomy_free(tax);
+}
+
 /* ------------------------------------------------------------------------ */
 /* JSON reader                                                               */
 
@@ -1313,6 +1362,7 @@ int main(void) {
   TAP_RUN(explain_unknown_and_special);
   TAP_RUN(overrides_replace_and_append);
   TAP_RUN(overrides_bad_files_change_nothing);
+  TAP_RUN(overrides_refuse_fifo_and_directory);
   TAP_RUN(jsonparse_values_and_errors);
   return tap_done();
 }

@@ -25,6 +25,7 @@ class Option(enum.IntEnum):
     SPNEGO = 15
     MAX_BUFFERED = 16
     REJECT_CERT = 17
+    TLS_VERSIONS = 18
 
 
 class StringOption(enum.IntEnum):
