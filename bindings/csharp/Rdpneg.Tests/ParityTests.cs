@@ -191,6 +191,28 @@ namespace Rdpneg.Tests
             }
         }
 
+        [Fact]
+        public void TheComparisonSeesWhatMatters()
+        {
+            const string a = "{\"verdict\": \"healthy\", \"total_ms\": 1.5, \"tls\": {\"ok\": true, \"versions\": {\"TLSv1.0\": {\"attempt\": 1}, \"TLSv1.1\": {\"attempt\": 2}}}, " +
+                             "\"phases\": [{\"ms\": 3, \"detail\": \"no answer after 1002 ms\"}], \"plan\": {\"top_attempt\": 0}, " +
+                             "\"attempts\": [{\"purpose\": \"primary\"}, {\"purpose\": \"tls_version\", \"tls_offered\": \"1.0\"}, {\"purpose\": \"tls_version\", \"tls_offered\": \"1.1\"}], " +
+                             "\"x224\": {\"received_hex\": \"0300000b06d00000123400\", \"bytes_received\": 11}}";
+            // timings, the parallel attempts' order and trailing bytes aside: equal
+            string b = a.Replace("1.5", "7.25").Replace("\"ms\": 3", "\"ms\": 4").Replace("1002 ms", "998.5 ms")
+                        .Replace("\"attempt\": 1}", "\"attempt\": X}").Replace("\"attempt\": 2}", "\"attempt\": 1}").Replace("\"attempt\": X}", "\"attempt\": 2}")
+                        .Replace("{\"purpose\": \"tls_version\", \"tls_offered\": \"1.0\"}, {\"purpose\": \"tls_version\", \"tls_offered\": \"1.1\"}",
+                                 "{\"purpose\": \"tls_version\", \"tls_offered\": \"1.1\"}, {\"purpose\": \"tls_version\", \"tls_offered\": \"1.0\"}")
+                        .Replace("123400\"", "1234000300000902f0802180\"").Replace("11}", "20}");
+            Assert.Empty(Docs.Diff(a, b));
+            // anything else: a difference, with its path
+            Assert.Equal(new[] { ".verdict: \"healthy\" != \"failing\"" }, Docs.Diff(a, a.Replace("healthy", "failing")));
+            Assert.Equal(new[] { ".tls.ok: true != false" }, Docs.Diff(a, a.Replace("true", "false")));
+            Assert.Single(Docs.Diff(a, a.Replace("123400", "123500")));
+            Assert.Single(Docs.Diff(a, a.Replace("\"tls_offered\": \"1.1\"", "\"tls_offered\": \"1.2\"")));
+            Assert.Single(Docs.Diff(a, a.Replace(", \"plan\": {\"top_attempt\": 0}", "")));
+        }
+
         /// <summary>Where rdpneg-probe is: RDPNEG_PROBE, else examples/ of a
         /// build directory (RDPNEG_LIBRARY_DIR, RDPNEG_BUILD_DIR, or
         /// &lt;repo&gt;/build).</summary>

@@ -85,6 +85,15 @@ namespace Rdpneg.Tests
         // everything received, whenever the ServerHello came with the confirm.
         private static readonly Regex ServerRandom = new Regex("(16030[0-4][0-9a-f]{4}02[0-9a-f]{6}030[0-4])[0-9a-f]+$");
 
+        // Keys whose value depends on how the server's last bytes were
+        // segmented: bytes that arrive in the same read as the one that ends
+        // the session are counted and kept (an xrdp X.224 Disconnect Request
+        // right behind the RDP_NEG_FAILURE or a TLS alert), later ones are
+        // not, so two runs of one driver can differ. received_hex is
+        // compared as a prefix (one must start with the other);
+        // bytes_received is not compared.
+        private static readonly string[] Segmentation = { "bytes_received" };
+
         /// <summary>The differences between |a| and |b| ("path: x != y"),
         /// empty when they agree.</summary>
         internal static List<string> Diff(string a, string b)
@@ -113,7 +122,7 @@ namespace Rdpneg.Tests
                         keys.Add(p.Name);
                     foreach (var k in keys)
                     {
-                        if (Array.IndexOf(Volatile, k) >= 0)
+                        if (Array.IndexOf(Volatile, k) >= 0 || Array.IndexOf(Segmentation, k) >= 0)
                             continue;
                         bool ina = a.TryGetProperty(k, out var va), inb = b.TryGetProperty(k, out var vb);
                         if (!ina || !inb)
@@ -131,6 +140,9 @@ namespace Rdpneg.Tests
                     break;
                 case JsonValueKind.String:
                     string sa = Millis.Replace(a.GetString()!, "# ms"), sb = Millis.Replace(b.GetString()!, "# ms");
+                    if (path.EndsWith(".received_hex", StringComparison.Ordinal) && sa.Length != sb.Length &&
+                        (sa.StartsWith(sb, StringComparison.Ordinal) || sb.StartsWith(sa, StringComparison.Ordinal)))
+                        break;
                     if (sa != sb)
                         diffs.Add(path + ": \"" + sa + "\" != \"" + sb + "\"");
                     break;
