@@ -32,8 +32,13 @@ namespace Rdpneg.Tests
             Assert.Equal(TlsVersion.Tls12, c.TlsMax);
             Assert.Equal(30, c.WarnDays);
             Assert.Equal(0, c.NowUnix);
-            Assert.True(c.Spnego);
+            Assert.False(c.Spnego); // raw NTLM: one connection against Windows and FreeRDP
+            Assert.False(c.ProbeTlsVersions);
             Assert.Equal(65536, c.MaxBuffered);
+            c.ProbeTlsVersions = true;
+            Assert.Equal(1, c.GetInt(RdpnegOption.TlsVersions));
+            using var copy = c.Clone();
+            Assert.True(copy.ProbeTlsVersions);
         }
 
         [Fact]

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
+using System.Text.Json;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -148,31 +149,98 @@ namespace Rdpneg.Tests
         }
 
         [Fact]
-        public async Task RunAsyncRunsOnThePool()
+        public async Task RunAsyncIsTheManagedPlanDriverAndAgreesWithRun()
         {
             using var srv = new ScriptedServer(XrdpFailure);
+            var sync = RdpnegProbe.Run("127.0.0.1", srv.Port);
             var r = await RdpnegProbe.RunAsync("127.0.0.1", srv.Port);
             Assert.Equal(X224Status.Failure, r.X224Status);
+            Assert.Empty(Docs.Diff(sync.Json, r.Json));
+            // a typo in the reported code fails before anything connects
+            Assert.IsType<RdpnegUsageException>(Record.Exception(() => { RdpnegProbe.RunAsync("127.0.0.1", srv.Port, null, false, "0x904/", null); }));
+            Assert.Equal(2, srv.Requests.Count);
         }
 
-        [Fact]
-        public async Task ManagedDriverIsCancellable()
+        [Theory]
+        [InlineData("managed")]
+        [InlineData("runasync")]
+        public async Task CancellationReturnsTheEvidenceAndClosesTheSocket(string driver)
         {
-            using var srv = new ScriptedServer(then: "hold");
-            using var cts = new CancellationTokenSource(200);
-            var sw = Stopwatch.StartNew();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(
-                () => RdpnegSocketDriver.ProbeAsync("127.0.0.1", srv.Port, null, cts.Token));
-            Assert.True(sw.Elapsed.TotalSeconds < 2);
+            // a server that takes the Connection Request, never answers, and
+            // records when the client closes
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var closedByClient = Task.Run(async () =>
+            {
+                using var c = await listener.AcceptSocketAsync();
+                var buf = new byte[4096];
+                c.ReceiveTimeout = 10000;
+                int n = c.Receive(buf); // the request
+                Assert.True(n > 0);
+                return c.Receive(buf) == 0; // EOF once the probe closes
+            });
+            try
+            {
+                using var cts = new CancellationTokenSource(300);
+                var sw = Stopwatch.StartNew();
+                var e = await Assert.ThrowsAsync<RdpnegProbeCancelledException>(() => driver == "managed"
+                    ? RdpnegSocketDriver.ProbeAsync("127.0.0.1", port, null, cts.Token)
+                    : RdpnegProbe.RunAsync("127.0.0.1", port, cancellationToken: cts.Token));
+                Assert.True(sw.Elapsed.TotalSeconds < 2, "took " + sw.Elapsed);
+                Assert.Equal(cts.Token, e.CancellationToken);
+                var r = e.Report;
+                Assert.NotNull(r);
+                Assert.True(r!.Cancelled);
+                Assert.Equal(Verdict.Unknown, r.Verdict);
+                Assert.Equal(TcpStatus.Ok, r.TcpStatus); // what was gathered stays
+                Assert.Equal(RdpnegError.Cancelled, r.GetPhase(Phase.X224).Error);
+                Assert.Single(r.Attempts);
+                Assert.True(await closedByClient.WaitAsync(TimeSpan.FromSeconds(5)));
+            }
+            finally
+            {
+                listener.Stop();
+            }
         }
 
         [Fact]
-        public void TlsVersionsFlag()
+        public async Task CancelledBeforeStartingGathersNothing()
+        {
+            var e = await Assert.ThrowsAsync<RdpnegProbeCancelledException>(
+                () => RdpnegSocketDriver.ProbeAsync("127.0.0.1", FreePort(), null, new CancellationToken(true)));
+            Assert.Null(e.Report);
+        }
+
+        [Theory, MemberData(nameof(Drivers))]
+        public async Task TlsVersionsFollowUpsRunLocally(string driver)
+        {
+            // every connection: SSL selected, then a handshake_failure alert
+            var answer = Hex("03 00 00 13 0e d0 00 00 12 34 00 02 01 08 00 01 00 00 00 15 03 03 00 02 02 28");
+            using var srv = new ScriptedServer(answer);
+            var r = driver == "uv"
+                ? RdpnegProbe.Run("127.0.0.1", srv.Port, null, tlsVersions: true)
+                : await RdpnegSocketDriver.ProbeAsync("127.0.0.1", srv.Port, null, true);
+            Assert.Equal(4, r.Attempts.Count);
+            Assert.Equal(4, srv.Requests.Count);
+            Assert.All(r.Attempts, a => Assert.Equal("127.0.0.1", a.Address));
+            Assert.Equal(new[] { "1.0", "1.1", "1.2" }, r.Attempts.Skip(1).Select(a => a.TlsOffered).OrderBy(x => x));
+            Assert.Equal(TlsStatus.Alert, r.TlsStatus);
+            Assert.Equal(JsonValueKind.Object, r.Root.GetProperty("tls").GetProperty("versions").ValueKind);
+        }
+
+        [Theory, MemberData(nameof(Drivers))]
+        public async Task TlsVersionsNotTriedWithoutTls(string driver)
         {
             using var srv = new ScriptedServer(XrdpFailure);
-            var r = RdpnegProbe.Run("127.0.0.1", srv.Port, null, tlsVersions: true);
+            var r = driver == "uv"
+                ? RdpnegProbe.Run("127.0.0.1", srv.Port, null, tlsVersions: true)
+                : await RdpnegSocketDriver.ProbeAsync("127.0.0.1", srv.Port, null, true);
             Assert.Equal(X224Status.Failure, r.X224Status);
-            Assert.True(r.Root.GetProperty("tls").TryGetProperty("versions", out _));
+            Assert.Single(r.Attempts);
+            Assert.Single(srv.Requests);
+            Assert.Contains(r.Plan!.Value.GetProperty("notes").EnumerateArray(),
+                            n => n.GetString()!.StartsWith("TLS versions not tried", StringComparison.Ordinal));
         }
     }
 }

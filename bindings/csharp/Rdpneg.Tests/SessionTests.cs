@@ -235,18 +235,6 @@ namespace Rdpneg.Tests
         }
 
         [Fact]
-        public void AttachTlsVersion()
-        {
-            using var main = Connected();
-            using var v = Connected();
-            v.Feed(XrdpFailure);
-            main.Feed(XrdpFailure);
-            main.AttachTlsVersion(3, v);
-            Assert.True(main.ToReport().Root.GetProperty("tls").TryGetProperty("versions", out _));
-            Assert.Throws<RdpnegUsageException>(() => main.AttachTlsVersion(9, v));
-        }
-
-        [Fact]
         public void ClockIsMonotonicNanoseconds()
         {
             ulong a = RdpnegSession.NowNs();

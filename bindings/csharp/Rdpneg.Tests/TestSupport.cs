@@ -1,8 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Threading;
 
 namespace Rdpneg.Tests
@@ -65,6 +68,161 @@ namespace Rdpneg.Tests
             int p = ((IPEndPoint)l.LocalEndpoint).Port;
             l.Stop();
             return p;
+        }
+    }
+
+    /// <summary>rdpneg.probe/1 documents compared field by field, timings
+    /// aside (as test/lab/docs_matrix.py: the keys ms, total_ms, server_time,
+    /// clock_skew_s and library are dropped, "N ms" in strings becomes
+    /// "# ms").</summary>
+    internal static class Docs
+    {
+        private static readonly string[] Volatile = { "ms", "total_ms", "server_time", "clock_skew_s", "library" };
+        private static readonly Regex Millis = new Regex(@"\d+(\.\d+)? ms");
+
+        // The ServerHello random (and what follows it) is drawn by the server
+        // per connection: it shows in x224.received_hex, the first bytes of
+        // everything received, whenever the ServerHello came with the confirm.
+        private static readonly Regex ServerRandom = new Regex("(16030[0-4][0-9a-f]{4}02[0-9a-f]{6}030[0-4])[0-9a-f]+$");
+
+        // Keys whose value depends on how the server's last bytes were
+        // segmented: bytes that arrive in the same read as the one that ends
+        // the session are counted and kept (an xrdp X.224 Disconnect Request
+        // right behind the RDP_NEG_FAILURE or a TLS alert), later ones are
+        // not, so two runs of one driver can differ. received_hex is
+        // compared as a prefix (one must start with the other);
+        // bytes_received is not compared.
+        private static readonly string[] Segmentation = { "bytes_received" };
+
+        /// <summary>The differences between |a| and |b| ("path: x != y"),
+        /// empty when they agree.</summary>
+        internal static List<string> Diff(string a, string b)
+        {
+            var diffs = new List<string>();
+            using var da = JsonDocument.Parse(Canonical(a));
+            using var db = JsonDocument.Parse(Canonical(b));
+            Diff(da.RootElement, db.RootElement, "", diffs);
+            return diffs;
+        }
+
+        private static void Diff(JsonElement a, JsonElement b, string path, List<string> diffs)
+        {
+            if (Kind(a) != Kind(b))
+            {
+                diffs.Add(path + ": " + Show(a) + " != " + Show(b));
+                return;
+            }
+            switch (a.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    var keys = new SortedSet<string>(StringComparer.Ordinal);
+                    foreach (var p in a.EnumerateObject())
+                        keys.Add(p.Name);
+                    foreach (var p in b.EnumerateObject())
+                        keys.Add(p.Name);
+                    foreach (var k in keys)
+                    {
+                        if (Array.IndexOf(Volatile, k) >= 0 || Array.IndexOf(Segmentation, k) >= 0)
+                            continue;
+                        bool ina = a.TryGetProperty(k, out var va), inb = b.TryGetProperty(k, out var vb);
+                        if (!ina || !inb)
+                            diffs.Add(path + "." + k + ": only in " + (ina ? "A" : "B"));
+                        else
+                            Diff(va, vb, path + "." + k, diffs);
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    int na = a.GetArrayLength(), nb = b.GetArrayLength();
+                    if (na != nb)
+                        diffs.Add(path + ": " + na + " items != " + nb);
+                    for (int i = 0; i < Math.Min(na, nb); i++)
+                        Diff(a[i], b[i], path + "[" + i + "]", diffs);
+                    break;
+                case JsonValueKind.String:
+                    string sa = Millis.Replace(a.GetString()!, "# ms"), sb = Millis.Replace(b.GetString()!, "# ms");
+                    if (path.EndsWith(".received_hex", StringComparison.Ordinal) && sa.Length != sb.Length &&
+                        (sa.StartsWith(sb, StringComparison.Ordinal) || sb.StartsWith(sa, StringComparison.Ordinal)))
+                        break;
+                    if (sa != sb)
+                        diffs.Add(path + ": \"" + sa + "\" != \"" + sb + "\"");
+                    break;
+                case JsonValueKind.True:
+                case JsonValueKind.False:
+                    if (a.ValueKind != b.ValueKind)
+                        diffs.Add(path + ": " + Show(a) + " != " + Show(b));
+                    break;
+                case JsonValueKind.Number:
+                    if (a.GetRawText() != b.GetRawText())
+                        diffs.Add(path + ": " + a.GetRawText() + " != " + b.GetRawText());
+                    break;
+            }
+        }
+
+        /// <summary>|json| with what no driver decides made comparable:
+        /// the server random in received_hex masked, and the parallel
+        /// tls_version attempts in version order. librdpneg records attempts
+        /// in the order they finish (lib/core/plan.c), so connections that
+        /// run at once can swap places from one run to the next, whatever the
+        /// driver; their indices in tls.versions.*.attempt and
+        /// plan.top_attempt are renumbered to match.</summary>
+        internal static string Canonical(string json)
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+            MaskRandom(root);
+            if (root["attempts"] is System.Text.Json.Nodes.JsonArray atts)
+            {
+                var list = new List<System.Text.Json.Nodes.JsonNode?>(atts);
+                var slots = new List<int>();
+                for (int i = 0; i < list.Count; i++)
+                    if ((string?)list[i]?["purpose"] == "tls_version")
+                        slots.Add(i);
+                var sorted = slots.OrderBy(i => (string?)list[i]?["tls_offered"], StringComparer.Ordinal).ToList();
+                var newIndex = new Dictionary<int, int>();
+                for (int k = 0; k < slots.Count; k++)
+                    newIndex[sorted[k]] = slots[k];
+                atts.Clear();
+                var reordered = new System.Text.Json.Nodes.JsonNode?[list.Count];
+                for (int i = 0; i < list.Count; i++)
+                    reordered[newIndex.TryGetValue(i, out int j) ? j : i] = list[i];
+                foreach (var n in reordered)
+                    atts.Add(n);
+                int Map(int i) => newIndex.TryGetValue(i, out int j) ? j : i;
+                if (root["tls"]?["versions"] is System.Text.Json.Nodes.JsonObject vs)
+                    foreach (var kv in vs.ToList())
+                        if (kv.Value is System.Text.Json.Nodes.JsonObject v && v["attempt"] is System.Text.Json.Nodes.JsonValue av &&
+                            av.TryGetValue(out int ai))
+                            v["attempt"] = Map(ai);
+                if (root["plan"]?["top_attempt"] is System.Text.Json.Nodes.JsonValue tv && tv.TryGetValue(out int top))
+                    root["plan"]!["top_attempt"] = Map(top);
+            }
+            return root.ToJsonString();
+        }
+
+        private static void MaskRandom(System.Text.Json.Nodes.JsonNode? n)
+        {
+            if (n is System.Text.Json.Nodes.JsonObject o)
+            {
+                foreach (var kv in o.ToList())
+                {
+                    if (kv.Key == "received_hex" && kv.Value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? hex))
+                        o[kv.Key] = ServerRandom.Replace(hex, "$1<server random>");
+                    else
+                        MaskRandom(kv.Value);
+                }
+            }
+            else if (n is System.Text.Json.Nodes.JsonArray a)
+            {
+                foreach (var x in a)
+                    MaskRandom(x);
+            }
+        }
+
+        private static JsonValueKind Kind(JsonElement e) => e.ValueKind == JsonValueKind.False ? JsonValueKind.True : e.ValueKind;
+
+        private static string Show(JsonElement e)
+        {
+            string s = e.GetRawText();
+            return s.Length > 80 ? s.Substring(0, 80) + "..." : s;
         }
     }
 

@@ -195,8 +195,18 @@ namespace Rdpneg
         public int WarnDays { get => GetInt32(RdpnegOption.WarnDays); set => SetInt(RdpnegOption.WarnDays, value); }
         /// <summary>Wall clock for date checks, seconds since 1970 (0: the system's).</summary>
         public long NowUnix { get => GetInt(RdpnegOption.NowUnix); set => SetInt(RdpnegOption.NowUnix, value); }
-        /// <summary>Wrap NTLM in SPNEGO as Windows does (default true).</summary>
+        /// <summary>Wrap the NTLM NEGOTIATE in SPNEGO exactly as mstsc does
+        /// (default false: a raw NTLMSSP token, which Windows and FreeRDP 2.x
+        /// both accept, so one connection does). With true, a probe plan
+        /// retries once with raw NTLM when the server refuses SPNEGO.</summary>
         public bool Spnego { get => GetBool(RdpnegOption.Spnego); set => SetBool(RdpnegOption.Spnego, value); }
+        /// <summary>A probe plan also makes one connection per TLS version
+        /// 1.0, 1.1 and 1.2 (in parallel, NLA off; versions the first answer
+        /// already decides are inferred) and says whether the server requires
+        /// TLS 1.3: JSON tls.versions (default false; RDPNEG_OPT_TLS_VERSIONS).
+        /// Not to be confused with <see cref="SetTlsVersions"/>, the range
+        /// offered.</summary>
+        public bool ProbeTlsVersions { get => GetBool(RdpnegOption.TlsVersions); set => SetBool(RdpnegOption.TlsVersions, value); }
         /// <summary>Maximum bytes buffered from the peer (default 65536).</summary>
         public int MaxBuffered { get => GetInt32(RdpnegOption.MaxBuffered); set => SetInt(RdpnegOption.MaxBuffered, value); }
         /// <summary>Certificate policy (default none: report only).</summary>

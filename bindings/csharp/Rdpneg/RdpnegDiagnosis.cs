@@ -49,14 +49,24 @@ namespace Rdpneg
         public override string ToString() => "[" + Severity + "] " + Cause + " (" + Phase + "): " + Evidence;
     }
 
-    /// <summary>A snapshot of rdpneg_diagnose(): findings, most important
-    /// first, and the verdict derived from them.</summary>
-    public sealed class RdpnegDiagnosis
+    /// <summary>
+    /// rdpneg_diagnose() over an evidence value (<see cref="RdpnegEvidence"/>):
+    /// the findings, most important first, the verdict derived from them and
+    /// the cross-check of a reported code. The findings are read once, when
+    /// the diagnosis is made; the native diagnosis is kept (until Dispose, or
+    /// the finalizer) for <see cref="RdpnegEvidence.Json(RdpnegDiagnosis)"/>
+    /// and <see cref="RdpnegEvidence.Text(RdpnegDiagnosis)"/>. It keeps the
+    /// taxonomy it was made with alive.
+    /// </summary>
+    public sealed class RdpnegDiagnosis : IDisposable
     {
         private static int _available = -1;
+        private readonly DiagnosisSafeHandle _handle;
 
-        private RdpnegDiagnosis(IReadOnlyList<Finding> findings, Verdict verdict, string? reportedVerdict, string json)
+        private RdpnegDiagnosis(DiagnosisSafeHandle handle, IReadOnlyList<Finding> findings, Verdict verdict,
+                                string? reportedVerdict, string json)
         {
+            _handle = handle;
             Findings = findings;
             Verdict = verdict;
             ReportedVerdict = reportedVerdict;
@@ -71,6 +81,19 @@ namespace Rdpneg
         /// <summary>{"diagnosis": [...], "reported": {...}|null}.</summary>
         public string Json { get; }
 
+        internal DiagnosisSafeHandle Handle
+        {
+            get
+            {
+                if (_handle.IsClosed)
+                    throw new ObjectDisposedException(nameof(RdpnegDiagnosis));
+                return _handle;
+            }
+        }
+
+        /// <summary>Frees the native diagnosis (the properties stay readable).</summary>
+        public void Dispose() => _handle.Dispose();
+
         /// <summary>True when the loaded library has the diagnosis API.</summary>
         public static bool IsAvailable
         {
@@ -84,7 +107,7 @@ namespace Rdpneg
 #else
                     try
                     {
-                        NativeMethods.rdpneg_session_set_analysis(new SessionSafeHandle(), IntPtr.Zero, null);
+                        NativeMethods.rdpneg_reported_check(null);
                         _available = 1;
                     }
                     catch (EntryPointNotFoundException)
@@ -103,13 +126,37 @@ namespace Rdpneg
                 throw new NotSupportedException("the loaded librdpneg has no diagnosis API (rdpneg_diagnosis.h)");
         }
 
-        internal static RdpnegDiagnosis Create(RdpnegSession sess, string? reported, RdpnegTaxonomy? tax)
+        /// <summary>Checks the form of a reported code ("0x904/0x7",
+        /// "errinfo:0x7", "ntstatus:0xC000006D") as the diagnosis reads it,
+        /// without diagnosing anything (rdpneg_reported_check): a front end
+        /// refuses a typo before it connects. Null is accepted (nothing
+        /// reported). Throws RdpnegUsageException.</summary>
+        public static void CheckReported(string? reported)
+        {
+            if (reported == null)
+                return;
+            Need();
+            byte[] rep = Utf8.ToNative(reported, "reported")!;
+            int rv = NativeMethods.rdpneg_reported_check(rep);
+            if (rv < 0)
+                throw RdpnegException.FromCode(rv, "rdpneg_reported_check",
+                                               "reported code \"" + reported + "\" is not [KIND:]CODE[/EXTENDED], e.g. 0x904/0x7 or ntstatus:0xC000006D");
+        }
+
+        internal static RdpnegDiagnosis Create(EvidenceSafeHandle ev, string? reported, RdpnegTaxonomy? tax)
         {
             Need();
+            CheckReported(reported);
             byte[]? rep = Utf8.ToNative(reported, "reported");
             DiagnosisSafeHandle d = null!;
-            RdpnegTaxonomy.With(tax, t => Ensure.Success(NativeMethods.rdpneg_diagnose(sess.Handle, t, rep, out d), "rdpneg_diagnose"));
-            using (d)
+            RdpnegTaxonomy.With(tax, t =>
+            {
+                Ensure.Success(NativeMethods.rdpneg_diagnose(ev, t, rep, out d), "rdpneg_diagnose");
+                if (tax != null)
+                    d.Borrow(tax.Handle);
+                return 0;
+            });
+            try
             {
                 var list = new List<Finding>();
                 for (int i = 0, n = NativeMethods.rdpneg_diagnosis_count(d); i < n; i++)
@@ -122,8 +169,13 @@ namespace Rdpneg
                                          null, Array.Empty<string>()));
                 }
                 Ensure.Success(NativeMethods.rdpneg_diagnosis_json(d, out IntPtr p, out UIntPtr len), "rdpneg_diagnosis_json");
-                return new RdpnegDiagnosis(list, (Verdict)NativeMethods.rdpneg_diagnosis_verdict(d),
+                return new RdpnegDiagnosis(d, list, (Verdict)NativeMethods.rdpneg_diagnosis_verdict(d),
                                            Utf8.FromNative(NativeMethods.rdpneg_diagnosis_reported_verdict(d)), Utf8.Take(p, len));
+            }
+            catch
+            {
+                d.Dispose();
+                throw;
             }
         }
     }

@@ -180,4 +180,21 @@ namespace Rdpneg
         public RdpnegInternalException(int code, string name, string message, string? function, string? detail)
             : base(code, name, message, function, detail) { }
     }
+
+    /// <summary>A probe plan cancelled through its CancellationToken
+    /// (RdpnegSocketDriver.ProbeAsync, RdpnegProbe.RunAsync). Every socket
+    /// was closed; <see cref="Report"/> is the diagnosed evidence gathered
+    /// until then (Report.Cancelled is true), or null when the token was
+    /// cancelled before the probe started.</summary>
+    public sealed class RdpnegProbeCancelledException : OperationCanceledException
+    {
+        public RdpnegProbeCancelledException(ProbeReport? report, System.Threading.CancellationToken token)
+            : base("the probe was cancelled", token)
+        {
+            Report = report;
+        }
+
+        /// <summary>The evidence gathered until the cancellation, or null.</summary>
+        public ProbeReport? Report { get; }
+    }
 }

@@ -9,6 +9,10 @@ namespace Rdpneg
         /// <summary>Lowest librdpneg version this binding was written against.</summary>
         public static readonly Version MinimumVersion = new Version(0, 1, 0);
 
+        /// <summary>Functions this binding cannot work without (checked at
+        /// load time on .NET 5+; rdpneg_version does not change with them).</summary>
+        internal static readonly string[] RequiredFunctions = { "rdpneg_session_evidence", "rdpneg_plan_new", "rdpneg_plan_evidence" };
+
         private static readonly object Gate = new object();
         private static volatile bool _checked;
         private static volatile bool _uvChecked;
@@ -66,6 +70,13 @@ namespace Rdpneg
                 }
                 if (ParseVersion(v) < MinimumVersion)
                     throw new NotSupportedException("librdpneg " + v + " is older than " + MinimumVersion + ", which this binding needs");
+#if NET5_0_OR_GREATER
+                // 0.1.0 before probe plans: rdpneg_probe_run returned a session
+                foreach (var f in RequiredFunctions)
+                    if (!LibraryResolver.HasExport(NativeMethods.Lib, f))
+                        throw new NotSupportedException("librdpneg " + v + " at " + (LibraryPath ?? "the default search path") +
+                                                        " is too old for this binding: it lacks " + f + " (evidence and probe plans)");
+#endif
                 foreach (var row in RdpnegErrors.All)
                 {
                     string? name = RdpnegErrors.NativeName(row.Code);
@@ -85,7 +96,8 @@ namespace Rdpneg
             if (_uvChecked)
                 return;
 #if NET5_0_OR_GREATER
-            if (!LibraryResolver.HasExport(NativeMethods.UvLib, "rdpneg_probe_run"))
+            // rdpneg_uv_run_start came with rdpneg_probe_run returning evidence
+            if (!LibraryResolver.HasExport(NativeMethods.UvLib, "rdpneg_uv_run_start"))
                 throw UvNotFound(null);
 #endif
             _uvChecked = true;

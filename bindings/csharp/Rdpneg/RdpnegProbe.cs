@@ -5,18 +5,23 @@ using Rdpneg.Interop;
 
 namespace Rdpneg
 {
-    /// <summary>One blocking probe through librdpneg-uv (rdpneg_probe_run).</summary>
+    /// <summary>One blocking probe plan through librdpneg-uv
+    /// (rdpneg_probe_run), or the same plan asynchronously on the managed
+    /// socket driver (RunAsync).</summary>
     public static class RdpnegProbe
     {
         /// <summary>
-        /// Probes |host|:|port| (TCP, X.224, TLS, NLA as configured) on a
-        /// private libuv loop and returns the evidence. Whatever the server
-        /// answers is evidence, not an exception: read Verdict and friends.
+        /// Probes |host|:|port| (TCP, X.224, TLS, NLA as configured) with a
+        /// probe plan on a private libuv loop and returns the diagnosed
+        /// evidence of every connection it made. Whatever the server answers
+        /// is evidence, not an exception: read Verdict and friends.
         /// |config| (null: the defaults) is only read, so one config can serve
-        /// parallel calls. With |tlsVersions|, one more connection per TLS
-        /// version 1.0, 1.1 and 1.2 is made (Root.tls.versions).
-        /// |reported| is what the user saw ("0x904/0x7",
-        /// "ntstatus:0xC000006D"): the diagnosis cross-checks it (Reported).
+        /// parallel calls. With |tlsVersions| the plan also makes one
+        /// connection per TLS version 1.0, 1.1 and 1.2 (in parallel;
+        /// Root.tls.versions), as RdpnegConfig.ProbeTlsVersions on a copy of
+        /// |config|. |reported| is what the user saw ("0x904/0x7",
+        /// "ntstatus:0xC000006D"): the diagnosis cross-checks it (Reported);
+        /// a malformed one throws RdpnegUsageException before any connection.
         /// |taxonomy| supplies vendor remedy texts.
         /// Throws RdpnegUsageException for bad arguments and
         /// DllNotFoundException when librdpneg-uv cannot be loaded.
@@ -26,52 +31,74 @@ namespace Rdpneg
         {
             byte[] h = CheckHost(host);
             ushort p = CheckPort(port);
-            bool analysis = reported != null || taxonomy != null;
-            if (analysis)
-            {
-                // a typo in |reported| fails before the probe, not after it
-                using var dry = new RdpnegSession(host, port);
-                dry.SetAnalysis(taxonomy, reported);
-            }
+            RdpnegLibrary.EnsureLoaded();
+            RdpnegDiagnosis.CheckReported(reported);
             RdpnegLibrary.EnsureUvLoaded();
-            RdpnegConfig? owned = config == null ? new RdpnegConfig() : null;
+            using (var ev = RunEvidence(h, p, config, tlsVersions))
+                return ev.ToReport(reported, taxonomy);
+        }
+
+        /// <summary>Run() without the diagnosis: the evidence of every
+        /// connection, to diagnose (RdpnegEvidence.Diagnose), save
+        /// (RdpnegEvidence.Json) or report later.</summary>
+        public static RdpnegEvidence RunEvidence(string host, int port = 3389, RdpnegConfig? config = null, bool tlsVersions = false)
+        {
+            byte[] h = CheckHost(host);
+            ushort p = CheckPort(port);
+            RdpnegLibrary.EnsureUvLoaded();
+            return RunEvidence(h, p, config, tlsVersions);
+        }
+
+        private static RdpnegEvidence RunEvidence(byte[] h, ushort p, RdpnegConfig? config, bool tlsVersions)
+        {
+            using var owned = WithTlsVersions(config, tlsVersions);
+            var cfg = (owned ?? config)!.Handle;
+            EvidenceSafeHandle ev;
+            int rv;
             try
             {
-                var cfg = (config ?? owned)!.Handle;
-                int rv;
-                SessionSafeHandle sess;
-                try
-                {
-                    rv = NativeMethods.rdpneg_probe_run(cfg, h, p, out sess);
-                }
-                catch (DllNotFoundException e)
-                {
-                    throw RdpnegLibrary.UvNotFound(e);
-                }
-                if (sess.IsInvalid)
-                {
-                    sess.Dispose();
-                    throw RdpnegException.FromCode(rv < 0 ? rv : (int)RdpnegError.Internal, "rdpneg_probe_run");
-                }
-                using (var s = new RdpnegSession(sess, host, port))
-                {
-                    // rv < 0 with a session (Cancelled): the evidence says why
-                    if (tlsVersions && rv == 0)
-                        Ensure.Success(NativeMethods.rdpneg_probe_run_tls_versions(cfg, h, p, sess), "rdpneg_probe_run_tls_versions");
-                    if (analysis)
-                        s.SetAnalysis(taxonomy, reported);
-                    return s.ToReport();
-                }
+                rv = NativeMethods.rdpneg_probe_run(cfg, h, p, out ev);
             }
-            finally
+            catch (DllNotFoundException e)
             {
-                owned?.Dispose();
+                throw RdpnegLibrary.UvNotFound(e);
+            }
+            if (rv < 0 || ev.IsInvalid)
+            {
+                ev.Dispose();
+                throw RdpnegException.FromCode(rv < 0 ? rv : (int)RdpnegError.Internal, "rdpneg_probe_run");
+            }
+            return new RdpnegEvidence(ev);
+        }
+
+        /// <summary>The config a probe runs with: null to use |config| as it
+        /// is, else a copy (to dispose) with the defaults when |config| is
+        /// null and ProbeTlsVersions set when |tlsVersions|.</summary>
+        internal static RdpnegConfig? WithTlsVersions(RdpnegConfig? config, bool tlsVersions)
+        {
+            if (config != null && !tlsVersions)
+                return null;
+            var c = config != null ? config.Clone() : new RdpnegConfig();
+            try
+            {
+                if (tlsVersions)
+                    c.ProbeTlsVersions = true;
+                return c;
+            }
+            catch
+            {
+                c.Dispose();
+                throw;
             }
         }
 
-        /// <summary>Run() on the thread pool. The token is checked before the
-        /// probe starts; a running probe ends by its own deadlines (the C API
-        /// has no way to cancel rdpneg_probe_run from outside).</summary>
+        /// <summary>The same probe plan as Run(), asynchronously: it runs on
+        /// the managed socket driver (RdpnegSocketDriver.ProbeAsync; no
+        /// thread is blocked and libuv is not needed), which gives the same
+        /// document as Run() (the parity tests compare them field by field).
+        /// Cancelling |cancellationToken| cancels the plan at any point and
+        /// throws RdpnegProbeCancelledException (an
+        /// OperationCanceledException) carrying the evidence gathered so far.</summary>
         public static Task<ProbeReport> RunAsync(string host, int port = 3389, RdpnegConfig? config = null,
                                                  bool tlsVersions = false, CancellationToken cancellationToken = default) =>
             RunAsync(host, port, config, tlsVersions, null, null, cancellationToken);
@@ -83,7 +110,8 @@ namespace Rdpneg
         {
             CheckHost(host);
             CheckPort(port);
-            return Task.Run(() => Run(host, port, config, tlsVersions, reported, taxonomy), cancellationToken);
+            RdpnegDiagnosis.CheckReported(reported);
+            return RdpnegSocketDriver.ProbeAsync(host, port, config, reported, taxonomy, tlsVersions, cancellationToken);
         }
 
         internal static byte[] CheckHost(string host)

@@ -12,6 +12,10 @@ namespace Rdpneg
     /// Expiry and call HandleExpiry, and report TransportClosed. Timestamps
     /// are nanoseconds on one monotonic clock (<see cref="NowNs"/> by
     /// default). One session is used by one thread at a time.
+    /// A session handed out by <see cref="RdpnegPlan.Next"/> is lent: the
+    /// plan owns it, it is already started, and it is given back with
+    /// <see cref="RdpnegPlan.AttemptDone"/> (after which this object throws
+    /// ObjectDisposedException); Dispose does nothing to a lent session.
     /// </summary>
     public sealed class RdpnegSession : IDisposable
     {
@@ -19,7 +23,9 @@ namespace Rdpneg
         public const ulong Never = ulong.MaxValue;
 
         private readonly SessionSafeHandle _handle;
-        private RdpnegTaxonomy? _analysisTaxonomy; // borrowed by C: keep it alive
+        private RdpnegTaxonomy? _analysisTaxonomy;
+        private string? _analysisReported;
+        private bool _analysis;
 
         /// <summary>A session for |host|:|port| with a copy of |config|
         /// (null: the defaults).</summary>
@@ -41,15 +47,29 @@ namespace Rdpneg
             Port = port;
         }
 
-        internal RdpnegSession(SessionSafeHandle h, string host, int port)
+        /// <summary>A session lent by a plan.</summary>
+        internal RdpnegSession(SessionSafeHandle lent, RdpnegPlan plan)
         {
-            _handle = h;
-            Host = host;
-            Port = port;
+            _handle = lent;
+            Plan = plan;
+            Host = Utf8.FromNative(NativeMethods.rdpneg_session_host(lent)) ?? "";
+            Port = NativeMethods.rdpneg_session_port(lent);
         }
 
         public string Host { get; }
         public int Port { get; }
+
+        /// <summary>The plan that lent this session, or null for a session
+        /// created with the constructor.</summary>
+        public RdpnegPlan? Plan { get; }
+
+        /// <summary>True while the session is lent by a plan.</summary>
+        public bool IsLent => Plan != null && !_handle.IsClosed;
+
+        /// <summary>The address (text) an earlier attempt of the same plan
+        /// connected to: connect there instead of resolving Host again. Null
+        /// when the driver should resolve Host.</summary>
+        public string? ConnectAddress => Utf8.FromNative(NativeMethods.rdpneg_session_connect_address(Handle));
 
         internal SessionSafeHandle Handle
         {
@@ -61,7 +81,16 @@ namespace Rdpneg
             }
         }
 
-        public void Dispose() => _handle.Dispose();
+        /// <summary>Frees the session; does nothing to a session lent by a
+        /// plan (the plan frees it).</summary>
+        public void Dispose()
+        {
+            if (Plan == null)
+                _handle.Dispose();
+        }
+
+        /// <summary>After AttemptDone: the plan freed the session.</summary>
+        internal void Returned() => _handle.Dispose();
 
         /// <summary>The default clock: Stopwatch ticks as nanoseconds.</summary>
         public static ulong NowNs()
@@ -158,26 +187,30 @@ namespace Rdpneg
         public void Cancel(ulong? ts = null) =>
             Ensure.Success(NativeMethods.rdpneg_session_cancel(Handle, Ts(ts)), "rdpneg_session_cancel");
 
-        /// <summary>Makes Json/Text/Verdict use |taxonomy|'s remedies (null:
+        /// <summary>Makes ToReport/Json/Text use |taxonomy|'s remedies (null:
         /// built-in) and cross-check |reported|, what the user saw, e.g.
         /// "0x904/0x7" or "ntstatus:0xC000006D" (RdpnegUsageException when it
-        /// is not in that form). The session keeps |taxonomy| alive.</summary>
+        /// is not in that form). The C session holds no analysis any more
+        /// (rdpneg_session_set_analysis is gone): this object keeps both and
+        /// diagnoses the session's evidence when a report is made.</summary>
         public void SetAnalysis(RdpnegTaxonomy? taxonomy, string? reported)
         {
-            RdpnegDiagnosis.Need();
-            byte[]? rep = Utf8.ToNative(reported, "reported");
-            RdpnegTaxonomy.With(taxonomy, t =>
-                Ensure.Success(NativeMethods.rdpneg_session_set_analysis(Handle, t, rep), "rdpneg_session_set_analysis"));
+            RdpnegDiagnosis.CheckReported(reported);
+            _ = Handle;
             _analysisTaxonomy = taxonomy;
+            _analysisReported = reported;
+            _analysis = taxonomy != null || reported != null;
         }
 
-        /// <summary>Diagnoses the evidence now (findings, verdict, cross-check).</summary>
-        public RdpnegDiagnosis Diagnose(string? reported = null, RdpnegTaxonomy? taxonomy = null) =>
-            RdpnegDiagnosis.Create(this, reported, taxonomy);
+        /// <summary>A copy of the evidence so far (rdpneg_session_evidence).</summary>
+        public RdpnegEvidence Evidence() => RdpnegEvidence.FromSession(this);
 
-        /// <summary>Attaches a finished single-version probe (version 1..3).</summary>
-        public void AttachTlsVersion(int version, RdpnegSession probe) =>
-            Ensure.Success(NativeMethods.rdpneg_session_attach_tls_version(Handle, version, probe.Handle), "rdpneg_session_attach_tls_version");
+        /// <summary>Diagnoses the evidence now (findings, verdict, cross-check).</summary>
+        public RdpnegDiagnosis Diagnose(string? reported = null, RdpnegTaxonomy? taxonomy = null)
+        {
+            using var ev = Evidence();
+            return ev.Diagnose(reported, taxonomy);
+        }
 
         public bool Done => NativeMethods.rdpneg_session_done(Handle) != 0;
         public bool WantRead => NativeMethods.rdpneg_session_want_read(Handle) != 0;
@@ -207,19 +240,24 @@ namespace Rdpneg
             }
         }
 
-        /// <summary>A snapshot of the evidence so far.</summary>
-        public ProbeReport ToReport()
+        private T WithAnalysis<T>(Func<RdpnegEvidence, RdpnegDiagnosis, T> f)
         {
-            var r = ProbeReport.FromSession(Handle);
-            GC.KeepAlive(_analysisTaxonomy);
-            return r;
+            using var ev = Evidence();
+            using var d = ev.Diagnose(_analysisReported, _analysisTaxonomy);
+            return f(ev, d);
         }
+
+        /// <summary>A snapshot of the evidence so far, diagnosed (with the
+        /// taxonomy and reported code of SetAnalysis).</summary>
+        public ProbeReport ToReport() => WithAnalysis((ev, d) => ev.ToReport(d));
 
         public PhaseResult GetPhase(Phase phase) => ToReport().GetPhase(phase);
 
         /// <summary>The evidence as JSON (schema rdpneg.probe/1).</summary>
         public string Json()
         {
+            if (_analysis)
+                return WithAnalysis((ev, d) => ev.Json(d));
             Ensure.Success(NativeMethods.rdpneg_session_json(Handle, out IntPtr p, out UIntPtr n), "rdpneg_session_json");
             return Utf8.Take(p, n);
         }
@@ -227,6 +265,8 @@ namespace Rdpneg
         /// <summary>The human-readable report.</summary>
         public string Text()
         {
+            if (_analysis)
+                return WithAnalysis((ev, d) => ev.Text(d));
             Ensure.Success(NativeMethods.rdpneg_session_report(Handle, out IntPtr p, out UIntPtr n), "rdpneg_session_report");
             return Utf8.Take(p, n);
         }

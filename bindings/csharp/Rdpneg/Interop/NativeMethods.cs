@@ -88,9 +88,6 @@ namespace Rdpneg.Interop
         internal static extern int rdpneg_session_set_wallclock(SessionSafeHandle sess, long nowUnix);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
-        internal static extern int rdpneg_session_attach_tls_version(SessionSafeHandle sess, int version, SessionSafeHandle probe);
-
-        [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern int rdpneg_session_dns_failed(SessionSafeHandle sess, byte[]? detail, ulong ts);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
@@ -147,12 +144,69 @@ namespace Rdpneg.Interop
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern int rdpneg_session_report(SessionSafeHandle sess, out IntPtr text, out UIntPtr len);
 
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern IntPtr rdpneg_session_host(SessionSafeHandle sess);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern ushort rdpneg_session_port(SessionSafeHandle sess);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern IntPtr rdpneg_session_connect_address(SessionSafeHandle sess);
+
+        // ---- evidence --------------------------------------------------------
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_session_evidence(SessionSafeHandle sess, out EvidenceSafeHandle ev);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_evidence_parse(byte* json, UIntPtr len, out EvidenceSafeHandle ev, byte[] err, UIntPtr errlen);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern void rdpneg_evidence_free(IntPtr ev);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_evidence_attempt_count(EvidenceSafeHandle ev);
+
+        // ---- probe plans (rdpneg_plan.h) ---------------------------------------
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_new(out PlanSafeHandle plan, ConfigSafeHandle cfg, byte[] host, ushort port);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern void rdpneg_plan_free(IntPtr plan);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_set_wallclock(PlanSafeHandle plan, long nowUnix);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_start(PlanSafeHandle plan, ulong ts);
+
+        /// <summary>*psess is a session lent by the plan (not to be freed).</summary>
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_next(PlanSafeHandle plan, ulong ts, out IntPtr sess);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_attempt_done(PlanSafeHandle plan, SessionSafeHandle sess, ulong ts);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern ulong rdpneg_plan_expiry(PlanSafeHandle plan);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_handle_expiry(PlanSafeHandle plan, ulong ts);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_cancel(PlanSafeHandle plan, ulong ts);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_done(PlanSafeHandle plan);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_running(PlanSafeHandle plan);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_plan_evidence(PlanSafeHandle plan, out EvidenceSafeHandle ev);
+
         // ---- libuv driver (librdpneg-uv) -------------------------------------
         [DllImport(UvLib, CallingConvention = Cdecl)]
-        internal static extern int rdpneg_probe_run(ConfigSafeHandle cfg, byte[] host, ushort port, out SessionSafeHandle sess);
-
-        [DllImport(UvLib, CallingConvention = Cdecl)]
-        internal static extern int rdpneg_probe_run_tls_versions(ConfigSafeHandle cfg, byte[] host, ushort port, SessionSafeHandle sess);
+        internal static extern int rdpneg_probe_run(ConfigSafeHandle cfg, byte[] host, ushort port, out EvidenceSafeHandle ev);
 
         // ---- diagnosis (rdpneg_diagnosis.h; feature-detected) ----------------
         internal static readonly string[] DiagnosisFunctions =
@@ -160,11 +214,15 @@ namespace Rdpneg.Interop
             "rdpneg_diagnose", "rdpneg_diagnosis_free", "rdpneg_diagnosis_count",
             "rdpneg_diagnosis_cause", "rdpneg_diagnosis_phase", "rdpneg_diagnosis_severity",
             "rdpneg_diagnosis_confidence", "rdpneg_diagnosis_evidence", "rdpneg_diagnosis_verdict",
-            "rdpneg_diagnosis_reported_verdict", "rdpneg_diagnosis_json", "rdpneg_session_set_analysis",
+            "rdpneg_diagnosis_reported_verdict", "rdpneg_diagnosis_json", "rdpneg_reported_check",
+            "rdpneg_evidence_json", "rdpneg_evidence_report",
         };
 
         [DllImport(Lib, CallingConvention = Cdecl)]
-        internal static extern int rdpneg_diagnose(SessionSafeHandle sess, IntPtr tax, byte[]? reported, out DiagnosisSafeHandle diag);
+        internal static extern int rdpneg_diagnose(EvidenceSafeHandle ev, IntPtr tax, byte[]? reported, out DiagnosisSafeHandle diag);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_reported_check(byte[]? reported);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern void rdpneg_diagnosis_free(IntPtr diag);
@@ -197,7 +255,10 @@ namespace Rdpneg.Interop
         internal static extern int rdpneg_diagnosis_json(DiagnosisSafeHandle diag, out IntPtr json, out UIntPtr len);
 
         [DllImport(Lib, CallingConvention = Cdecl)]
-        internal static extern int rdpneg_session_set_analysis(SessionSafeHandle sess, IntPtr tax, byte[]? reported);
+        internal static extern int rdpneg_evidence_json(EvidenceSafeHandle ev, DiagnosisSafeHandle diag, out IntPtr json, out UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_evidence_report(EvidenceSafeHandle ev, DiagnosisSafeHandle diag, out IntPtr text, out UIntPtr len);
 
         // ---- taxonomy (rdpneg_taxonomy.h; feature-detected) ------------------
         internal static readonly string[] TaxonomyFunctions =

@@ -26,14 +26,60 @@ namespace Rdpneg.Interop
         }
     }
 
-    /// <summary>rdpneg_session *; released with rdpneg_session_free.</summary>
+    /// <summary>rdpneg_session *; released with rdpneg_session_free, except
+    /// a session lent by a plan (rdpneg_plan_next): the plan owns it, and the
+    /// handle only holds a reference on the plan's handle so that the plan is
+    /// not freed while the session is in use.</summary>
     internal sealed class SessionSafeHandle : RdpnegSafeHandle
     {
+        private PlanSafeHandle? _plan;
+
         public SessionSafeHandle() { }
+
+        /// <summary>A handle over |sess|, lent by |plan|.</summary>
+        internal static SessionSafeHandle Lent(IntPtr sess, PlanSafeHandle plan)
+        {
+            var h = new SessionSafeHandle();
+            bool added = false;
+            plan.DangerousAddRef(ref added);
+            h._plan = plan;
+            h.SetHandle(sess);
+            return h;
+        }
+
+        internal bool IsLent => _plan != null;
 
         protected override bool ReleaseHandle()
         {
-            NativeMethods.rdpneg_session_free(handle);
+            if (_plan != null)
+                _plan.DangerousRelease();
+            else
+                NativeMethods.rdpneg_session_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>rdpneg_plan *; released with rdpneg_plan_free (which also
+    /// frees the sessions it lent and did not get back).</summary>
+    internal sealed class PlanSafeHandle : RdpnegSafeHandle
+    {
+        public PlanSafeHandle() { }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.rdpneg_plan_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>rdpneg_evidence *; released with rdpneg_evidence_free.</summary>
+    internal sealed class EvidenceSafeHandle : RdpnegSafeHandle
+    {
+        public EvidenceSafeHandle() { }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.rdpneg_evidence_free(handle);
             return true;
         }
     }
@@ -53,11 +99,23 @@ namespace Rdpneg.Interop
     /// <summary>rdpneg_diagnosis *; released with rdpneg_diagnosis_free.</summary>
     internal sealed class DiagnosisSafeHandle : RdpnegSafeHandle
     {
+        private SafeHandle? _taxonomy;
+
         public DiagnosisSafeHandle() { }
+
+        /// <summary>The diagnosis borrows the taxonomy's remedy texts: hold a
+        /// reference on its handle until the diagnosis is freed.</summary>
+        internal void Borrow(SafeHandle taxonomy)
+        {
+            bool added = false;
+            taxonomy.DangerousAddRef(ref added);
+            _taxonomy = taxonomy;
+        }
 
         protected override bool ReleaseHandle()
         {
             NativeMethods.rdpneg_diagnosis_free(handle);
+            _taxonomy?.DangerousRelease();
             return true;
         }
     }
