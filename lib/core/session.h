@@ -22,6 +22,11 @@ typedef struct rdpneg_phase_ev {
 
 enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE };
 
+/* What a connection sends after TCP: an RDP Connection Request, or (to
+ * identify a service that is not RDP) a TLS ClientHello at once or an
+ * HTTP request; the answer is recorded as the X.224 / TLS phase's. */
+enum { RDPNEG_MODE_RDP, RDPNEG_MODE_TLS_DIRECT, RDPNEG_MODE_HTTP };
+
 struct rdpneg_session {
   rdpneg_config *cfg;
   char *host;
@@ -63,6 +68,8 @@ struct rdpneg_session {
   /* set by a probe plan */
   char purpose[32];      /* why the plan made this connection */
   char connect_addr[64]; /* where an earlier attempt connected, or "" */
+  int mode;              /* RDPNEG_MODE_*: what is sent after connect */
+  int tcp_mss;           /* MSS the driver should set, 0 = system default */
 };
 
 #endif
