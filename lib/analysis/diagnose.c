@@ -1,6 +1,7 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
+#include "analysis/diagnose_internal.h"
 #include "base/json.h"
 #include "core/evidence.h"
 #include "proto/nla.h"
@@ -14,34 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FINDINGS 16
 #define CLOCK_SKEW_LIMIT_S 300 /* Kerberos default tolerance, 5 minutes */
-
-typedef struct finding {
-  int cid;           /* RDPNEG_CID_*: the catalogue index */
-  const char *cause; /* its ID string (static) */
-  const char *phase;
-  const char *severity;
-  const char *confidence;
-  char evidence[400];
-} finding;
-
-struct rdpneg_diagnosis {
-  const rdpneg_taxonomy *tax;
-  int n;
-  finding f[MAX_FINDINGS];
-  rdpneg_verdict verdict;
-  /* reported code */
-  int has_reported;
-  int rep_kind;
-  uint32_t rep_code;
-  int rep_has_ext;
-  uint32_t rep_ext;
-  const char *rep_verdict;
-  char rep_text[128];
-  int auth_tested; /* credentials were checked over NLA */
-  int rep_match[MAX_FINDINGS];
-};
 
 static const char *const sev_order[] = {"failing", "degraded", "info"};
 static const char *const phase_order[] = {"dns", "tcp", "x224", "tls", "nla"};
@@ -53,12 +27,17 @@ static int rank(const char *v, const char *const *tab, int n) {
   return n;
 }
 
-static void add(rdpneg_diagnosis *d, int cid, const char *phase,
-                const char *severity, const char *confidence, const char *fmt,
-                ...) {
-  if (d->n >= MAX_FINDINGS || !rdpneg_cid_str(cid))
+#define add rdpneg_diag_add
+
+void rdpneg_diag_add(rdpneg_diagnosis *d, int cid, const char *phase,
+                     const char *severity, const char *confidence,
+                     const char *fmt, ...) {
+  if (d->n >= RDPNEG_DIAG_MAX_FINDINGS || !rdpneg_cid_str(cid))
     return;
-  finding *f = &d->f[d->n++];
+  finding *f = &d->f[d->n];
+  memset(f, 0, sizeof *f);
+  f->order = d->n++;
+  f->seen = f->seen_of = 1;
   f->cid = cid;
   f->cause = rdpneg_cid_str(cid);
   f->phase = phase;
@@ -79,7 +58,22 @@ static int cmp_finding(const void *a, const void *b) {
   int r = rank(x->severity, sev_order, 3) - rank(y->severity, sev_order, 3);
   if (r)
     return r;
-  return rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
+  r = rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
+  return r ? r : x->order - y->order; /* stable: rule order */
+}
+
+void rdpneg_diag_remove(rdpneg_diagnosis *d, int i) {
+  if (i < 0 || i >= d->n)
+    return;
+  memmove(&d->f[i], &d->f[i + 1], (size_t)(d->n - i - 1) * sizeof d->f[0]);
+  d->n--;
+}
+
+int rdpneg_diag_find(const rdpneg_diagnosis *d, int cid) {
+  for (int i = 0; i < d->n; i++)
+    if (d->f[i].cid == cid)
+      return i;
+  return -1;
 }
 
 static double phase_ms(const rdpneg_attempt_ev *s, rdpneg_phase ph) {
@@ -373,6 +367,14 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }
 
+void rdpneg_diag_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
+                       const rdpneg_attempt_ev *a) {
+  tcp_rules(d, a);
+  x224_rules(d, a);
+  tls_rules(d, e, a);
+  nla_rules(d, a);
+}
+
 /* "[kind:]code[/ext]" */
 static int parse_reported(rdpneg_diagnosis *d, const char *r) {
   char buf[128];
@@ -472,10 +474,10 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
   }
   if (reported)
     snprintf(d->rep_text, sizeof d->rep_text, "%s", reported);
-  tcp_rules(d, s);
-  x224_rules(d, s);
-  tls_rules(d, e, s);
-  nla_rules(d, s);
+  rdpneg_diag_rules(d, e, s);
+  rdpneg_diagnose_plan(d, e);
+  for (int i = 0; i < d->n; i++)
+    d->f[i].order = i;
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
   if (s->cancelled || e->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
       !s->finished) {
@@ -630,6 +632,10 @@ void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
     rdpneg_json_str(w, "severity", f->severity);
     rdpneg_json_str(w, "confidence", f->confidence);
     rdpneg_json_str(w, "evidence", f->evidence);
+    rdpneg_json_obj_begin(w, "seen");
+    rdpneg_json_int(w, "attempts", f->seen);
+    rdpneg_json_int(w, "of", f->seen_of);
+    rdpneg_json_obj_end(w);
     json_remedies(w, d->tax, ci);
     json_client_codes(w, ci);
     if (d->has_reported)

@@ -3,6 +3,7 @@
  * connection per TLS version, what an answer makes predictable, the
  * overall deadline. Drivers only run the sessions handed out. */
 #include "core/evidence.h"
+#include "core/plan_internal.h"
 #include "core/session.h"
 
 #include <rdpneg/rdpneg_plan.h>
@@ -11,43 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS(x) ((rdpneg_tstamp)(x)*1000000u)
-#define MAX_ATTEMPTS 16
-
-enum { A_READY, A_RUNNING, A_DONE, A_DROPPED };
-
-typedef struct plan_attempt {
-  int state;
-  char purpose[32];
-  int tls_version; /* 1..3 for a single-version attempt, else 0 */
-  rdpneg_config *cfg;
-  rdpneg_session *sess; /* while lent */
-  int finished;         /* its evidence is in plan->ev[own index] */
-} plan_attempt;
-
-struct rdpneg_plan {
-  rdpneg_config *cfg;
-  char *host;
-  uint16_t port;
-  int started, cancelled;
-  rdpneg_tstamp deadline;
-  int64_t now_unix;
-  char address[64]; /* where the first connection got through */
-  plan_attempt a[MAX_ATTEMPTS];
-  int n;
-  rdpneg_attempt_ev *ev; /* evidence by attempt index */
-  int nev;               /* attempts finished */
-  int top; /* attempt index whose result the document's top level shows */
-  int spnego_rejected;
-  uint32_t spnego_status;
-  int nnotes;
-  char notes[RDPNEG_EV_MAX_NOTES][160];
-  /* TLS versions decided without a connection (from the primary answer) */
-  rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
-  int ninferred;
-};
-
-static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
+void rdpneg_plan_note(rdpneg_plan *p, const char *fmt, const char *arg) {
   char copy[64]; /* |arg| may live inside |p| */
   snprintf(copy, sizeof copy, "%s", arg);
   if (p->nnotes < RDPNEG_EV_MAX_NOTES)
@@ -56,7 +21,7 @@ static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
 
 /* Queues an attempt with a copy of the plan's configuration, changed by
  * the caller through the returned config. NULL when out of room. */
-static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
+plan_attempt *rdpneg_plan_enqueue(rdpneg_plan *p, const char *purpose) {
   if (p->n >= MAX_ATTEMPTS)
     return NULL;
   plan_attempt *a = &p->a[p->n];
@@ -87,7 +52,7 @@ RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
   p->now_unix = p->cfg->opt[RDPNEG_OPT_NOW_UNIX];
   /* the follow-ups need no credentials but the NLA fallback, which is
    * queued from the primary's own copy */
-  if (!enqueue(p, "primary")) {
+  if (!rdpneg_plan_enqueue(p, "primary")) {
     rdpneg_plan_free(p);
     return RDPNEG_ERR_NOMEM;
   }
@@ -132,7 +97,7 @@ static void drop_ready(rdpneg_plan *p, const char *why) {
   for (int i = 0; i < p->n; i++)
     if (p->a[i].state == A_READY) {
       p->a[i].state = A_DROPPED;
-      note(p, fmt, p->a[i].purpose);
+      rdpneg_plan_note(p, fmt, p->a[i].purpose);
     }
 }
 
@@ -163,10 +128,12 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     int rv = rdpneg_session_new(&s, a->cfg, p->host, p->port);
     if (rv) {
       a->state = A_DROPPED;
-      note(p, "%s connection not made: out of memory", a->purpose);
+      rdpneg_plan_note(p, "%s connection not made: out of memory", a->purpose);
       return rv;
     }
     snprintf(s->purpose, sizeof s->purpose, "%s", a->purpose);
+    s->mode = a->mode;
+    s->tcp_mss = a->tcp_mss;
     snprintf(s->connect_addr, sizeof s->connect_addr, "%s", p->address);
     if (p->now_unix)
       rdpneg_session_set_wallclock(s, p->now_unix);
@@ -200,12 +167,12 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   int lo = (int)p->cfg->opt[RDPNEG_OPT_TLS_MIN];
   int hi = (int)p->cfg->opt[RDPNEG_OPT_TLS_MAX];
   if (e->tcp_status != RDPNEG_TCP_OK) {
-    note(p, "TLS versions not tried: %s", "the TCP connect failed");
+    rdpneg_plan_note(p, "TLS versions not tried: %s", "the TCP connect failed");
     return;
   }
   if (!e->tls_ran) {
-    note(p, "TLS versions not tried: %s",
-         "the server did not select TLS in the negotiation");
+    rdpneg_plan_note(p, "TLS versions not tried: %s",
+                     "the server did not select TLS in the negotiation");
     return;
   }
   int got = e->tls_status == RDPNEG_TLS_OK ? tls_version_of(e->tls.version) : 0;
@@ -221,9 +188,10 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
       t->attempt = -1;
       continue;
     }
-    plan_attempt *a = enqueue(p, "tls_version");
+    plan_attempt *a = rdpneg_plan_enqueue(p, "tls_version");
     if (!a) {
-      note(p, "TLS version connection not made: %s", "out of memory");
+      rdpneg_plan_note(p, "TLS version connection not made: %s",
+                       "out of memory");
       continue;
     }
     a->tls_version = v;
@@ -242,18 +210,21 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
     snprintf(p->address, sizeof p->address, "%s", e->address);
   if (strcmp(a->purpose, "primary") != 0)
     return;
+  /* an answer that a lossy path, a middlebox or a busy listener could
+   * also explain is checked before it is believed */
+  rdpneg_plan_verify(p, e);
   uint32_t st;
   if (rdpneg_session_spnego_rejected(s, &st)) {
     /* the server refused the SPNEGO-wrapped NEGOTIATE (FreeRDP 2.x): one
      * more connection with raw NTLM carries the NLA answer */
-    plan_attempt *f = enqueue(p, "spnego_fallback");
+    plan_attempt *f = rdpneg_plan_enqueue(p, "spnego_fallback");
     if (f) {
       p->spnego_rejected = 1;
       p->spnego_status = st;
       f->cfg->opt[RDPNEG_OPT_SPNEGO] = 0;
       p->top = (int)(f - p->a);
     } else {
-      note(p, "raw NTLM retry not made: %s", "out of memory");
+      rdpneg_plan_note(p, "raw NTLM retry not made: %s", "out of memory");
     }
   }
   if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
@@ -395,8 +366,11 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
     if (p->a[i].finished)
       ev->att[k++] = p->ev[i];
   }
-  /* the top level shows the fallback when it ran, else the primary */
+  /* the top level shows the fallback when it ran, else the connection of
+   * the same request that got furthest (the primary or its repetition) */
   int top = pos[p->top];
+  if (p->top == 0)
+    top = pos[rdpneg_plan_furthest(p)];
   ev->top = top >= 0 ? top : (pos[0] >= 0 ? pos[0] : 0);
   ev->cancelled = p->cancelled;
   ev->spnego_rejected = p->spnego_rejected && top >= 0;

@@ -133,9 +133,10 @@ static void start_tls(rdpneg_session *s, rdpneg_tstamp ts);
 static int start_http(rdpneg_session *s, rdpneg_tstamp ts) {
   begin(s, RDPNEG_PHASE_X224, ts, s->cfg->opt[RDPNEG_OPT_X224_TIMEOUT_MS]);
   s->state = S_X224;
-  int n = snprintf((char *)s->cr, sizeof s->cr,
-                   "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: rdpneg/%s\r\n\r\n",
-                   s->host, RDPNEG_VERSION);
+  int n =
+      snprintf((char *)s->cr, sizeof s->cr,
+               "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: rdpneg/%s\r\n\r\n",
+               s->host, RDPNEG_VERSION);
   s->cr_len = n > 0 && (size_t)n < sizeof s->cr ? (size_t)n : 0;
   return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
 }
