@@ -2,6 +2,7 @@
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
 #include "analysis/diagnose_internal.h"
+#include "analysis/tax_internal.h"
 #include "base/json.h"
 #include "core/evidence.h"
 #include "proto/nla.h"
@@ -150,15 +151,25 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_CLOSED:
   case RDPNEG_X224_RESET:
     add(d, RDPNEG_CID_CONNECTION_RESET, "x224", NULL, "high",
-        "the server %s the connection %.1f ms after the Connection Request "
-        "(%s), before any Connection Confirm",
-        s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed", ms, req);
+        "the connection was %s %.1f ms after the Connection Request (%s), "
+        "before any Connection Confirm, by the server or a device on the "
+        "path",
+        s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed (FIN)", ms,
+        req);
     break;
   case RDPNEG_X224_LEGACY:
-    add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
-        "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
-        "server only speaks Standard RDP Security",
-        req);
+    if (!s->sent_neg_req)
+      /* a plain confirm is the right answer to a plain request: this says
+       * the server accepts legacy clients, not that it is one */
+      add(d, RDPNEG_CID_LEGACY_CLIENT_ACCEPTED, "x224", NULL, "high",
+          "a Connection Request without RDP_NEG_REQ (a legacy client) got a "
+          "Connection Confirm: the server lets such a client use Standard "
+          "RDP Security instead of refusing it");
+    else
+      add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
+          "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
+          "server only speaks Standard RDP Security",
+          req);
     break;
   case RDPNEG_X224_FAILURE: {
     uint32_t code = s->neg_value;
@@ -167,9 +178,15 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
      * default severity (SSL_NOT_ALLOWED is only degraded when the server
      * answers with PROTOCOL_RDP instead) */
     int cid = rdpneg_cid_of_code(RDPNEG_KIND_NEG_FAILURE, code);
-    add(d, cid >= 0 ? cid : RDPNEG_CID_NOT_RDP, "x224", "failing", "high",
-        "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s", (unsigned)code,
-        name ? name : "unknown", req);
+    /* the attempt ended here: failing, except SSL_NOT_ALLOWED_BY_SERVER,
+     * which says what an RDP_NEG_RSP selecting PROTOCOL_RDP says (xrdp
+     * answers that way for the same configuration): Standard RDP Security
+     * only, which a client that allows it still gets. Degraded in both. */
+    add(d, cid >= 0 ? cid : RDPNEG_CID_NOT_RDP, "x224",
+        code == RDPNEG_FAILURE_SSL_NOT_ALLOWED_BY_SERVER ? "degraded"
+                                                         : "failing",
+        "high", "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s",
+        (unsigned)code, name ? name : "unknown", req);
     break;
   }
   case RDPNEG_X224_OK:
@@ -232,7 +249,8 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
     break;
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
-    add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high",
+        "%s, by the server or a device on the path",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_FAILED:
@@ -443,11 +461,37 @@ static int cause_shows_as(const rdpneg_diagnosis *d, int ci) {
   return 0;
 }
 
+/* The reported code points to cause |ci|: the cause lists the code, or
+ * rdpneg-explain names the cause for it (the same candidates a user reads
+ * there). TLS1_3_REQUIRED is the TLS_VERSION_MISMATCH a TLS-1.3-only
+ * server gives, and counts where that one does. */
+static int points_to(const rdpneg_diagnosis *d, int ci) {
+  if (ci < 0 || ci >= RDPNEG_CID_COUNT)
+    return 0;
+  if (cause_shows_as(d, ci) || d->rep_cand[ci])
+    return 1;
+  return ci == RDPNEG_CID_TLS1_3_REQUIRED &&
+         d->rep_cand[RDPNEG_CID_TLS_VERSION_MISMATCH];
+}
+
+static void explain_candidates(rdpneg_diagnosis *d) {
+  rdpneg_tax_explain *x = calloc(1, sizeof *x);
+  if (!x)
+    return;
+  rdpneg_tax_run_explain(x, d->rep_kind, d->rep_code, d->rep_has_ext,
+                         d->rep_ext);
+  for (int i = 0; i < x->ncand; i++)
+    if (x->cands[i].cause >= 0 && x->cands[i].cause < RDPNEG_CID_COUNT)
+      d->rep_cand[x->cands[i].cause] = 1;
+  free(x);
+}
+
 static void cross_check(rdpneg_diagnosis *d) {
   int failing = 0, matched = 0;
+  explain_candidates(d);
   for (int i = 0; i < d->n; i++) {
     int ci = d->f[i].cid;
-    d->rep_match[i] = cause_shows_as(d, ci);
+    d->rep_match[i] = points_to(d, ci);
     matched |= d->rep_match[i];
     if (!strcmp(d->f[i].severity, "failing"))
       failing = 1;
@@ -493,6 +537,10 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
     }
   }
   d->auth_tested = s->nla.ran && s->nla.auth != RDPNEG_NLA_AUTH_NOT_TESTED;
+  int64_t sel = rdpneg_attempt_selected(s);
+  /* credential causes only where NLA is in play */
+  d->nla_offered =
+      sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
   if (d->has_reported)
     cross_check(d);
   *pdiag = d;
@@ -603,10 +651,10 @@ int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
                !strcmp(ph, "network") || ci == RDPNEG_CID_MIDDLEBOX_RESET ||
                ci == RDPNEG_CID_MTU_BLACKHOLE ||
                ci == RDPNEG_CID_CONNECTION_LIMIT ||
-               (!strcmp(ph, "nla") && !d->auth_tested);
+               (!strcmp(ph, "nla") && !d->auth_tested && d->nla_offered);
     if (!keep)
       continue;
-    if (cause_shows_as(d, ci))
+    if (points_to(d, ci))
       out[n++] = ci;
   }
   return n;

@@ -4,6 +4,7 @@
 #ifndef RDPNEG_DIAGNOSE_INTERNAL_H
 #define RDPNEG_DIAGNOSE_INTERNAL_H
 
+#include "analysis/cause_ids.h"
 #include "core/evidence.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>
@@ -37,6 +38,8 @@ struct rdpneg_diagnosis {
   int auth_tested; /* credentials were checked over NLA */
   int nla_offered; /* the server selected HYBRID or HYBRID_EX */
   int rep_match[RDPNEG_DIAG_MAX_FINDINGS];
+  /* the causes rdpneg-explain lists for the reported code */
+  unsigned char rep_cand[RDPNEG_CID_COUNT];
 };
 
 /* Adds a finding of cause |cid| (RDPNEG_CID_*); |severity| NULL takes the

@@ -268,9 +268,9 @@ static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
-        "server %s the connection %s",
-        ev->status == RDPNEG_TLS_RESET ? "reset" : "closed",
-        hs_msg_name(ev->last_server_msg));
+        "connection %s %s (%zu bytes received)",
+        ev->status == RDPNEG_TLS_RESET ? "reset (RST)" : "closed (FIN)",
+        hs_msg_name(ev->last_server_msg), ev->bytes_received);
     break;
   default:
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
