@@ -97,10 +97,24 @@ static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         a, s->port, ms);
     break;
   case RDPNEG_TCP_TIMEOUT:
-    add(d, RDPNEG_CID_PORT_FILTERED, "tcp", NULL, "high",
+    /* Linux sends the SYN again after 1 s and 3 s: a shorter wait saw one
+     * or two SYNs, which one lost packet or a full listen queue explains */
+    add(d, RDPNEG_CID_PORT_FILTERED, "tcp", NULL,
+        ms >= 3000 ? "high" : "medium",
         "SYN to %s port %u unanswered for %.0f ms (no SYN-ACK, no RST, no "
-        "ICMP): packets are dropped on the way",
-        a, s->port, ms);
+        "ICMP): packets are dropped on the way%s",
+        a, s->port, ms,
+        ms >= 3000 ? ""
+                   : "; the wait was too short for SYN retransmissions, so "
+                     "a lost SYN or a full listen queue would look the same");
+    break;
+  case RDPNEG_TCP_OK:
+    if (ms >= 900)
+      add(d, RDPNEG_CID_INTERMITTENT_PATH, "tcp", "info", "medium",
+          "the TCP connect to %s port %u took %.0f ms: the first SYN went "
+          "unanswered and a retransmission got through (a lost packet or a "
+          "listen queue that was full): not a filtered port",
+          a, s->port, ms);
     break;
   case RDPNEG_TCP_UNREACHABLE:
     add(d, RDPNEG_CID_HOST_UNREACHABLE, "tcp", NULL, "high",
