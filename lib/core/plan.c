@@ -236,7 +236,6 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
 
 RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
                                            rdpneg_tstamp ts) {
-  (void)ts;
   if (!p || !s)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   int i;
@@ -254,6 +253,8 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   a->state = A_DONE;
   if (!p->cancelled)
     decide(p, a, s, i);
+  if (ts >= p->deadline) /* too late for any follow-up */
+    drop_ready(p, "the overall deadline passed");
   a->sess = NULL;
   rdpneg_session_free(s);
   return 0;

@@ -35,6 +35,13 @@ static void queue(rdpneg_plan *p, const char *purpose, int mode, int mss) {
     a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
     rdpneg_config_set_credentials(a->cfg, NULL, NULL, NULL);
   }
+  if (mode != RDPNEG_MODE_RDP) {
+    /* identification answers what the X.224 request did not: it gets the
+     * time that request had, not a whole TLS phase */
+    int64_t x = a->cfg->opt[RDPNEG_OPT_X224_TIMEOUT_MS];
+    if (a->cfg->opt[RDPNEG_OPT_TLS_TIMEOUT_MS] > x)
+      a->cfg->opt[RDPNEG_OPT_TLS_TIMEOUT_MS] = x;
+  }
   if (!strcmp(purpose, "tls_alt_hello")) {
     rdpneg_config_set_str(a->cfg, RDPNEG_STROPT_SNI, NULL);
     a->cfg->opt[RDPNEG_OPT_TLS_MIN] = 3;
