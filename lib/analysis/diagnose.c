@@ -144,10 +144,24 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_NOT_RDP: {
     char b[65];
     rdpneg_printable_prefix(s->rx_first, s->rx_first_len, b, sizeof b);
+    /* name what speaks first, where its first bytes say so */
+    const char *what = "";
+    if (s->rx_first_len >= 4 && !memcmp(s->rx_first, "SSH-", 4))
+      what = "an SSH server: ";
+    else if (s->rx_first_len >= 5 && !memcmp(s->rx_first, "HTTP/", 5))
+      what = "an HTTP server: ";
+    else if (s->rx_first_len >= 3 &&
+             (s->rx_first[0] == 0x15 || s->rx_first[0] == 0x16) &&
+             s->rx_first[1] == 3)
+      what = "a TLS service: ";
+    else if (s->rx_first_len >= 4 && (!memcmp(s->rx_first, "220 ", 4) ||
+                                      !memcmp(s->rx_first, "220-", 4)))
+      what = "an FTP or mail server: ";
     add(d, RDPNEG_CID_NOT_RDP, "x224", NULL, "high",
-        "the service on port %u answered the X.224 Connection Request with "
-        "bytes that are not TPKT (first byte 0x%02x, text \"%s\")",
-        s->port, s->rx_first_len ? s->rx_first[0] : 0, b);
+        "the service on port %u is not an RDP listener: %sit answered the "
+        "X.224 Connection Request with bytes that are not TPKT (first byte "
+        "0x%02x, text \"%s\")",
+        s->port, what, s->rx_first_len ? s->rx_first[0] : 0, b);
     break;
   }
   case RDPNEG_X224_MALFORMED:
@@ -159,7 +173,8 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_TIMEOUT:
     add(d, RDPNEG_CID_SERVER_SILENT, "x224", NULL, "high",
         "TCP connected, but no Connection Confirm came within %.0f ms "
-        "(%zu bytes received)",
+        "(%zu bytes received): the server or a device on the path holds "
+        "the connection without answering",
         ms, s->rx_total);
     break;
   case RDPNEG_X224_CLOSED:
@@ -258,7 +273,8 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
           ev->first_len ? ev->first_bytes[0] : 0);
     break;
   case RDPNEG_TLS_STALLED:
-    add(d, RDPNEG_CID_TLS_STALLED, "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_TLS_STALLED, "tls", NULL, "high",
+        "%s: the server or a device on the path holds the handshake",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_CLOSED:
@@ -394,7 +410,18 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         "the server's NTLM timestamp differs from this machine's clock by "
         "%lld s (more than %d s breaks Kerberos)",
         (long long)e->clock_skew_s, CLOCK_SKEW_LIMIT_S);
-  if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
+  int cut =
+      e->error == RDPNEG_ERR_PEER_CLOSED || e->error == RDPNEG_ERR_PEER_RESET;
+  if (n.failed && cut && !e->has_ntstatus && !e->has_challenge)
+    /* a connection cut inside TLS before the server said anything of
+     * CredSSP: nothing here points at a version; a path that cuts flows
+     * after some bytes looks the same */
+    add(d, RDPNEG_CID_CONNECTION_RESET, "nla", NULL, "high",
+        "the connection was %s during CredSSP, before the server's NTLM "
+        "CHALLENGE (%s), by the server or a device on the path",
+        e->error == RDPNEG_ERR_PEER_RESET ? "reset" : "closed",
+        e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
+  else if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
     add(d, RDPNEG_CID_CREDSSP_VERSION_MISMATCH, "nla", NULL, "low", "%s",
         e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }

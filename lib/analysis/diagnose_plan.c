@@ -40,6 +40,21 @@ static int same_request(const rdpneg_attempt_ev *a) {
   return is(a, "primary") || is(a, "corroborate");
 }
 
+/* SYNs the connections of the same request sent unanswered: the first,
+ * and one per retransmission Linux makes after 1 s and 3 s (with a margin
+ * for the round trip). */
+static int syns_sent(const rdpneg_evidence *e) {
+  int n = 0;
+  for (int i = 0; i < e->nattempts; i++) {
+    const rdpneg_attempt_ev *a = &e->att[i];
+    if (!same_request(a) || a->tcp_status != RDPNEG_TCP_TIMEOUT)
+      continue;
+    int64_t ms = a->ph[RDPNEG_PHASE_TCP].us / 1000;
+    n += 1 + (ms >= 1200) + (ms >= 3200);
+  }
+  return n;
+}
+
 /* seen counts and failures that did not repeat. */
 static void corroboration(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
@@ -79,9 +94,16 @@ static void corroboration(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   for (int k = 0; k < d->n; k++) {
     d->f[k].seen = 1 + seen[k];
     d->f[k].seen_of = of;
-    /* a transient-looking failure that could not be checked again is not
-     * stated with high confidence */
-    if (of == 1 && transient(d->f[k].cid) &&
+    /* SYNs unanswered in every connection: high when at least three went
+     * out in all (Linux resends after 1 s and 3 s); one or two may be a
+     * lost packet or a listen queue that was full */
+    if (d->f[k].cid == RDPNEG_CID_PORT_FILTERED && d->f[k].seen == of &&
+        syns_sent(e) >= 3)
+      d->f[k].confidence = "high";
+    /* a transient-looking failure seen once (not checked again, or the
+     * other connections ended before that phase) is not stated with high
+     * confidence */
+    if (d->f[k].seen < 2 && transient(d->f[k].cid) &&
         !strcmp(d->f[k].confidence, "high"))
       d->f[k].confidence = "medium";
   }
@@ -210,8 +232,12 @@ static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   if (!m || !top->tls_ran || top->tls_status != RDPNEG_TLS_STALLED)
     return;
   int k = rdpneg_diag_find(d, RDPNEG_CID_TLS_STALLED);
-  int through = m->tls_ran && (m->tls_status == RDPNEG_TLS_OK ||
-                               m->tls.last_server_msg >= 11);
+  /* through: the small-MSS connection got further than the stalled one
+   * (a stall at the same place is the server's, or a device's that cuts
+   * flows, not the MTU's) */
+  int through =
+      m->tls_ran && (m->tls_status == RDPNEG_TLS_OK ||
+                     m->tls.last_server_msg > top->tls.last_server_msg);
   if (!through)
     return;
   int seen = k >= 0 ? d->f[k].seen : 1, of = k >= 0 ? d->f[k].seen_of : 1;
