@@ -413,7 +413,9 @@ class Scenarios(ProbeAsserts):
         for r in runs:
             self.check_run(r)
             for f in r.findings:
-                if f["cause"] == "INTERMITTENT_PATH":
+                # a failure that did not repeat (degraded); an info-level
+                # one notes a connect that needed a SYN retransmission
+                if f["cause"] == "INTERMITTENT_PATH" and f["severity"] != "info":
                     self.assertEqual(f["severity"], "degraded", r.describe())
                     self.assertLess(f["seen"]["attempts"], f["seen"]["of"], r.describe())
             if r.first and r.first["cause"] == "INTERMITTENT_PATH":
