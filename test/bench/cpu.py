@@ -57,7 +57,8 @@ def tools(a):
          [a.probe_static, "--user", user, "--password-env", "BENCH_PW", tgt],
          env_pw, "out:credentials accepted"),
     ] if a.probe_static else []) + [
-        ("rdpneg-probe --spnego", "as mstsc: SPNEGO refused, raw retry, 2 conns",
+        ("rdpneg-probe --spnego",
+         "as mstsc: SPNEGO refused, raw NTLM retry, 2 connections",
          [a.probe, "--spnego", tgt], None, "out:NTLM CHALLENGE"),
         ("nmap rdp-ntlm-info", "NTLM CHALLENGE (nmap + Lua NSE)",
          ["nmap", "-n", "-Pn", "-p", port, "--script", "+rdp-ntlm-info",
@@ -116,11 +117,11 @@ def main():
         }
     base = rows["rdpneg-probe"]["cpu_ms"]
     cred = rows["rdpneg-probe --user"]["cpu_ms"]
-    print("%-24s %-45s %7s %6s %6s %7s %7s %7s %6s" % (
+    print("%-24s %-56s %7s %6s %6s %7s %7s %7s %6s" % (
         "tool", "does", "cpu_ms", "user", "sys", "wall_ms", "x probe",
         "x creds", "ok"))
     for name, r in rows.items():
-        print("%-24s %-45s %7.2f %6.2f %6.2f %7.1f %7.1f %7.1f %3d/%-2d" % (
+        print("%-24s %-56s %7.2f %6.2f %6.2f %7.1f %7.1f %7.1f %3d/%-2d" % (
             name, r["does"], r["cpu_ms"], r["user_ms"], r["sys_ms"],
             r["wall_ms"], r["cpu_ms"] / base, r["cpu_ms"] / cred, r["ok"],
             r["runs"]))
