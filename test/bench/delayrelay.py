@@ -175,8 +175,9 @@ def analyze(events):
             f["bytes"] += r["bytes"]
             f["due"], f["sent"] = r["due"], s
         ends = [e["read"] for e in evs if e["ev"] == "fin"
-                and e["dir"] == "c2s"]
-        client_end = ends[0] if ends else float("inf")
+                and e["dir"] == "c2s"] + [e["t"] for e in evs
+                                          if e["ev"] == "close"]
+        client_end = min(ends) if ends else float("inf")
         waited = [f for f in flights if f["first"] < client_end]
         server_ms = client_ms = late_ms = 0.0
         for i, (prev, cur) in enumerate(zip(waited, waited[1:])):
@@ -210,8 +211,14 @@ def analyze(events):
 async def serve(args):
     log = Log(args.log)
     ids = itertools.count(1)
-    server = await asyncio.start_server(
-        lambda r, w: relay(args, log, ids, r, w), "127.0.0.1", args.listen)
+    live = set()  # asyncio keeps only weak references to tasks
+
+    def connected(reader, writer):
+        t = asyncio.ensure_future(relay(args, log, ids, reader, writer))
+        live.add(t)
+        t.add_done_callback(live.discard)
+
+    server = await asyncio.start_server(connected, "127.0.0.1", args.listen)
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
     async with server:
