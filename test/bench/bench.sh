@@ -84,7 +84,7 @@ grep -q 'RDP_PORT' "$OUT/rdp_check_port.py"
 run() {
   local name=$1 port=$2 n=$3 check=$4
   shift 4
-  local rc=0 ok=FAIL out
+  local rc=0 ok=no out
   out=$("$@" 2>&1) || rc=$?
   case $check in
   rc0) ((rc == 0)) && ok=ok ;;
@@ -137,6 +137,11 @@ for name, port, n, mean, sd, user, sys_, ok in rows:
     print("%-26s %6s %4s %8.4f %8.4f %8.1f %7.1f %6s" % (
         name, port, n, float(mean), float(sd), float(mean) / base[port],
         1000 * (float(user) + float(sys_)), ok))
+print("check: ok = the tool got what it is for (rdpneg-probe: an answer, the"
+      " NTLM CHALLENGE or\n'credentials accepted' on shadow NLA; nmap"
+      " rdp-ntlm-info: NTLM info; impacket:\n'Access Granted'; xfreerdp: exit"
+      " 0); no = it did not (the NLA tools against servers\nwithout NLA)."
+      " cpu_ms = user + sys, hyperfine's mean.")
 PY
 
 echo
