@@ -86,6 +86,7 @@ RDPNEG_EXTERN int rdpneg_plan_start(rdpneg_plan *p, rdpneg_tstamp ts) {
   if (p->started)
     return RDPNEG_ERR_INVALID_STATE;
   p->started = 1;
+  p->t0 = ts;
   p->deadline = ts + MS(p->cfg->opt[RDPNEG_OPT_OVERALL_TIMEOUT_MS]);
   return 0;
 }
@@ -250,6 +251,8 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   p->nev++;
   a->finished = 1;
   rdpneg_attempt_snapshot(s, &p->ev[i]);
+  p->ev[i].start_us =
+      s->t_start > p->t0 ? (int64_t)((s->t_start - p->t0) / 1000u) : 0;
   a->state = A_DONE;
   if (!p->cancelled)
     decide(p, a, s, i);
@@ -374,6 +377,11 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
     top = pos[rdpneg_plan_furthest(p)];
   ev->top = top >= 0 ? top : (pos[0] >= 0 ? pos[0] : 0);
   ev->cancelled = p->cancelled;
+  for (int i = 0; i < ev->nattempts; i++) {
+    int64_t end = ev->att[i].start_us + ev->att[i].total_us;
+    if (end > ev->total_us)
+      ev->total_us = end;
+  }
   ev->spnego_rejected = p->spnego_rejected && top >= 0;
   ev->spnego_rejected_status = p->spnego_status;
   ev->nnotes = p->nnotes;

@@ -27,7 +27,7 @@ struct rdpneg_plan {
   char *host;
   uint16_t port;
   int started, cancelled;
-  rdpneg_tstamp deadline;
+  rdpneg_tstamp deadline, t0;
   int64_t now_unix;
   char address[64]; /* where the first connection got through */
   plan_attempt a[MAX_ATTEMPTS];

@@ -598,6 +598,10 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
             snprintf(ev->notes[ev->nnotes++], sizeof ev->notes[0], "%s",
                      x->str);
       }
+      double tot;
+      ev->total_us = num(&r, root, "total_ms", &tot, OPT, "total_ms")
+                         ? llround(tot * 1e3)
+                         : 0;
       ev->cancelled = boolean(&r, root, "cancelled", 0, OPT, "cancelled") &&
                       !ev->att[ev->top].cancelled;
     } else if (!r.rv) {
