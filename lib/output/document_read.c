@@ -527,6 +527,8 @@ static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
   double ms;
   a->total_us =
       num(r, root, "total_ms", &ms, OPT, "total_ms") ? llround(ms * 1e3) : 0;
+  a->start_us =
+      num(r, root, "start_ms", &ms, OPT, "start_ms") ? llround(ms * 1e3) : 0;
 }
 
 RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
