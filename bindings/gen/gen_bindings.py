@@ -255,10 +255,15 @@ def gen_py_enums(enums, has_tax):
     srcs = "include/rdpneg/rdpneg.h" + (
         " and rdpneg_taxonomy.h" if has_tax else "")
     out = [PY_HEADER.format(src=srcs),
-           '"""Enumerations and protocol constants of the C API."""\n\n',
-           "import enum\n"]
+           '"""Enumerations and protocol constants of the C API.\n\n'
+           "str() of a member is its name in the JSON documents (see\n"
+           '_enumbase.py)."""\n\n',
+           "from ._enumbase import JsonIntEnum, NamedIntEnum, NamedIntFlag\n"]
     for cname, pyname, _, _, flags, members, sentinels in enums:
-        base = "enum.IntFlag" if flags else "enum.IntEnum"
+        # typedef enums appear in JSON as lower-case names ("not_rdp"),
+        # the #define groups as their upper-case names ("SSL")
+        base = "NamedIntFlag" if flags else (
+            "NamedIntEnum" if cname.endswith("*") else "JsonIntEnum")
         out.append("\n\nclass %s(%s):\n" % (pyname, base))
         out.append('    """%s"""\n\n' % cname)
         for n, v in members:

@@ -11,9 +11,18 @@
 #   PYTHON             interpreter (default: python3; 3.9+)
 #   RDPNEG_LAB_ENV     the lab's env file (default: <repo>/test/lab/run/env);
 #                      lab tests, driver parity included, skip without it
-#   RDPNEG_PROBE       rdpneg-probe for the parity test (default: found in
-#                      the build next to the libraries)
+#   RDPNEG_PROBE       rdpneg-probe for the parity and CLI tests (default:
+#                      found in the build next to the libraries); likewise
+#                      RDPNEG_EXPLAIN for rdpneg-explain
+#   RDPNEG_WHEEL_BUILD_DIR  keeps the wheel test's meson build between runs
+#                      (test_wheel builds the wheel with build_wheel.sh,
+#                      installs it into a temporary venv and probes the lab
+#                      from there with no RDPNEG_* variable)
 #   extra arguments    unittest name patterns, e.g. test_session
+#
+# test_typing and test_wheel need Debian's mypy, python3-build,
+# python3-setuptools, python3-wheel and python3-venv (test/lab/lab.sh
+# install puts them on the machine).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

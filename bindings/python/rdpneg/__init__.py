@@ -13,8 +13,19 @@ without libuv. What a probe observed is Evidence (also read back from a
 saved document with Evidence.parse); diagnose() turns it into findings and
 a Report is both. Errors are RdpnegError subclasses by band (UsageError,
 TransportError, ...). The library is located by rdpneg._loader
-(RDPNEG_LIBRARY, RDPNEG_LIBRARY_DIR, the system's search).
+(RDPNEG_LIBRARY, RDPNEG_LIBRARY_DIR, else the system's copy when it is
+newer than the one the wheel bundles, else the bundled one);
+``library_source()`` says which.
+
+Results are frozen dataclasses; every enum prints as its name in the JSON
+documents (``print(rep.verdict)`` prints ``failing``). The package is typed
+(PEP 561, checked with mypy --strict). ``python -m rdpneg HOST[:PORT]``
+is rdpneg-probe in Python.
 """
+
+from __future__ import annotations
+
+from typing import Optional, Union
 
 from . import _errors as codes
 from ._enums import (KIND_COUNT, PHASE_COUNT, CertReject, CloseReason,
@@ -22,7 +33,9 @@ from ._enums import (KIND_COUNT, PHASE_COUNT, CertReject, CloseReason,
                      Protocol, StringOption, TcpStatus, TlsStatus, Verdict,
                      X224Status)
 from ._ffi import HAVE_DIAGNOSIS, HAVE_TAXONOMY, core_path as library_path
+from ._version import __version__
 from .config import TLS_VERSIONS, Config
+from .enums import CausePhase, Confidence, ReportedVerdict, Severity
 from .errors import (AuthError, CredsspError, InternalError,
                      NegotiationError, RdpnegError, TlsError, TransportError,
                      UsageError)
@@ -32,34 +45,39 @@ from .plan import Plan
 from .probe import probe
 from .session import TSTAMP_NEVER, Session, now_ns
 
-__version__ = "0.1.0"
 
-
-def library_version():
+def library_version() -> str:
     """The loaded librdpneg's version string (rdpneg_version())."""
     from . import _ffi
     return _ffi.version()
 
 
-def strerror(code):
+def library_source() -> Optional[str]:
+    """Where the loaded librdpneg came from: "bundled" (the wheel's copy),
+    "system", "$RDPNEG_LIBRARY" or "$RDPNEG_LIBRARY_DIR"."""
+    from . import _loader
+    return _loader.source(_loader.CORE)
+
+
+def strerror(code: int) -> str:
     """The library's sentence for error |code|."""
     from . import _ffi
     return _ffi.strerror(code)
 
 
-def err_name(code):
+def err_name(code: int) -> Optional[str]:
     """"RDPNEG_ERR_<NAME>" for |code|, or None."""
     from . import _ffi
     return _ffi.err_name(code)
 
 
-def protocol_name(protocol):
+def protocol_name(protocol: Union[Protocol, int]) -> Optional[str]:
     """"SSL", "HYBRID", ... for one selectedProtocol value, or None."""
     from . import _ffi
     return _ffi.sstr(_ffi.core.rdpneg_protocol_name(int(protocol)))
 
 
-def failure_name(code):
+def failure_name(code: Union[NegFailure, int]) -> Optional[str]:
     """"SSL_REQUIRED_BY_SERVER", ... for an RDP_NEG_FAILURE code, or None."""
     from . import _ffi
     return _ffi.sstr(_ffi.core.rdpneg_failure_name(int(code)))
@@ -70,6 +88,8 @@ __all__ = [
     "PhaseResult", "Finding", "Diagnosis", "diagnose", "check_reported",
     "now_ns",
     "TSTAMP_NEVER", "TLS_VERSIONS", "library_version", "library_path",
+    "library_source", "__version__", "Severity", "Confidence", "CausePhase",
+    "ReportedVerdict",
     "strerror", "err_name", "protocol_name", "failure_name", "codes",
     "RdpnegError", "UsageError", "TransportError", "NegotiationError",
     "TlsError", "CredsspError", "AuthError", "InternalError",

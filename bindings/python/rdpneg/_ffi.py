@@ -10,13 +10,17 @@ built without them still loads, ``HAVE_TAXONOMY`` is False and the
 ``rdpneg.taxonomy`` wrappers raise NotImplementedError.
 """
 
+from __future__ import annotations
+
 import ctypes
 from ctypes import (POINTER, c_char_p, c_double, c_int, c_int64, c_size_t,
                     c_ssize_t, c_uint16, c_uint32, c_uint64, c_uint8,
                     c_void_p)
+from typing import (Any, Callable, List, Optional, Sequence, Tuple, Union,
+                    overload)
 
 from . import _errors, _loader
-from .errors import error_class
+from .errors import RdpnegError, error_class
 
 # Lowest library version this binding was written against.
 MIN_VERSION = (0, 1, 0)
@@ -54,36 +58,40 @@ EvidenceP = POINTER(_Evidence)
 PlanP = POINTER(_Plan)
 c_uint8_p = POINTER(c_uint8)
 
-core = _loader.load(_loader.CORE)
-core_path = core._name
-_uv = None
-_uv_error = None
+core: ctypes.CDLL = _loader.load(_loader.CORE)
+core_path: str = str(core._name)
+_uv: Optional[ctypes.CDLL] = None
+_uv_error: Optional[ImportError] = None
+
+StrArg = Union[str, bytes, bytearray, memoryview]
 
 
-def strerror(code):
-    return (core.rdpneg_strerror(int(code)) or b"unknown error").decode(
-        "utf-8", "backslashreplace")
+def strerror(code: int) -> str:
+    raw: Optional[bytes] = core.rdpneg_strerror(int(code))
+    return (raw or b"unknown error").decode("utf-8", "backslashreplace")
 
 
-def err_name(code):
-    raw = core.rdpneg_err_name(int(code))
+def err_name(code: int) -> Optional[str]:
+    raw: Optional[bytes] = core.rdpneg_err_name(int(code))
     return raw.decode("ascii", "backslashreplace") if raw else None
 
 
-def make_error(code, function=None, detail=None):
+def make_error(code: int, function: Optional[str] = None,
+               detail: Optional[str] = None) -> RdpnegError:
     """The exception instance for a negative |code|."""
     return error_class(code)(code, err_name(code), strerror(code), function,
                              detail)
 
 
-def _check(result, func, args):
+def _check(result: int, func: Any, args: Tuple[Any, ...]) -> int:
     if result < 0:
         raise make_error(result, func.__name__)
     return result
 
 
 # (name, restype, argtypes, checked)
-_CORE_DECLS = [
+_Decl = Tuple[str, Any, List[Any], bool]
+_CORE_DECLS: List[_Decl] = [
     ("rdpneg_version", c_char_p, [], False),
     ("rdpneg_strerror", c_char_p, [c_int], False),
     ("rdpneg_err_name", c_char_p, [c_int], False),
@@ -186,7 +194,7 @@ _CORE_DECLS = [
      [EvidenceP, DiagnosisP, POINTER(c_void_p), POINTER(c_size_t)], True),
 ]
 
-_UV_DECLS = [
+_UV_DECLS: List[_Decl] = [
     # the evidence form (a librdpneg-uv with rdpneg_uv_run_start has it)
     ("rdpneg_probe_run", c_int,
      [ConfigP, c_char_p, c_uint16, POINTER(EvidenceP)], False),
@@ -196,7 +204,7 @@ _UV_DECLS = [
 ]
 
 # rdpneg_taxonomy.h; optional (feature-detected).
-_TAX_DECLS = [
+_TAX_DECLS: List[_Decl] = [
     ("rdpneg_kind_parse", c_int, [c_char_p], False),
     ("rdpneg_kind_name", c_char_p, [c_int], False),
     ("rdpneg_kind_title", c_char_p, [c_int], False),
@@ -260,8 +268,9 @@ _TAX_DECLS = [
 ]
 
 
-def _declare(lib, decls, optional=False):
-    missing = []
+def _declare(lib: ctypes.CDLL, decls: Sequence[_Decl],
+             optional: bool = False) -> List[str]:
+    missing: List[str] = []
     for name, restype, argtypes, checked in decls:
         try:
             fn = getattr(lib, name)
@@ -288,31 +297,33 @@ HAVE_TAXONOMY = not TAXONOMY_MISSING
 HAVE_DIAGNOSIS = True
 
 
-def version():
+def version() -> str:
     """The loaded library's version string."""
-    return core.rdpneg_version().decode("ascii")
+    raw: bytes = core.rdpneg_version()
+    return raw.decode("ascii")
 
 
-def _version_tuple(text):
-    parts = []
+def _version_tuple(text: str) -> Tuple[int, int, int]:
+    parts: List[int] = []
     for p in text.split("-")[0].split("."):
         digits = "".join(ch for ch in p if ch.isdigit())
         parts.append(int(digits) if digits else 0)
-    return tuple((parts + [0, 0, 0])[:3])
+    v = (parts + [0, 0, 0])[:3]
+    return (v[0], v[1], v[2])
 
 
-def loaded_version():
+def loaded_version() -> Tuple[int, int, int]:
     """(major, minor, patch) of the loaded library: rdpneg_version_number()
     when it has it, else parsed from rdpneg_version()."""
     num = getattr(core, "rdpneg_version_number", None)
     if num is not None:
         num.restype, num.argtypes = c_uint32, []
-        n = num()
+        n = int(num())
         return ((n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF)
     return _version_tuple(version())
 
 
-def _check_loaded():
+def _check_loaded() -> None:
     v = version()
     if loaded_version() < MIN_VERSION:
         raise ImportError("librdpneg binding: %s is version %s, at least "
@@ -333,7 +344,7 @@ def _check_loaded():
 _check_loaded()
 
 
-def uv():
+def uv() -> ctypes.CDLL:
     """librdpneg-uv, loaded on first use (ImportError when absent)."""
     global _uv, _uv_error
     if _uv is None:
@@ -349,7 +360,7 @@ def uv():
     return _uv
 
 
-def take_string(ptr, length):
+def take_string(ptr: c_void_p, length: c_size_t) -> str:
     """Decodes and frees a string the library allocated."""
     try:
         if not ptr.value:
@@ -360,14 +371,26 @@ def take_string(ptr, length):
         core.rdpneg_free(ptr)
 
 
-def alloc_call(fn, *args):
+def alloc_call(fn: Callable[..., Any], *args: Any) -> str:
     """Calls fn(*args, char **out, size_t *len) and returns the string."""
     out, length = c_void_p(), c_size_t()
     fn(*args, ctypes.byref(out), ctypes.byref(length))
     return take_string(out, length)
 
 
-def cstr(value, what):
+@overload
+def cstr(value: StrArg, what: str) -> bytes: ...
+
+
+@overload
+def cstr(value: None, what: str) -> None: ...
+
+
+@overload
+def cstr(value: Optional[StrArg], what: str) -> Optional[bytes]: ...
+
+
+def cstr(value: Optional[StrArg], what: str) -> Optional[bytes]:
     """UTF-8 bytes for a C string argument; None stays None."""
     if value is None:
         return None
@@ -384,6 +407,6 @@ def cstr(value, what):
     return value
 
 
-def sstr(raw):
+def sstr(raw: Optional[bytes]) -> Optional[str]:
     """Decodes a static C string (None stays None)."""
     return None if raw is None else raw.decode("utf-8", "backslashreplace")

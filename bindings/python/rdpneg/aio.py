@@ -15,17 +15,30 @@ Plan; this module only keeps the clock (time.monotonic_ns()). Several
 probes can run concurrently on one event loop.
 """
 
+from __future__ import annotations
+
 import asyncio
 import errno
 import socket
+from typing import (TYPE_CHECKING, Any, Awaitable, Dict, List, Optional, Set,
+                    Tuple, TypeVar, Union)
 
 from . import _errors, _ffi
 from ._enums import CloseReason, TcpStatus
+from .config import Config
 from .errors import RdpnegError
-from .evidence import check_reported
+from .evidence import Report, check_reported
 from .plan import Plan
 from .probe import probe_config
-from .session import now_ns
+from .session import Host, Session, now_ns
+
+if TYPE_CHECKING:
+    from .taxonomy import Taxonomy
+
+_T = TypeVar("_T")
+_Addr = Tuple[socket.AddressFamily,
+              Union[Tuple[str, int], Tuple[str, int, int, int]]]
+_Conn = Tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 __all__ = ["probe", "run", "drive", "cancelled_report"]
 
@@ -33,7 +46,7 @@ _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES,
                 errno.EPERM}
 
 
-def _classify(exc):
+def _classify(exc: BaseException) -> TcpStatus:
     if isinstance(exc, ConnectionRefusedError):
         return TcpStatus.REFUSED
     err = getattr(exc, "errno", None)
@@ -44,7 +57,7 @@ def _classify(exc):
     return TcpStatus.ERROR
 
 
-def _timeout(sess):
+def _timeout(sess: Session) -> Optional[float]:
     """Seconds until the session's next deadline, None when none."""
     exp = sess.expiry
     if exp is None:
@@ -52,7 +65,9 @@ def _timeout(sess):
     return max(0.0, (exp - now_ns()) / 1e9)
 
 
-async def _run_until_done(sess, aw, wake=None):
+async def _run_until_done(sess: Session, aw: Awaitable[_T],
+                          wake: Optional[asyncio.Event] = None
+                          ) -> Tuple[bool, Any]:
     """Awaits |aw| while keeping the session's deadlines: each time the next
     deadline passes first, the session is told (handle_expiry); if that
     ended the session, |aw| is cancelled. |wake| (an asyncio.Event) is set
@@ -65,13 +80,15 @@ async def _run_until_done(sess, aw, wake=None):
         while True:
             if sess.done:
                 return False, None
-            waiting = {task} if waker is None else {task, waker}
+            waiting: Set["asyncio.Future[Any]"] = \
+                {task} if waker is None else {task, waker}
             done, _ = await asyncio.wait(
                 waiting, timeout=_timeout(sess),
                 return_when=asyncio.FIRST_COMPLETED)
             if task in done:
                 return True, task.result()
             if waker is not None and waker in done:
+                assert wake is not None
                 wake.clear()
                 waker = asyncio.ensure_future(wake.wait())
                 continue
@@ -86,7 +103,7 @@ async def _run_until_done(sess, aw, wake=None):
                     pass
 
 
-async def _flush(sess, writer):
+async def _flush(sess: Session, writer: asyncio.StreamWriter) -> None:
     out = sess.pending_output(now_ns())
     if out:
         writer.write(out)
@@ -96,7 +113,8 @@ async def _flush(sess, writer):
             pass  # the read side reports how the connection ended
 
 
-async def _connect(sess, host, port, wake=None):
+async def _connect(sess: Session, host: str, port: int,
+                   wake: Optional[asyncio.Event] = None) -> Optional[_Conn]:
     """Resolves and connects; returns (reader, writer) or None when the
     session ended in the TCP phase."""
     loop = asyncio.get_running_loop()
@@ -133,7 +151,8 @@ async def _connect(sess, host, port, wake=None):
     return None
 
 
-async def _resolve(loop, host, port):
+async def _resolve(loop: asyncio.AbstractEventLoop, host: str, port: int
+                   ) -> Union[List[_Addr], Exception]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as e:
@@ -145,7 +164,8 @@ async def _resolve(loop, host, port):
     return addrs
 
 
-async def _open(address, port, family, mss=0):
+async def _open(address: str, port: int, family: int, mss: int = 0
+                ) -> Union[_Conn, OSError]:
     try:
         if not mss or not hasattr(socket, "TCP_MAXSEG"):
             return await asyncio.open_connection(address, port, family=family)
@@ -163,7 +183,8 @@ async def _open(address, port, family, mss=0):
         return e
 
 
-async def drive(sess, host, port, wake=None):
+async def drive(sess: Session, host: str, port: int,
+                wake: Optional[asyncio.Event] = None) -> None:
     """Runs a started Session to its end over a real TCP connection (one
     connection, no policy: a probe is a Plan, see run())."""
     conn = await _connect(sess, host, port, wake)
@@ -201,32 +222,32 @@ async def drive(sess, host, port, wake=None):
             pass
 
 
-async def _read(reader):
+async def _read(reader: asyncio.StreamReader) -> Union[bytes, OSError]:
     try:
         return await reader.read(65536)
     except OSError as e:
         return e
 
 
-def _timeout_of(deadline):
+def _timeout_of(deadline: Optional[int]) -> Optional[float]:
     if deadline is None:
         return None
     return max(0.0, (deadline - now_ns()) / 1e9)
 
 
-async def _attempt(sess, wake):
+async def _attempt(sess: Session, wake: asyncio.Event) -> None:
     """One attempt of a plan: connect where an earlier attempt connected,
     else resolve the host; run the session; close the socket."""
     await drive(sess, sess.connect_address or sess.host, sess.port, wake)
 
 
-def _hand_back(plan, sess):
+def _hand_back(plan: Plan, sess: Session) -> None:
     if not sess.done:
         sess.cancel(now_ns())  # the driver could not finish it
     plan.attempt_done(sess, now_ns())
 
 
-async def run(plan):
+async def run(plan: Plan) -> None:
     """Runs |plan| (a Plan) to its end on the running event loop.
 
     Starts it when it is not started (with the system's wall clock unless
@@ -243,9 +264,10 @@ async def run(plan):
     An exception of the driver itself ends the plan the same way.
     """
     plan._start_for_driver(now_ns())
-    tasks = {}                      # task -> (session, wake event)
+    # task -> (session, wake event)
+    tasks: Dict["asyncio.Future[None]", Tuple[Session, asyncio.Event]] = {}
 
-    def launch():
+    def launch() -> None:
         while True:
             sess = plan.next(now_ns())
             if sess is None:
@@ -253,7 +275,7 @@ async def run(plan):
             wake = asyncio.Event()
             tasks[asyncio.ensure_future(_attempt(sess, wake))] = (sess, wake)
 
-    def poke():
+    def poke() -> None:
         # a plan call may end running sessions (deadline, an answer that
         # makes the rest predictable): wake their tasks
         for sess, wake in tasks.values():
@@ -300,22 +322,24 @@ async def run(plan):
         raise
 
 
-def cancelled_report(exc):
+def cancelled_report(exc: Optional[BaseException]) -> Optional[Report]:
     """The Report that rdpneg.aio.probe() attached to the CancelledError it
     re-raised (also found through a TimeoutError of asyncio.wait_for or
     asyncio.timeout, which chain it), or None."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        rep = getattr(exc, "report", None)
+        rep: Optional[Report] = getattr(exc, "report", None)
         if rep is not None:
             return rep
         exc = exc.__cause__ or exc.__context__
     return None
 
 
-async def probe(host, port=3389, config=None, tls_versions=False,
-                reported=None, taxonomy=None):
+async def probe(host: Host, port: int = 3389,
+                config: Optional[Config] = None, tls_versions: bool = False,
+                reported: Optional[str] = None,
+                taxonomy: Optional["Taxonomy"] = None) -> Report:
     """Probes |host|:|port| on the running event loop; returns a Report.
 
     Runs the same probe plan as rdpneg.probe() (same arguments), so both
@@ -336,8 +360,10 @@ async def probe(host, port=3389, config=None, tls_versions=False,
             await run(plan)
         except asyncio.CancelledError as e:
             try:
-                e.report = plan.report(taxonomy, reported)
+                e.report = plan.report(  # type: ignore[attr-defined]
+                    taxonomy, reported)
             except RdpnegError:
-                e.report = None  # cancelled before any attempt finished
+                # cancelled before any attempt finished
+                e.report = None  # type: ignore[attr-defined]
             raise
         return plan.report(taxonomy, reported)

@@ -1,21 +1,32 @@
 """Config: a probe configuration (wraps rdpneg_config)."""
 
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import (Any, Dict, Iterable, List, NoReturn, Optional, Tuple,
+                    Union, overload)
 
 from . import _errors, _ffi
 from ._enums import CertReject, Option, Protocol, StringOption
+from ._ffi import StrArg
 from ._handle import NativeHandle
 from .errors import UsageError
 
-__all__ = ["Config", "TLS_VERSIONS"]
+__all__ = ["Config", "TLS_VERSIONS", "TlsVersion", "ProtocolsArg"]
 
 # RDPNEG_OPT_TLS_MIN / _MAX values.
-TLS_VERSIONS = {"1.0": 1, "1.1": 2, "1.2": 3}
+TLS_VERSIONS: Dict[str, int] = {"1.0": 1, "1.1": 2, "1.2": 3}
 _TLS_NAMES = {v: k for k, v in TLS_VERSIONS.items()}
 
+#: a TLS version: "1.0", "TLSv1.2", ... or the option value 1..3
+TlsVersion = Union[str, int]
+#: what Config.protocols accepts: "ssl,hybrid", ["SSL", Protocol.HYBRID],
+#: a Protocol mask
+ProtocolsArg = Union[str, bytes, Protocol, int, Iterable[Union[str, Protocol]]]
 
-def _tls_version(value):
+
+def _tls_version(value: TlsVersion) -> int:
     if isinstance(value, str):
         key = value.strip().lower()
         for pre in ("tlsv", "tls"):
@@ -29,30 +40,86 @@ def _tls_version(value):
     return _int(value, "TLS version")
 
 
-def _int(value, what):
+def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("%s must be an int, not %s" %
                         (what, type(value).__name__))
     return value
 
 
-def _flag(value, what):
+def _flag(value: Any, what: str) -> int:
     if not isinstance(value, (bool, int)) or value not in (0, 1):
         raise TypeError("%s must be a bool" % what)
     return int(value)
 
 
-def _int_option(opt, doc, kind="int"):
-    conv = _flag if kind == "bool" else _int
+class _IntOption:
+    """An integer option of rdpneg_config as an attribute."""
 
-    def fget(self):
-        v = self.get_int(opt)
-        return bool(v) if kind == "bool" else v
+    def __init__(self, opt: Option, doc: str) -> None:
+        self.opt = opt
+        self.__doc__ = doc
 
-    def fset(self, value):
-        self.set_int(opt, conv(value, opt.name.lower()))
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_IntOption": ...
 
-    return property(fget, fset, doc=doc)
+    @overload
+    def __get__(self, obj: "Config", owner: Any) -> int: ...
+
+    def __get__(self, obj: Optional["Config"],
+                owner: Any) -> Union["_IntOption", int]:
+        if obj is None:
+            return self
+        return obj.get_int(self.opt)
+
+    def __set__(self, obj: "Config", value: int) -> None:
+        obj.set_int(self.opt, _int(value, self.opt.name.lower()))
+
+
+class _BoolOption:
+    """A 0/1 option of rdpneg_config as a bool attribute."""
+
+    def __init__(self, opt: Option, doc: str) -> None:
+        self.opt = opt
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_BoolOption": ...
+
+    @overload
+    def __get__(self, obj: "Config", owner: Any) -> bool: ...
+
+    def __get__(self, obj: Optional["Config"],
+                owner: Any) -> Union["_BoolOption", bool]:
+        if obj is None:
+            return self
+        return bool(obj.get_int(self.opt))
+
+    def __set__(self, obj: "Config", value: bool) -> None:
+        obj.set_int(self.opt, _flag(value, self.opt.name.lower()))
+
+
+class _StrOption:
+    """A string option: write-only (the C API has no string getters)."""
+
+    def __init__(self, opt: StringOption, doc: str) -> None:
+        self.opt = opt
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> "_StrOption": ...
+
+    @overload
+    def __get__(self, obj: "Config", owner: Any) -> NoReturn: ...
+
+    def __get__(self, obj: Optional["Config"], owner: Any) -> "_StrOption":
+        if obj is None:
+            return self
+        raise AttributeError("%s is write-only (the C API has no getter)"
+                             % self.opt.name.lower())
+
+    def __set__(self, obj: "Config", value: Optional[StrArg]) -> None:
+        obj.set_str(self.opt, value)
 
 
 class Config(NativeHandle):
@@ -79,7 +146,7 @@ class Config(NativeHandle):
 
     _what = "Config"
 
-    def __init__(self, **options):
+    def __init__(self, **options: Any) -> None:
         ptr = _ffi.ConfigP()
         _ffi.core.rdpneg_config_new(ctypes.byref(ptr))
         self._init_handle(ptr, _ffi.core.rdpneg_config_free)
@@ -104,12 +171,12 @@ class Config(NativeHandle):
             raise
 
     @classmethod
-    def _adopt(cls, ptr):
+    def _adopt(cls, ptr: Any) -> "Config":
         self = cls.__new__(cls)
         self._init_handle(ptr, _ffi.core.rdpneg_config_free)
         return self
 
-    def clone(self):
+    def clone(self) -> "Config":
         """An independent deep copy (credentials included)."""
         with self._lock:
             ptr = _ffi.ConfigP()
@@ -118,21 +185,22 @@ class Config(NativeHandle):
 
     # -- raw options ----------------------------------------------------------
 
-    def set_int(self, opt, value):
+    def set_int(self, opt: Union[Option, int], value: int) -> None:
         """Sets integer option |opt| (an Option) to |value|."""
         with self._lock:
             _ffi.core.rdpneg_config_set_int(self._handle(), int(opt),
                                             _int(value, "value"))
 
-    def get_int(self, opt):
+    def get_int(self, opt: Union[Option, int]) -> int:
         """Reads integer option |opt| (an Option)."""
         v = ctypes.c_int64()
         with self._lock:
             _ffi.core.rdpneg_config_get_int(self._handle(), int(opt),
                                             ctypes.byref(v))
-        return v.value
+        return int(v.value)
 
-    def set_str(self, opt, value):
+    def set_str(self, opt: Union[StringOption, int],
+                value: Optional[StrArg]) -> None:
         """Sets string option |opt| (a StringOption); None clears it."""
         data = _ffi.cstr(value, StringOption(opt).name.lower())
         with self._lock:
@@ -141,7 +209,7 @@ class Config(NativeHandle):
     # -- protocols ------------------------------------------------------------
 
     @property
-    def protocols(self):
+    def protocols(self) -> List[str]:
         """Requested protocols as names, e.g. ['SSL', 'HYBRID']; ['NONE']
         for a legacy request without RDP_NEG_REQ. Set it with names (a
         list or a comma string such as "ssl,hybrid"; "rdp" adds nothing,
@@ -149,21 +217,24 @@ class Config(NativeHandle):
         if not self.send_neg_req:
             return ["NONE"]
         mask = self.requested_protocols
-        return [p.name for p in Protocol if p.value and mask & p.value]
+        return [str(p) for p in Protocol if p.value and mask & p.value]
 
     @protocols.setter
-    def protocols(self, value):
-        if isinstance(value, Protocol) or (isinstance(value, int) and
-                                           not isinstance(value, bool)):
+    def protocols(self, value: ProtocolsArg) -> None:
+        if isinstance(value, bool):
+            raise TypeError("protocols must be names or a Protocol mask")
+        if isinstance(value, int):
             with self._lock:
-                self.requested_protocols = int(value)
+                self.requested_protocols = Protocol(int(value))
                 self.send_neg_req = True
             return
-        if isinstance(value, (list, tuple, set, frozenset)):
-            names = []
+        if not isinstance(value, (str, bytes)):
+            names: List[str] = []
             for v in value:
-                names.append(v.name if isinstance(v, Protocol) else
-                             str(_ffi.cstr(v, "protocol name"), "utf-8"))
+                if isinstance(v, Protocol):
+                    names.extend(v.names)
+                else:
+                    names.append(str(_ffi.cstr(v, "protocol name"), "utf-8"))
             value = ",".join(names) if names else "rdp"
         text = _ffi.cstr(value, "protocols")
         mask, neg = ctypes.c_uint32(), ctypes.c_int()
@@ -173,40 +244,44 @@ class Config(NativeHandle):
             self.set_int(Option.REQUESTED_PROTOCOLS, mask.value)
             self.set_int(Option.SEND_NEG_REQ, neg.value)
 
-    requested_protocols = property(
-        lambda self: Protocol(self.get_int(Option.REQUESTED_PROTOCOLS)),
-        lambda self, v: self.set_int(Option.REQUESTED_PROTOCOLS,
-                                     _int(int(v) if isinstance(v, Protocol)
-                                          else v, "requested_protocols")),
-        doc="requestedProtocols mask (Protocol flags); default SSL|HYBRID|"
-            "HYBRID_EX")
-    send_neg_req = _int_option(Option.SEND_NEG_REQ,
-                               "False: legacy request without RDP_NEG_REQ",
-                               "bool")
-    neg_req_flags = _int_option(Option.NEG_REQ_FLAGS,
-                                "RDP_NEG_REQ flags byte (NegReqFlag)")
+    @property
+    def requested_protocols(self) -> Protocol:
+        """requestedProtocols mask (Protocol flags); default SSL|HYBRID|
+        HYBRID_EX"""
+        return Protocol(self.get_int(Option.REQUESTED_PROTOCOLS))
+
+    @requested_protocols.setter
+    def requested_protocols(self, v: Union[Protocol, int]) -> None:
+        self.set_int(Option.REQUESTED_PROTOCOLS,
+                     _int(int(v) if isinstance(v, Protocol) else v,
+                          "requested_protocols"))
+
+    send_neg_req = _BoolOption(Option.SEND_NEG_REQ,
+                               "False: legacy request without RDP_NEG_REQ")
+    neg_req_flags = _IntOption(Option.NEG_REQ_FLAGS,
+                               "RDP_NEG_REQ flags byte (NegReqFlag)")
 
     # -- timeouts -------------------------------------------------------------
 
-    connect_timeout_ms = _int_option(Option.CONNECT_TIMEOUT_MS,
+    connect_timeout_ms = _IntOption(Option.CONNECT_TIMEOUT_MS,
                                      "TCP connect deadline (1..600000 ms)")
-    x224_timeout_ms = _int_option(Option.X224_TIMEOUT_MS,
+    x224_timeout_ms = _IntOption(Option.X224_TIMEOUT_MS,
                                   "X.224 answer deadline (1..600000 ms)")
-    tls_timeout_ms = _int_option(Option.TLS_TIMEOUT_MS,
+    tls_timeout_ms = _IntOption(Option.TLS_TIMEOUT_MS,
                                  "TLS handshake deadline (1..600000 ms)")
-    nla_timeout_ms = _int_option(Option.NLA_TIMEOUT_MS,
+    nla_timeout_ms = _IntOption(Option.NLA_TIMEOUT_MS,
                                  "CredSSP deadline (1..600000 ms)")
-    overall_timeout_ms = _int_option(Option.OVERALL_TIMEOUT_MS,
+    overall_timeout_ms = _IntOption(Option.OVERALL_TIMEOUT_MS,
                                      "whole-probe deadline (1..3600000 ms)")
 
     @property
-    def timeout_ms(self):
+    def timeout_ms(self) -> int:
         """Per-phase timeouts as one value (setting it also sets the
         overall deadline to three times it, as rdpneg-probe --timeout)."""
         return self.connect_timeout_ms
 
     @timeout_ms.setter
-    def timeout_ms(self, ms):
+    def timeout_ms(self, ms: int) -> None:
         ms = _int(ms, "timeout_ms")
         if not 1 <= ms <= 600000:
             raise _ffi.make_error(_errors.INVALID_ARGUMENT, None,
@@ -219,62 +294,64 @@ class Config(NativeHandle):
 
     # -- phases, TLS, misc ----------------------------------------------------
 
-    do_tls = _int_option(Option.DO_TLS, "continue into TLS", "bool")
-    do_nla = _int_option(Option.DO_NLA, "continue into CredSSP", "bool")
-    warn_days = _int_option(Option.WARN_DAYS,
-                            "days before notAfter that count as expiring")
-    now_unix = _int_option(Option.NOW_UNIX,
-                           "wall clock for date checks (0: the system's)")
-    spnego = _int_option(Option.SPNEGO,
+    do_tls = _BoolOption(Option.DO_TLS, "continue into TLS")
+    do_nla = _BoolOption(Option.DO_NLA, "continue into CredSSP")
+    warn_days = _IntOption(Option.WARN_DAYS,
+                           "days before notAfter that count as expiring")
+    now_unix = _IntOption(Option.NOW_UNIX,
+                          "wall clock for date checks (0: the system's)")
+    spnego = _BoolOption(Option.SPNEGO,
                          "wrap NTLM in SPNEGO exactly as mstsc does (default "
                          "False: raw NTLM, which Windows and FreeRDP accept; "
                          "with True a plan retries raw when SPNEGO is "
-                         "refused)", "bool")
-    probe_tls_versions = _int_option(
+                         "refused)")
+    probe_tls_versions = _BoolOption(
         Option.TLS_VERSIONS,
         "a probe plan also makes one connection per TLS version 1.0, 1.1 "
-        "and 1.2 (what probe(tls_versions=True) sets)", "bool")
-    max_buffered = _int_option(Option.MAX_BUFFERED,
-                               "maximum bytes buffered from the peer")
+        "and 1.2 (what probe(tls_versions=True) sets)")
+    max_buffered = _IntOption(Option.MAX_BUFFERED,
+                              "maximum bytes buffered from the peer")
 
     @property
-    def reject_cert(self):
+    def reject_cert(self) -> CertReject:
         """Certificate policy (CertReject flags; 0: report only). A
         certificate matching it ends TLS with CERT_REJECTED before anything
         is sent inside TLS."""
         return CertReject(self.get_int(Option.REJECT_CERT))
 
     @reject_cert.setter
-    def reject_cert(self, value):
+    def reject_cert(self, value: Union[CertReject, int]) -> None:
         self.set_int(Option.REJECT_CERT,
                      _int(int(value) if isinstance(value, CertReject)
                           else value, "reject_cert"))
 
     @property
-    def tls_min(self):
+    def tls_min(self) -> str:
         """Lowest TLS version offered: "1.0", "1.1" or "1.2"."""
         return _TLS_NAMES[self.get_int(Option.TLS_MIN)]
 
     @tls_min.setter
-    def tls_min(self, value):
+    def tls_min(self, value: TlsVersion) -> None:
         self.set_int(Option.TLS_MIN, _tls_version(value))
 
     @property
-    def tls_max(self):
+    def tls_max(self) -> str:
         """Highest TLS version offered: "1.0", "1.1" or "1.2"."""
         return _TLS_NAMES[self.get_int(Option.TLS_MAX)]
 
     @tls_max.setter
-    def tls_max(self, value):
+    def tls_max(self, value: TlsVersion) -> None:
         self.set_int(Option.TLS_MAX, _tls_version(value))
 
     @property
-    def tls_versions(self):
+    def tls_versions(self) -> Tuple[str, str]:
         """(min, max) TLS versions offered; set with a pair or one value."""
         return (self.tls_min, self.tls_max)
 
     @tls_versions.setter
-    def tls_versions(self, value):
+    def tls_versions(self, value: Union[TlsVersion,
+                                        Tuple[TlsVersion, TlsVersion]]
+                     ) -> None:
         if isinstance(value, (str, int)):
             lo = hi = value
         else:
@@ -291,27 +368,17 @@ class Config(NativeHandle):
 
     # -- strings (write-only: the C API has no string getters) ---------------
 
-    def _write_only(name):
-        def fget(self):
-            raise AttributeError("%s is write-only (the C API has no getter)"
-                                 % name)
-        return fget
+    cookie = _StrOption(StringOption.COOKIE,
+                        "mstshash cookie (1..255 bytes, no CR/LF); None "
+                        "clears. Write-only.")
+    routing_token = _StrOption(
+        StringOption.ROUTING_TOKEN,
+        "routing token sent verbatim; None clears. Write-only.")
+    sni = _StrOption(StringOption.SNI,
+                     "TLS server name and hostname check (default: the "
+                     "target host); None clears. Write-only.")
 
-    cookie = property(_write_only("cookie"),
-                      lambda self, v: self.set_str(StringOption.COOKIE, v),
-                      doc="mstshash cookie (1..255 bytes, no CR/LF); None "
-                          "clears. Write-only.")
-    routing_token = property(
-        _write_only("routing_token"),
-        lambda self, v: self.set_str(StringOption.ROUTING_TOKEN, v),
-        doc="routing token sent verbatim; None clears. Write-only.")
-    sni = property(_write_only("sni"),
-                   lambda self, v: self.set_str(StringOption.SNI, v),
-                   doc="TLS server name and hostname check (default: the "
-                       "target host); None clears. Write-only.")
-    del _write_only
-
-    def set_correlation_id(self, id16):
+    def set_correlation_id(self, id16: Optional[bytes]) -> None:
         """Sets the 16-byte RDP_NEG_CORRELATION_INFO id; None removes it."""
         with self._lock:
             if id16 is None:
@@ -326,17 +393,19 @@ class Config(NativeHandle):
             buf = (ctypes.c_uint8 * 16).from_buffer_copy(data)
             _ffi.core.rdpneg_config_set_correlation_id(self._handle(), buf)
 
-    def _no_correlation_getter(self):
+    @property
+    def correlation_id(self) -> NoReturn:
+        """16-byte correlationId. Write-only."""
         raise AttributeError("correlation_id is write-only (the C API has no "
                              "getter)")
 
-    correlation_id = property(_no_correlation_getter, set_correlation_id,
-                              doc="16-byte correlationId. Write-only.")
-    del _no_correlation_getter
+    @correlation_id.setter
+    def correlation_id(self, id16: Optional[bytes]) -> None:
+        self.set_correlation_id(id16)
 
     # -- trust anchors --------------------------------------------------------
 
-    def add_ca(self, data):
+    def add_ca(self, data: Union[str, bytes, bytearray, memoryview]) -> None:
         """Adds trust anchors (PEM or DER bytes). UsageError(BAD_FILE)
         when no certificate parses."""
         if isinstance(data, str):
@@ -349,7 +418,7 @@ class Config(NativeHandle):
         with self._lock:
             _ffi.core.rdpneg_config_add_ca(self._handle(), buf, len(data))
 
-    def add_ca_file(self, path):
+    def add_ca_file(self, path: Union[str, "os.PathLike[str]"]) -> None:
         """Adds the trust anchors in the PEM or DER file at |path|."""
         try:
             with open(os.fspath(path), "rb") as f:
@@ -369,7 +438,8 @@ class Config(NativeHandle):
 
     # -- credentials ----------------------------------------------------------
 
-    def set_credentials(self, user, password, domain=None):
+    def set_credentials(self, user: StrArg, password: StrArg,
+                        domain: Optional[StrArg] = None) -> None:
         """Sets the credentials for the NLA check.
 
         |password| may be str, bytes, bytearray or memoryview. It is copied
@@ -413,13 +483,13 @@ class Config(NativeHandle):
             for i in range(n):
                 secret[i] = 0
 
-    def clear_credentials(self):
+    def clear_credentials(self) -> None:
         """Removes the credentials (the C copy is zeroised)."""
         with self._lock:
             _ffi.core.rdpneg_config_set_credentials(self._handle(), None, None,
                                                     None)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<rdpneg.Config closed>"
         return ("<rdpneg.Config protocols=%s timeouts=%d/%d/%d/%d ms "

@@ -7,6 +7,10 @@ rdpneg_strerror), ``category`` ("TLS") and ``function`` (the C function
 that returned it, or None).
 """
 
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
+
 from . import _errors
 
 __all__ = [
@@ -19,8 +23,17 @@ __all__ = [
 class RdpnegError(Exception):
     """Base class of every error the library reports."""
 
-    def __init__(self, code, name=None, message=None, function=None,
-                 detail=None):
+    code: int
+    name: str
+    message: str
+    function: Optional[str]
+    detail: Optional[str]
+    category: Optional[str]
+
+    def __init__(self, code: int, name: Optional[str] = None,
+                 message: Optional[str] = None,
+                 function: Optional[str] = None,
+                 detail: Optional[str] = None) -> None:
         self.code = int(code)
         self.name = name or "RDPNEG_ERR_%d" % (-self.code)
         self.message = message or "unknown error"
@@ -63,7 +76,7 @@ class InternalError(RdpnegError):
     """-9xx: out of memory, internal and crypto backend failures."""
 
 
-_BY_CATEGORY = {
+_BY_CATEGORY: Dict[str, Type[RdpnegError]] = {
     "USAGE": UsageError,
     "TRANSPORT": TransportError,
     "NEGOTIATION": NegotiationError,
@@ -75,7 +88,7 @@ _BY_CATEGORY = {
 _BAND_TO_CATEGORY = {band: cat for cat, band in _errors.CATEGORY_BANDS.items()}
 
 
-def category_of(code):
+def category_of(code: int) -> Optional[str]:
     """The category name of a negative |code| by its band, or None."""
     code = int(code)
     if code >= 0 or code <= -1000:
@@ -83,6 +96,7 @@ def category_of(code):
     return _BAND_TO_CATEGORY.get(-code // 100)
 
 
-def error_class(code):
+def error_class(code: int) -> Type[RdpnegError]:
     """The exception class for |code| (RdpnegError when outside a band)."""
-    return _BY_CATEGORY.get(category_of(code), RdpnegError)
+    cat = category_of(code)
+    return _BY_CATEGORY.get(cat, RdpnegError) if cat else RdpnegError

@@ -16,20 +16,27 @@ keeps every attempt's evidence. A driver only runs the sessions it hands
 out: rdpneg.aio.run() is a complete asyncio driver.
 """
 
+from __future__ import annotations
+
 import ctypes
 import time
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from . import _errors, _ffi
 from ._handle import NativeHandle
 from .config import Config
-from .evidence import Evidence, check_reported
-from .session import TSTAMP_NEVER, Session, _check_host, _check_port, _ts
+from .evidence import Diagnosis, Evidence, Report, check_reported
+from .session import (TSTAMP_NEVER, Host, Session, _check_host, _check_port,
+                      _ts)
+
+if TYPE_CHECKING:
+    from .taxonomy import Taxonomy
 
 __all__ = ["Plan"]
 
 
-def _addr(ptr):
-    return ctypes.cast(ptr, ctypes.c_void_p).value
+def _addr(ptr: Any) -> int:
+    return int(ctypes.cast(ptr, ctypes.c_void_p).value or 0)
 
 
 class Plan(NativeHandle):
@@ -44,7 +51,13 @@ class Plan(NativeHandle):
 
     _what = "Plan"
 
-    def __init__(self, host, port=3389, config=None):
+    host: str
+    port: int
+    _lent: Dict[int, Session]
+    _config_clock: int
+
+    def __init__(self, host: Host, port: int = 3389,
+                 config: Optional[Config] = None) -> None:
         port = _check_port(port)
         h = _check_host(host)
         ptr = _ffi.PlanP()
@@ -66,7 +79,7 @@ class Plan(NativeHandle):
         self._started = False
         self._wallclock = False
 
-    def close(self):
+    def close(self) -> None:
         """Frees the plan and the sessions it lent (idempotent); the lent
         Session wrappers become closed."""
         with self._lock:
@@ -77,7 +90,7 @@ class Plan(NativeHandle):
 
     # -- driving --------------------------------------------------------------
 
-    def set_wallclock(self, now_unix=None):
+    def set_wallclock(self, now_unix: Optional[int] = None) -> None:
         """Gives the plan (and every session it makes) the wall clock for
         certificate dates and NTLM clock skew (default time.time())."""
         if now_unix is None:
@@ -87,7 +100,7 @@ class Plan(NativeHandle):
                                                 int(now_unix))
             self._wallclock = True
 
-    def start(self, ts=None):
+    def start(self, ts: Optional[int] = None) -> None:
         """Starts the probe clock: the overall deadline is armed and the
         first attempt becomes ready. UsageError when already started."""
         with self._lock:
@@ -95,10 +108,10 @@ class Plan(NativeHandle):
             self._started = True
 
     @property
-    def started(self):
+    def started(self) -> bool:
         return self._started
 
-    def _start_for_driver(self, ts=None):
+    def _start_for_driver(self, ts: Optional[int] = None) -> None:
         """What a driver does with a plan it got unstarted: the system's
         wall clock unless the plan or its config has one, then start()."""
         with self._lock:
@@ -108,7 +121,7 @@ class Plan(NativeHandle):
                 self.set_wallclock()
             self.start(ts)
 
-    def next(self, ts=None):
+    def next(self, ts: Optional[int] = None) -> Optional[Session]:
         """The next attempt to run (a started Session lent to the driver
         until attempt_done()), or None when none is ready now (wait for
         the running ones, or the plan is done)."""
@@ -121,7 +134,7 @@ class Plan(NativeHandle):
             self._lent[_addr(sp)] = sess
             return sess
 
-    def attempt_done(self, sess, ts=None):
+    def attempt_done(self, sess: Session, ts: Optional[int] = None) -> None:
         """Hands a lent session back (after it is done or cancelled and its
         socket is closed): the plan keeps its evidence, decides the
         follow-ups and frees it; |sess| is closed afterwards."""
@@ -137,19 +150,19 @@ class Plan(NativeHandle):
             sess._release()
 
     @property
-    def expiry(self):
+    def expiry(self) -> Optional[int]:
         """The plan's own next deadline (ns), None when none."""
         with self._lock:
-            v = _ffi.core.rdpneg_plan_expiry(self._handle())
+            v = int(_ffi.core.rdpneg_plan_expiry(self._handle()))
         return None if v == TSTAMP_NEVER else v
 
-    def handle_expiry(self, ts=None):
+    def handle_expiry(self, ts: Optional[int] = None) -> None:
         """Tells the plan that |ts| has come: past the overall deadline no
         new attempt is made and running sessions end as timed out."""
         with self._lock:
             _ffi.core.rdpneg_plan_handle_expiry(self._handle(), _ts(ts))
 
-    def cancel(self, ts=None):
+    def cancel(self, ts: Optional[int] = None) -> None:
         """Cancels the probe: no new attempt, every running session ends
         with CANCELLED (close their sockets, hand them back); the evidence
         so far stays, marked cancelled."""
@@ -157,26 +170,26 @@ class Plan(NativeHandle):
             _ffi.core.rdpneg_plan_cancel(self._handle(), _ts(ts))
 
     @property
-    def done(self):
+    def done(self) -> bool:
         """True once no attempt runs and none will."""
         with self._lock:
             return bool(_ffi.core.rdpneg_plan_done(self._handle()))
 
     @property
-    def running(self):
+    def running(self) -> int:
         """Number of sessions lent to the driver (per the library)."""
         with self._lock:
-            return _ffi.core.rdpneg_plan_running(self._handle())
+            return int(_ffi.core.rdpneg_plan_running(self._handle()))
 
     @property
-    def lent_sessions(self):
+    def lent_sessions(self) -> List[Session]:
         """The Session wrappers currently lent (a list)."""
         with self._lock:
             return list(self._lent.values())
 
     # -- evidence -------------------------------------------------------------
 
-    def evidence(self):
+    def evidence(self) -> Evidence:
         """A copy of the evidence of every finished attempt (complete once
         ``done``); UsageError (INVALID_STATE) before any attempt finished."""
         ptr = _ffi.EvidenceP()
@@ -184,18 +197,20 @@ class Plan(NativeHandle):
             _ffi.core.rdpneg_plan_evidence(self._handle(), ctypes.byref(ptr))
         return Evidence._adopt(ptr)
 
-    def diagnose(self, taxonomy=None, reported=None):
+    def diagnose(self, taxonomy: Optional["Taxonomy"] = None,
+                 reported: Optional[str] = None) -> Diagnosis:
         with self.evidence() as ev:
             return ev.diagnose(taxonomy, reported)
 
-    def report(self, taxonomy=None, reported=None):
+    def report(self, taxonomy: Optional["Taxonomy"] = None,
+               reported: Optional[str] = None) -> Report:
         """The Report of the evidence so far, diagnosed with |taxonomy|
         and |reported| (checked first: UsageError)."""
         check_reported(reported)
         with self.evidence() as ev:
             return ev.report(taxonomy, reported)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.closed:
             return "<rdpneg.Plan closed>"
         return "<rdpneg.Plan %s:%d running=%d done=%s>" % (

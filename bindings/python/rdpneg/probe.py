@@ -1,17 +1,24 @@
 """probe(): one blocking probe through librdpneg-uv (rdpneg_probe_run)."""
 
-import ctypes
+from __future__ import annotations
 
-from . import _ffi
+import ctypes
+from typing import TYPE_CHECKING, Optional
+
+from . import _errors, _ffi
 from ._enums import Option
 from .config import Config
-from .evidence import Evidence, check_reported
-from .session import _check_host, _check_port
+from .evidence import Evidence, Report, check_reported
+from .session import Host, _check_host, _check_port
+
+if TYPE_CHECKING:
+    from .taxonomy import Taxonomy
 
 __all__ = ["probe", "probe_config"]
 
 
-def probe_config(config, tls_versions=False):
+def probe_config(config: Optional[Config],
+                 tls_versions: bool = False) -> Config:
     """The private copy of |config| (None: defaults) a probe runs with;
     |tls_versions| switches RDPNEG_OPT_TLS_VERSIONS on in the copy."""
     cfg = Config() if config is None else config.clone()
@@ -24,8 +31,9 @@ def probe_config(config, tls_versions=False):
     return cfg
 
 
-def probe(host, port=3389, config=None, tls_versions=False, reported=None,
-          taxonomy=None):
+def probe(host: Host, port: int = 3389, config: Optional[Config] = None,
+          tls_versions: bool = False, reported: Optional[str] = None,
+          taxonomy: Optional["Taxonomy"] = None) -> Report:
     """Probes |host|:|port| and returns a Report.
 
     Runs the probe plan (TCP, X.224, TLS, NLA as configured, and whatever
@@ -53,9 +61,10 @@ def probe(host, port=3389, config=None, tls_versions=False, reported=None,
     uv = _ffi.uv()
     with probe_config(config, tls_versions) as cfg:
         ptr = _ffi.EvidenceP()
-        rv = uv.rdpneg_probe_run(cfg._handle(), h, port, ctypes.byref(ptr))
+        rv = int(uv.rdpneg_probe_run(cfg._handle(), h, port,
+                                     ctypes.byref(ptr)))
     if not ptr:
-        raise _ffi.make_error(rv if rv < 0 else _ffi._errors.INTERNAL,
+        raise _ffi.make_error(rv if rv < 0 else _errors.INTERNAL,
                               "rdpneg_probe_run")
     with Evidence._adopt(ptr) as ev:
         return ev.report(taxonomy, reported)

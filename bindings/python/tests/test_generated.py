@@ -1,6 +1,7 @@
 """Generated tables: up to date with the headers, and equal to the library."""
 
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -43,6 +44,18 @@ class GeneratedTest(unittest.TestCase):
         self.assertGreaterEqual(_ffi._version_tuple(v), _ffi.MIN_VERSION)
         # rdpneg_version_number() and the string agree
         self.assertEqual(_ffi.loaded_version(), _ffi._version_tuple(v))
+
+    def test_package_version_is_the_projects(self):
+        # pyproject.toml reads rdpneg/_version.py; meson.build has the
+        # library's version: one release, one number
+        with open(os.path.join(_support.REPO, "meson.build"),
+                  encoding="utf-8") as f:
+            head = f.read(2000)
+        m = re.search(r"project\(\s*'librdpneg'.*?version:\s*'([^']+)'",
+                      head, re.S)
+        self.assertIsNotNone(m)
+        self.assertEqual(rdpneg.__version__, m.group(1))
+        self.assertEqual(rdpneg.__version__, rdpneg.library_version())
 
     def test_enum_values_match_accessor_names(self):
         self.assertEqual(rdpneg.protocol_name(rdpneg.Protocol.HYBRID_EX),

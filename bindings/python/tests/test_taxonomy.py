@@ -1,9 +1,12 @@
 """rdpneg.taxonomy over rdpneg_taxonomy.h. Skipped when the loaded library
 was built without the taxonomy functions."""
 
+import json
+import os
+import subprocess
 import unittest
 
-import _support  # noqa: F401
+import _support
 import rdpneg
 from rdpneg import Kind, codes
 from rdpneg import taxonomy as tx
@@ -102,6 +105,109 @@ class TaxonomyTest(unittest.TestCase):
                 t.load_overrides("/nonexistent/overrides.json")
             self.assertEqual(tx.cause(cid, t).remedies, c.remedies)
             self.assertEqual(t.json().get("schema"), "rdpneg.taxonomy/1")
+
+
+def find_explain():
+    """rdpneg-explain: RDPNEG_EXPLAIN, else in the build next to the
+    libraries (as test_parity finds rdpneg-probe)."""
+    if os.environ.get("RDPNEG_EXPLAIN"):
+        return os.environ["RDPNEG_EXPLAIN"]
+    dirs = [os.environ.get("RDPNEG_BUILD_DIR", "")]
+    dirs += os.environ.get("RDPNEG_LIBRARY_DIR", "").split(os.pathsep)
+    dirs.append(os.path.join(_support.REPO, "build"))
+    for d in filter(None, dirs):
+        for c in (os.path.join(d, "examples", "rdpneg-explain"),
+                  os.path.join(d, "..", "examples", "rdpneg-explain")):
+            if os.access(c, os.X_OK):
+                return os.path.normpath(c)
+    return None
+
+
+EXPLAIN = find_explain()
+
+# (explain() arguments, rdpneg-explain arguments): the same question
+SPELLINGS = [
+    (("0x904",), {"extended": "0x7"}, ["0x904", "0x7"]),
+    (("0x904/0x7",), {}, ["0x904", "0x7"]),
+    (("0x904 0x7",), {}, ["0x904", "0x7"]),
+    ((0x904,), {"extended": 7}, ["0x904", "0x7"]),
+    (("2308",), {"extended": "7"}, ["2308", "7"]),
+    (("errinfo:0x7",), {}, ["--kind", "errinfo", "0x7"]),
+    (("0x7",), {"kind": "errinfo"}, ["--kind", "errinfo", "0x7"]),
+    (("ssl_err:0x1B07",), {}, ["--kind", "ssl_err", "0x1B07"]),
+    (("ntstatus:0xC000006D",), {}, ["--kind", "ntstatus", "0xC000006D"]),
+    (("C000006D",), {}, ["C000006D"]),
+    (("-1073741715",), {}, ["-1073741715"]),
+    (("SSL_ERR_CERT_EXPIRED",), {}, ["SSL_ERR_CERT_EXPIRED"]),
+    (("5",), {}, ["5"]),
+    (("neg_failure:5",), {}, ["--kind", "neg_failure", "5"]),
+]
+
+
+@unittest.skipUnless(tx.available(), SKIP)
+class ExplainSpellingTest(unittest.TestCase):
+    def test_spellings_parse(self):
+        spec = tx.parse_code("0x904/0x7")
+        self.assertEqual((spec.kind, spec.value, spec.extended),
+                         (Kind.AUTO, 0x904, 7))
+        self.assertEqual(tx.parse_code("0x904", extended="0x7"), spec)
+        self.assertEqual(tx.parse_code(2308, extended=7), spec)
+        self.assertEqual(tx.parse_code("errinfo:0x7"),
+                         tx.CodeSpec(Kind.ERRINFO, 7, None))
+        self.assertEqual(tx.parse_code("C000006D").value, 0xC000006D)
+        self.assertEqual(tx.parse_code("-1073741715").value, 0xC000006D)
+        self.assertEqual(tx.parse_code(-1073741715).value, 0xC000006D)
+        named = tx.parse_code("SSL_ERR_CERT_EXPIRED")
+        self.assertEqual(named.kind, Kind.SSL_ERR)
+        self.assertEqual(tx.parse_code("SSL_ERR_CERT_EXPIRED",
+                                       kind="auto").kind, Kind.SSL_ERR)
+
+    def test_same_as_rdpneg_explain(self):
+        if not EXPLAIN:
+            self.skipTest("rdpneg-explain not found (set RDPNEG_EXPLAIN)")
+        for args, kw, cli in SPELLINGS:
+            with self.subTest(args=args, kw=kw):
+                p = subprocess.run([EXPLAIN, "--json"] + cli,
+                                   capture_output=True, text=True,
+                                   timeout=30)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(tx.explain(*args, **kw),
+                                 json.loads(p.stdout))
+                text = subprocess.run([EXPLAIN] + cli, capture_output=True,
+                                      text=True, timeout=30).stdout
+                self.assertEqual(tx.explain_text(*args, **kw), text)
+
+    def test_bad_spellings_raise_usage_errors(self):
+        bad = ["", "0x", "0x90G", "12abz", "-0x10", "-C000006D",
+               "0x1FFFFFFFF", "NO_SUCH_CODE_NAME", "nokind:0x7", "1/2/3",
+               "0x904/", "errinfo:"]
+        for text in bad:
+            with self.subTest(text=text):
+                with self.assertRaises(rdpneg.UsageError) as cm:
+                    tx.explain(text)
+                self.assertIsInstance(cm.exception, ValueError)
+                self.assertEqual(cm.exception.code, codes.INVALID_ARGUMENT)
+        with self.assertRaises(rdpneg.UsageError) as cm:
+            tx.explain("0x904", extended="0xZZ")
+        self.assertIn("0xZZ", str(cm.exception))
+        with self.assertRaises(rdpneg.UsageError):
+            tx.explain(1 << 33)
+
+    def test_contradictions_are_refused(self):
+        with self.assertRaises(rdpneg.UsageError) as cm:
+            tx.explain("errinfo:0x7", kind="ssl_err")
+        self.assertIn("errinfo", str(cm.exception))
+        with self.assertRaises(rdpneg.UsageError):
+            tx.explain("0x904/0x7", extended="0x8")
+        # the same kind twice is fine
+        self.assertEqual(tx.explain("errinfo:0x7", kind="errinfo"),
+                         tx.explain(7, kind=Kind.ERRINFO))
+
+    def test_type_errors(self):
+        with self.assertRaises(TypeError):
+            tx.explain(True)
+        with self.assertRaises(TypeError):
+            tx.explain(1.5)
 
 
 if __name__ == "__main__":
