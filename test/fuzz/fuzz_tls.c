@@ -14,6 +14,7 @@
  * deadline/FIN/RST/error (3-4), close_notify (5) 4  bytes per read (0 = all), 5
  * ms per read 6  number of mutations (0-15), then 3 bytes each: offset (2), XOR
  *   +2 cut offset (0xFFFF = none), +1 bytes per application record
+ *   with bit 6 of byte 3: a length byte and that many bytes of dNSName
  *   rest: application data */
 #include "harness.h"
 #include "tls_peer.h"
@@ -76,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t app_chunk = fuzz_u8(&in);
   if (!app_chunk)
     app_chunk = 16384;
+  if (c3 & 64) /* the leaf's dNSName from the input */
+    po.san_name = fuzz_bytes(&in, fuzz_u8(&in), &po.san_len);
 
   /* Connection Confirm: RDP_NEG_RSP, flags 0x1f */
   uint8_t cc[19] = {

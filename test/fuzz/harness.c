@@ -111,6 +111,12 @@ void fuzz_link_deliver(fuzz_link *l, const uint8_t *data, size_t n) {
       rdpneg_session_handle_expiry(l->s, l->ts);
     if (rdpneg_session_done(l->s))
       break;
+    const char *dump = getenv("RDPNEG_FUZZ_DUMP"); /* to craft inputs */
+    FILE *df = dump ? fopen(dump, "ab") : NULL;
+    if (df) {
+      fwrite(buf, 1, c, df);
+      fclose(df);
+    }
     rdpneg_ssize r = rdpneg_session_read(l->s, buf, c, l->ts);
     FUZZ_ASSERT(r == (rdpneg_ssize)c || r < 0);
     l->sent += c;

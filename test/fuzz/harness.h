@@ -37,7 +37,9 @@ typedef struct fuzz_link {
 int fuzz_link_open(fuzz_link *l, const rdpneg_config *cfg);
 
 /* Delivers |n| server bytes: mutations and the cut applied, split into
- * |chunk|-sized reads, the clock advanced by step_ms each. */
+ * |chunk|-sized reads, the clock advanced by step_ms each. With
+ * RDPNEG_FUZZ_DUMP=FILE the delivered bytes are appended to FILE (stream
+ * offsets for the mutations of a crafted input). */
 void fuzz_link_deliver(fuzz_link *l, const uint8_t *data, size_t n);
 
 /* Drains what the session wants to send into |*buf| (malloc'd, appended

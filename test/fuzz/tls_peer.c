@@ -17,6 +17,8 @@ struct fuzz_peer {
   uint32_t rng;
   int suites[2];
   int rsa;
+  int own; /* |leaf| holds a certificate made for this peer */
+  mbedtls_x509_crt leaf;
   uint8_t *in, *out;
   size_t in_len, in_off, out_len, out_cap;
 };
@@ -44,17 +46,20 @@ static const int suite_table[] = {
     MBEDTLS_TLS_RSA_WITH_AES_256_GCM_SHA384,
 };
 
-/* Writes a v3 certificate for |key| signed by |issuer_key| into |der|. */
+/* subjectAltName: dNSName server.example */
+static const uint8_t default_san[] = {0x30, 0x10, 0x82, 0x0e, 's', 'e',
+                                      'r',  'v',  'e',  'r',  '.', 'e',
+                                      'x',  'a',  'm',  'p',  'l', 'e'};
+
+/* Writes a v3 certificate for |key| signed by |issuer_key| into |der|;
+ * |san| (DER GeneralNames) is left out for a CA. */
 static size_t make_cert(mbedtls_pk_context *key, mbedtls_pk_context *issuer_key,
                         const char *subject, const char *issuer, int ca,
-                        int serial, uint8_t *der, size_t cap) {
+                        int serial, const uint8_t *san, size_t san_len,
+                        uint8_t *der, size_t cap) {
   mbedtls_x509write_cert w;
   mbedtls_mpi sn;
   uint8_t buf[2048];
-  /* subjectAltName: dNSName server.example */
-  static const uint8_t san[] = {0x30, 0x10, 0x82, 0x0e, 's', 'e',
-                                'r',  'v',  'e',  'r',  '.', 'e',
-                                'x',  'a',  'm',  'p',  'l', 'e'};
   mbedtls_x509write_crt_init(&w);
   mbedtls_mpi_init(&sn);
   mbedtls_mpi_lset(&sn, serial);
@@ -72,7 +77,7 @@ static size_t make_cert(mbedtls_pk_context *key, mbedtls_pk_context *issuer_key,
     FUZZ_ASSERT(mbedtls_x509write_crt_set_extension(
                     &w, MBEDTLS_OID_SUBJECT_ALT_NAME,
                     MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, san,
-                    sizeof san) == 0);
+                    san_len) == 0);
   int n = mbedtls_x509write_crt_der(&w, buf, sizeof buf, fuzz_rng, &g.rng);
   FUZZ_ASSERT(n > 0 && (size_t)n <= cap);
   memcpy(der, buf + sizeof buf - n, (size_t)n);
@@ -103,15 +108,16 @@ static void global_init(void) {
   FUZZ_ASSERT(mbedtls_rsa_gen_key(mbedtls_pk_rsa(g.leaf_key[1]), fuzz_rng,
                                   &g.rng, 1024, 65537) == 0);
 
-  g.ca_der_len =
-      make_cert(&g.ca_key, &g.ca_key, "CN=Fuzz CA,O=librdpneg",
-                "CN=Fuzz CA,O=librdpneg", 1, 1, g.ca_der, sizeof g.ca_der);
+  g.ca_der_len = make_cert(&g.ca_key, &g.ca_key, "CN=Fuzz CA,O=librdpneg",
+                           "CN=Fuzz CA,O=librdpneg", 1, 1, NULL, 0, g.ca_der,
+                           sizeof g.ca_der);
   mbedtls_x509_crt_init(&g.ca);
   FUZZ_ASSERT(mbedtls_x509_crt_parse_der(&g.ca, g.ca_der, g.ca_der_len) == 0);
   for (int k = 0; k < 2; k++) {
     uint8_t der[1024];
     size_t n = make_cert(&g.leaf_key[k], &g.ca_key, "CN=server.example",
-                         "CN=Fuzz CA,O=librdpneg", 0, 2 + k, der, sizeof der);
+                         "CN=Fuzz CA,O=librdpneg", 0, 2 + k, default_san,
+                         sizeof default_san, der, sizeof der);
     mbedtls_x509_crt_init(&g.leaf[k]);
     mbedtls_x509_crt_init(&g.chain[k]);
     FUZZ_ASSERT(mbedtls_x509_crt_parse_der(&g.leaf[k], der, n) == 0);
@@ -165,9 +171,32 @@ int fuzz_peer_new(fuzz_peer **pp, const fuzz_peer_opts *o) {
                                           MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT) == 0);
   mbedtls_ssl_conf_rng(&p->conf, fuzz_rng, &p->rng);
-  FUZZ_ASSERT(mbedtls_ssl_conf_own_cert(
-                  &p->conf, o->chain ? &g.chain[p->rsa] : &g.leaf[p->rsa],
-                  &g.leaf_key[p->rsa]) == 0);
+  mbedtls_x509_crt_init(&p->leaf);
+  if (o->san_name) {
+    /* a leaf whose dNSName is whatever the input says */
+    uint8_t san[300], der[1536];
+    size_t nl = o->san_len < 250 ? o->san_len : 250;
+    san[0] = 0x30;
+    san[1] = 0x81;
+    san[2] = (uint8_t)(nl + 3);
+    san[3] = 0x82;
+    san[4] = 0x81;
+    san[5] = (uint8_t)nl;
+    memcpy(san + 6, o->san_name, nl);
+    size_t n =
+        make_cert(&g.leaf_key[p->rsa], &g.ca_key, "CN=hostile",
+                  "CN=Fuzz CA,O=librdpneg", 0, 9, san, nl + 6, der, sizeof der);
+    FUZZ_ASSERT(mbedtls_x509_crt_parse_der(&p->leaf, der, n) == 0);
+    if (o->chain)
+      FUZZ_ASSERT(
+          mbedtls_x509_crt_parse_der(&p->leaf, g.ca_der, g.ca_der_len) == 0);
+    p->own = 1;
+  }
+  FUZZ_ASSERT(mbedtls_ssl_conf_own_cert(&p->conf,
+                                        p->own     ? &p->leaf
+                                        : o->chain ? &g.chain[p->rsa]
+                                                   : &g.leaf[p->rsa],
+                                        &g.leaf_key[p->rsa]) == 0);
   int lo = o->min_version < 1 ? 1 : o->min_version > 3 ? 3 : o->min_version;
   int hi = o->max_version < lo ? lo : o->max_version > 3 ? 3 : o->max_version;
   mbedtls_ssl_conf_min_version(&p->conf, MBEDTLS_SSL_MAJOR_VERSION_3, lo);
@@ -196,6 +225,7 @@ void fuzz_peer_free(fuzz_peer *p) {
     return;
   mbedtls_ssl_free(&p->ssl);
   mbedtls_ssl_config_free(&p->conf);
+  mbedtls_x509_crt_free(&p->leaf);
   free(p->in);
   free(p->out);
   free(p);

@@ -17,6 +17,10 @@ typedef struct fuzz_peer_opts {
   int max_version;
   int client_cert; /* 0 none, 1 ask for one, 2 require one */
   int suite;       /* 0 mbedTLS default, else one suite from a table */
+  /* when set: a leaf made for this peer, its only dNSName these bytes
+   * (anything, NUL and escapes included; at most 250) */
+  const uint8_t *san_name;
+  size_t san_len;
 } fuzz_peer_opts;
 
 int fuzz_peer_new(fuzz_peer **pp, const fuzz_peer_opts *o);
