@@ -34,7 +34,17 @@ open(sys.argv[2], "w").write(m.group(1) if m else "")
 PY
 CFLAGS=$(PKG_CONFIG_SYSROOT_DIR=$STAGE/root PKG_CONFIG_PATH=$PCDIR pkg-config --cflags librdpneg-uv)
 LIBS=$(PKG_CONFIG_SYSROOT_DIR=$STAGE/root PKG_CONFIG_PATH=$PCDIR pkg-config --libs librdpneg-uv)
-check "README example builds with pkg-config" cc -Wall -Wextra -Werror -Wno-unused-parameter $CFLAGS "$STAGE/example.c" -o "$STAGE/example" $LIBS -Wl,-rpath-link,"$LIBDIR"
+# Link the example the way this build links its own programs: in a sanitizer
+# build (test/sanitize.sh) the installed libraries need the compiler's
+# sanitizer runtime.
+read -r XCC XSAN <<<"$(meson introspect "$BUILD" --targets --buildoptions | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+cc = [s["compiler"][0] for t in d["targets"] for s in t["target_sources"] if s.get("language") == "c"]
+san = [o["value"] for o in d["buildoptions"] if o["name"] == "b_sanitize"]
+print(cc[0] if cc else "cc", san[0] if san else "none")')"
+[ "$XSAN" = none ] && XSAN= || XSAN=-fsanitize=$XSAN
+check "README example builds with pkg-config" "$XCC" $XSAN -Wall -Wextra -Werror -Wno-unused-parameter $CFLAGS "$STAGE/example.c" -o "$STAGE/example" $LIBS -Wl,-rpath-link,"$LIBDIR"
 
 bad=$(nm -D --defined-only "$LIBDIR/librdpneg.so.0" "$LIBDIR/librdpneg-uv.so.0" | awk 'NF==3 && $2 ~ /[TDBR]/ {print $3}' | grep -v '^rdpneg_' | grep -v '^RDPNEG' || true)
 if [ -z "$bad" ]; then ok "only rdpneg_ symbols exported"; else echo "# $bad" | head -5; notok "only rdpneg_ symbols exported"; fi
