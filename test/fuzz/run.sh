@@ -88,6 +88,8 @@ fi
 
 # --coverage: replay every corpus through an instrumented standalone build
 COV=${BUILD}-cov
+# instrumented helpers run during the build (pcap_streams) write here
+export LLVM_PROFILE_FILE=$COV/profiles/build-%p.profraw
 setup "$COV" -Dc_args="-fprofile-instr-generate -fcoverage-mapping" \
   -Dc_link_args="-fprofile-instr-generate"
 ninja -C "$COV" test/fuzz/corpus.stamp \
