@@ -64,6 +64,18 @@ if [ "${LAB_NETNS:-0}" = 1 ]; then
   add "$(python3 test/tally.py --tap "$BUILD/netns.tap")" "C netns"
 fi
 
+# The C suites again under ASan+UBSan, the probes under valgrind (lab up).
+for extra in sanitize valgrind; do
+  echo "== $extra"
+  BUILD=$BUILD bash "test/$extra.sh" >"$BUILD/$extra.log" 2>&1
+  rc=$?
+  grep -E '^(not ok|== |# )' "$BUILD/$extra.log" | head -n 60
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$BUILD/$extra.log" | tail -n 1)
+  read -r p f s <<<"$(sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+).*/\1 \2 \3/' <<<"${line:-0 passed, 1 failed, 0}")"
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  add "$p $f $s" "$extra"
+done
+
 for suite in python csharp; do
   if [ -f "bindings/$suite/run_tests.sh" ]; then
     echo "== $suite binding tests"

@@ -59,6 +59,9 @@ rdpneg_ssize rdpneg_x224_encode_cr(const rdpneg_x224_req *req, uint8_t *out,
     need += 8;
   if (corr)
     need += 36;
+  /* the length indicator is one byte: 5 + 255 bytes at most */
+  if (need - 5 > 255)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
   if (need > cap)
     return RDPNEG_ERR_NOBUF;
 

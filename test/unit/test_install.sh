@@ -83,6 +83,17 @@ if ((!SHARED)); then
   if readelf -d "$STAGE/core" | grep -q 'NEEDED.*librdpneg'; then notok "core example linked statically"; else ok "core example linked statically"; fi
 fi
 
+# Link the README examples the way this build links its own programs: in a
+# sanitizer build (test/sanitize.sh) the installed libraries need the
+# compiler's sanitizer runtime.
+read -r XCC XSAN <<<"$(meson introspect "$BUILD" --targets --buildoptions | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+cc = [s["compiler"][0] for t in d["targets"] for s in t["target_sources"] if s.get("language") == "c"]
+san = [o["value"] for o in d["buildoptions"] if o["name"] == "b_sanitize"]
+print(cc[0] if cc else "cc", san[0] if san else "none")')"
+[ "$XSAN" = none ] && XSAN= || XSAN=-fsanitize=$XSAN
+
 # the README's plan driver over poll(), verbatim: the core alone, no libuv
 python3 - "$SRC/README.md" "$STAGE/drive.c" <<'PY'
 import re, sys
@@ -91,7 +102,7 @@ m = re.search(r"### Driving a plan from another event loop.*?```c\n(.*?)```", te
 open(sys.argv[2], "w").write(m.group(1) if m else "")
 PY
 # shellcheck disable=SC2046
-check "README plan driver builds with pkg-config librdpneg" cc -Wall -Wextra -Werror -Wno-unused-parameter $(pc --cflags librdpneg) "$STAGE/drive.c" -o "$STAGE/drive" $(pc --libs librdpneg) -Wl,-rpath-link,"$LIBDIR"
+check "README plan driver builds with pkg-config librdpneg" "$XCC" $XSAN -Wall -Wextra -Werror -Wno-unused-parameter $(pc --cflags librdpneg) "$STAGE/drive.c" -o "$STAGE/drive" $(pc --libs librdpneg) -Wl,-rpath-link,"$LIBDIR"
 
 if ((UV)); then
   # the README example, verbatim
@@ -102,7 +113,7 @@ m = re.search(r"### A probe from C with the libuv driver\s+```c\n(.*?)```", text
 open(sys.argv[2], "w").write(m.group(1) if m else "")
 PY
   # shellcheck disable=SC2046
-  check "README example builds with pkg-config" cc -Wall -Wextra -Werror -Wno-unused-parameter $(pc --cflags librdpneg-uv) "$STAGE/example.c" -o "$STAGE/example" $(pc --libs librdpneg-uv) -Wl,-rpath-link,"$LIBDIR"
+  check "README example builds with pkg-config" "$XCC" $XSAN -Wall -Wextra -Werror -Wno-unused-parameter $(pc --cflags librdpneg-uv) "$STAGE/example.c" -o "$STAGE/example" $(pc --libs librdpneg-uv) -Wl,-rpath-link,"$LIBDIR"
 fi
 
 if ((SHARED)); then
