@@ -313,6 +313,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--password-env")) {
       NEED_ARG();
       pw_env = v;
+    } else if (!strcmp(a, "--")) { /* the rest are targets */
+      while (++i < argc)
+        specs[nspecs++] = argv[i];
     } else if (a[0] == '-' && a[1]) {
       USAGE("unknown option", a);
     } else {

@@ -226,9 +226,9 @@ static void plan_finished(worker *w, size_t idx, int verdict, const char *cause,
     s->st.errors++;
   } else {
     s->st.by_verdict[verdict]++;
-    if (cancelled)
+    if (cancelled) /* its findings are what it saw before it was cut */
       s->st.cancelled++;
-    if (cause && cause[0])
+    else if (cause && cause[0])
       scan_count_cause(&s->st, cause);
   }
   uv_mutex_unlock(&s->mu);

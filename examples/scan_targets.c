@@ -111,10 +111,20 @@ static int valid_name(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > 253)
     return 0;
-  for (const char *p = s; *p; p++)
-    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+  size_t label = 0; /* labels of 1 to 63 characters */
+  for (const char *p = s; *p; p++) {
+    if (*p == '.') {
+      if (label == 0)
+        return 0;
+      label = 0;
+    } else if (isalnum((unsigned char)*p) || *p == '-' || *p == '_') {
+      if (++label > 63)
+        return 0;
+    } else {
       return 0;
-  return s[0] != '.' && s[0] != '-';
+    }
+  }
+  return s[0] != '-';
 }
 
 int scan_host_canonical(const char *host, char *out, size_t cap, int *is_name) {
