@@ -12,6 +12,8 @@
 #include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_uv.h>
 
+#include "nagios.h"
+
 #include <signal.h>
 
 #include <errno.h>
@@ -23,6 +25,9 @@ static void usage(FILE *f) {
   fprintf(
       f, "usage: rdpneg-probe [options] HOST[:PORT]\n"
          "  --json               one JSON document (schema rdpneg.probe/1)\n"
+         "  --nagios [-w DAYS] [-c DAYS]\n"
+         "                       Nagios/Icinga plugin output; certificate\n"
+         "                       days-left thresholds (default 30 and 7)\n"
          "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or "
          "none\n"
          "                       (default ssl,hybrid,hybrid_ex; none = "
@@ -104,7 +109,11 @@ static long parse_num(const char *s, long min, long max, int *ok) {
   return v;
 }
 
+static nagios_opts nagios = NAGIOS_OPTS_INIT;
+
 static int fail_usage(const char *msg, const char *arg) {
+  if (nagios.on) /* a plugin reports usage errors as UNKNOWN on stdout */
+    return nagios_unknown(stdout, msg, arg);
   fprintf(stderr, "rdpneg-probe: %s%s%s\n", msg, arg ? ": " : "",
           arg ? arg : "");
   usage(stderr);
@@ -157,6 +166,8 @@ static char *read_document(const char *path, size_t *plen) {
  * exit code. */
 static int emit(const rdpneg_evidence *ev, const rdpneg_taxonomy *tax,
                 const char *reported, int json) {
+  if (nagios.on)
+    return nagios_emit(ev, tax, reported, &nagios, stdout);
   rdpneg_diagnosis *d = NULL;
   char *out = NULL;
   int rv = rdpneg_diagnose(ev, tax, reported, &d);
@@ -190,6 +201,7 @@ int main(int argc, char **argv) {
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
   int code = 3;
+  nagios.on = nagios_wanted(argc, argv);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -206,6 +218,16 @@ int main(int argc, char **argv) {
   } while (0)
     if (!strcmp(a, "--json")) {
       json = 1;
+    } else if (!strcmp(a, "--nagios")) {
+      /* nagios.on is set before the loop */
+    } else if (!strcmp(a, "-w") || !strcmp(a, "-c")) {
+      NEED_ARG();
+      long d = parse_num(v, 0, 36500, &ok);
+      if (!ok || !nagios.on)
+        USAGE("-w and -c take days (0..36500) and go with --nagios", v);
+      *(a[1] == 'w' ? &nagios.warn_days : &nagios.crit_days) = (int)d;
+      if (a[1] == 'w')
+        rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       code = 0;
@@ -306,6 +328,8 @@ int main(int argc, char **argv) {
   if (reported && rdpneg_reported_check(reported) != 0)
     USAGE("bad --reported (e.g. 0x904/0x7, errinfo:0x7, ssl_err:0x1B07)",
           reported);
+  if (json && nagios.on)
+    USAGE("--json and --nagios exclude each other", NULL);
   if (evidence) {
     /* diagnose a saved document with this build's rules: no network */
     if (target)
@@ -346,7 +370,10 @@ int main(int argc, char **argv) {
   rdpneg_evidence *ev = NULL;
   rv = rdpneg_probe_run(cfg, host, port, &ev);
   if (!ev) {
-    fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
+    if (nagios.on)
+      code = nagios_unknown(stdout, rdpneg_strerror(rv), NULL);
+    else
+      fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
     goto out;
   }
   code = emit(ev, tax, reported, json);

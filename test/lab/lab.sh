@@ -72,6 +72,9 @@ APT_PACKAGES=(meson ninja-build pkg-config gcc libmbedtls-dev libuv1-dev xrdp
   faketime nmap scdoc python3-venv python3-build python3-setuptools
   python3-wheel mypy clang libclang-rt-14-dev llvm valgrind)
 
+# a monitoring core for test/integration/test_nagios.py (the plugin mode)
+APT_PACKAGES+=(nagios4-core)
+
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
   log "error: $*"

@@ -1,0 +1,396 @@
+/* rdpneg-scan: probe many RDP servers, one rdpneg.probe/1 document per
+ * target as JSON Lines.
+ *
+ *   rdpneg-scan [options] [-f FILE|-] [TARGET...]
+ *
+ * Each target gets the probe plan rdpneg-probe runs (rdpneg_uv_run_start),
+ * on one of --threads libuv loops, each in its own thread. The targets are
+ * dealt out from one queue under a mutex; at most --concurrency plans run
+ * at once, at most --per-target of them against one listener (address and
+ * port: names are resolved first, and a name counts against every address
+ * it resolves to), and at most --rate start per second. Documents are
+ * written in completion order, one per line, under a mutex. A progress
+ * line on a terminal, a summary at the end (scan_report.c). Ctrl-C stops
+ * starting probes and cancels those in flight (each still writes its
+ * document, marked cancelled); a second Ctrl-C exits at once.
+ *
+ * Exit code: the worst verdict (0 healthy, 1 degraded, 2 failing, 3
+ * unknown, or a scan that did not finish, or a usage error). */
+#include "scan.h"
+
+#include <signal.h>
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* RDPNEG_OPT_ENUMERATE (issue 10, branch enum): not yet in this tree's
+ * rdpneg.h; a library without it refuses the value and --enumerate says
+ * so. Replace with the enum constant once it is merged. */
+#define SCAN_OPT_ENUMERATE 20
+
+static void usage(FILE *f) {
+  fprintf(
+      f,
+      "usage: rdpneg-scan [options] [-f FILE] [TARGET...]\n"
+      "targets: HOST, HOST:PORT, [IPv6]:PORT, ADDRESS/PREFIX (IPv4 or IPv6\n"
+      "         range, [IPv6/PREFIX]:PORT), DNS names; duplicates removed\n"
+      "  -f, --file FILE      read targets from FILE (- = standard input;\n"
+      "                       whitespace-separated, # starts a comment)\n"
+      "  --ports LIST         ports for targets without one (default 3389;\n"
+      "                       e.g. 3389,3390-3399)\n"
+      "  --max-targets N      refuse more targets than N (default 65536)\n"
+      "  --concurrency N      probe plans in flight (default 256)\n"
+      "  --per-target N       plans in flight per listener, address and\n"
+      "                       port (default 2)\n"
+      "  --rate N             start at most N probes per second (default\n"
+      "                       no limit)\n"
+      "  --threads N          event loops, one thread each (default: one\n"
+      "                       per core)\n"
+      "  --resume FILE        skip targets with a document in FILE (an\n"
+      "                       earlier output; cancelled ones are probed)\n"
+      "  -q, --quiet          no progress line and no summary\n"
+      "probe options, as rdpneg-probe's:\n"
+      "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or none\n"
+      "  --timeout MS         per-phase timeout (default 5000; overall 3x)\n"
+      "  --cookie NAME        send Cookie: mstshash=NAME\n"
+      "  --ca-file PATH       trust anchors (PEM/DER) for certificate checks\n"
+      "  --warn-days N        certificate expiry warning (default 30)\n"
+      "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
+      "  --enumerate          enumerate each server's profile\n"
+      "  --no-tls             stop after the X.224 negotiation\n"
+      "  --user U --password-env VAR [--domain D]\n"
+      "                       check credentials over NLA on every target\n"
+      "  --spnego             wrap NTLM in SPNEGO exactly as mstsc does\n"
+      "  --raw-ntlm           raw NTLM (the default)\n"
+      "  --strict             reject a bad certificate before NLA\n"
+      "  --reported CODE      what users saw, cross-checked on every target\n"
+      "  --overrides FILE     vendor remedy texts (JSON)\n"
+      "  -h, --help           print this help\n"
+      "  --version            print the version and exit\n"
+      "The TLS server name is each target's host.\n"
+      "exit: 0 all healthy, 1 worst degraded, 2 worst failing, 3 unknown,\n"
+      "      interrupted or usage error; 130 after a second Ctrl-C\n");
+}
+
+static int fail_usage(const char *msg, const char *arg) {
+  fprintf(stderr, "rdpneg-scan: %s%s%s\n", msg, arg ? ": " : "",
+          arg ? arg : "");
+  fprintf(stderr, "try rdpneg-scan --help\n");
+  return 3;
+}
+
+static long parse_num(const char *s, long min, long max, int *ok) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  *ok = !errno && *s && !*end && v >= min && v <= max;
+  return v;
+}
+
+/* Reads |path| (at most 4 MiB) into a new buffer; NULL with a message. */
+static char *read_file(const char *path, size_t *plen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "rdpneg-scan: cannot open %s: %s\n", path, strerror(errno));
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    size_t n = fread(buf + len, 1, cap - len, f);
+    len += n;
+    if (n == 0)
+      break;
+    if (len == cap) {
+      char *nb = cap >= (4u << 20) ? NULL : realloc(buf, cap *= 2);
+      if (!nb)
+        free(buf);
+      buf = nb;
+    }
+  }
+  if (!buf || ferror(f)) {
+    fprintf(stderr, "rdpneg-scan: cannot read %s\n", path);
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *plen = len;
+  return buf;
+}
+
+/* File descriptors one plan may hold at once: its connections (two for
+ * the default plan's follow-ups, three more with --tls-versions, up to six
+ * more with --enumerate). */
+static int fds_per_plan(const rdpneg_config *cfg) {
+  int64_t tlsv = 0, en = 0;
+  rdpneg_config_get_int(cfg, RDPNEG_OPT_TLS_VERSIONS, &tlsv);
+  if (rdpneg_config_get_int(cfg, SCAN_OPT_ENUMERATE, &en) != 0)
+    en = 0;
+  return 2 + (tlsv ? 3 : 0) + (en ? 6 : 0);
+}
+
+/* Raises the soft RLIMIT_NOFILE as far as the concurrency needs (up to the
+ * hard limit) and lowers the concurrency to what fits. */
+static int fit_fd_limit(int concurrency, int per_plan, int threads, int quiet) {
+#ifndef _WIN32
+  struct rlimit rl;
+  rlim_t reserve = 32 + 8 * (rlim_t)threads;
+  rlim_t want = (rlim_t)concurrency * (rlim_t)per_plan + reserve;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return concurrency;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    struct rlimit nr = rl;
+    nr.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nr) == 0)
+      rl = nr;
+  }
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    long fit = rl.rlim_cur > reserve
+                   ? (long)((rl.rlim_cur - reserve) / (rlim_t)per_plan)
+                   : 1;
+    if (fit < 1)
+      fit = 1;
+    if (!quiet)
+      fprintf(stderr,
+              "rdpneg-scan: file descriptor limit %lu: concurrency lowered "
+              "from %d to %ld\n",
+              (unsigned long)rl.rlim_cur, concurrency, fit);
+    return (int)fit;
+  }
+#endif
+  return concurrency;
+}
+
+int main(int argc, char **argv) {
+  int ok, rv, code = 3;
+  const char *user = NULL, *domain = NULL, *pw_env = NULL, *reported = NULL;
+  const char *ports_arg = "3389", *resume = NULL;
+  const char *files[64];
+  const char *specs_buf[256];
+  const char **specs = specs_buf;
+  int nfiles = 0, nspecs = 0, quiet = 0;
+  long concurrency = 256, per_target = 2, threads = 0, rate = 0;
+  long max_targets = 65536;
+  rdpneg_taxonomy *tax = NULL;
+  rdpneg_config *cfg = NULL;
+  uint16_t *ports = NULL;
+  size_t nports = 0;
+  scan_targets targets;
+  scan_targets_init(&targets, 0);
+#ifdef SIGPIPE
+  signal(SIGPIPE, SIG_IGN);
+#endif
+  if (rdpneg_config_new(&cfg) != 0)
+    return 3;
+  if (argc > 256 &&
+      !(specs = malloc((size_t)argc * sizeof *specs))) /* many targets */
+    goto out;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define USAGE(msg, arg)                                                        \
+  do {                                                                         \
+    code = fail_usage(msg, arg);                                               \
+    goto out;                                                                  \
+  } while (0)
+#define NEED_ARG()                                                             \
+  do {                                                                         \
+    if (!v)                                                                    \
+      USAGE("missing value for", a);                                           \
+    i++;                                                                       \
+  } while (0)
+#define NUM_ARG(var, lo, hi, msg)                                              \
+  do {                                                                         \
+    NEED_ARG();                                                                \
+    var = parse_num(v, lo, hi, &ok);                                           \
+    if (!ok)                                                                   \
+      USAGE(msg, v);                                                           \
+  } while (0)
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      code = 0;
+      goto out;
+    } else if (!strcmp(a, "--version")) {
+      printf("rdpneg-scan %s\n", rdpneg_version());
+      code = 0;
+      goto out;
+    } else if (!strcmp(a, "-f") || !strcmp(a, "--file")) {
+      NEED_ARG();
+      if (nfiles == (int)(sizeof files / sizeof files[0]))
+        USAGE("too many --file", v);
+      files[nfiles++] = v;
+    } else if (!strcmp(a, "--ports")) {
+      NEED_ARG();
+      ports_arg = v;
+    } else if (!strcmp(a, "--max-targets")) {
+      NUM_ARG(max_targets, 1, 100000000, "bad --max-targets (1..100000000)");
+    } else if (!strcmp(a, "--concurrency")) {
+      NUM_ARG(concurrency, 1, 1000000, "bad --concurrency (1..1000000)");
+    } else if (!strcmp(a, "--per-target")) {
+      NUM_ARG(per_target, 1, 1000, "bad --per-target (1..1000)");
+    } else if (!strcmp(a, "--rate")) {
+      NUM_ARG(rate, 1, 10000000, "bad --rate (probes per second)");
+    } else if (!strcmp(a, "--threads")) {
+      NUM_ARG(threads, 1, 256, "bad --threads (1..256)");
+    } else if (!strcmp(a, "--resume")) {
+      NEED_ARG();
+      resume = v;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (!strcmp(a, "--protocols")) {
+      NEED_ARG();
+      uint32_t mask;
+      int neg;
+      if (rdpneg_protocols_parse(v, &mask, &neg) != 0)
+        USAGE("unknown protocol in list", v);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_SEND_NEG_REQ, neg);
+    } else if (!strcmp(a, "--timeout")) {
+      long ms;
+      NUM_ARG(ms, 1, 600000, "bad --timeout (1..600000 ms)");
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_CONNECT_TIMEOUT_MS, ms);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_X224_TIMEOUT_MS, ms);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, ms);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_NLA_TIMEOUT_MS, ms);
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_OVERALL_TIMEOUT_MS, 3 * ms);
+    } else if (!strcmp(a, "--cookie")) {
+      NEED_ARG();
+      if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_COOKIE, v) != 0)
+        USAGE("bad cookie (1..255 bytes, no CR/LF)", v);
+    } else if (!strcmp(a, "--ca-file")) {
+      NEED_ARG();
+      size_t n;
+      char *buf = read_file(v, &n);
+      if (!buf)
+        goto out;
+      rv = n ? rdpneg_config_add_ca(cfg, (const uint8_t *)buf, n) : -1;
+      free(buf);
+      if (rv != 0)
+        USAGE("no certificate in --ca-file", v);
+    } else if (!strcmp(a, "--warn-days")) {
+      long d;
+      NUM_ARG(d, 0, 36500, "bad --warn-days");
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
+    } else if (!strcmp(a, "--tls-versions")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
+    } else if (!strcmp(a, "--enumerate")) {
+      if (rdpneg_config_set_int(cfg, SCAN_OPT_ENUMERATE, 1) != 0)
+        USAGE("--enumerate: this librdpneg has no enumeration", NULL);
+    } else if (!strcmp(a, "--no-tls")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
+    } else if (!strcmp(a, "--raw-ntlm")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 0);
+    } else if (!strcmp(a, "--spnego")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 1);
+    } else if (!strcmp(a, "--strict")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_REJECT_CERT,
+                            RDPNEG_REJECT_EXPIRED | RDPNEG_REJECT_NAME |
+                                RDPNEG_REJECT_UNTRUSTED);
+    } else if (!strcmp(a, "--reported")) {
+      NEED_ARG();
+      reported = v;
+    } else if (!strcmp(a, "--overrides")) {
+      NEED_ARG();
+      char err[512];
+      if (!tax && rdpneg_taxonomy_new(&tax) != 0)
+        goto out;
+      if (rdpneg_taxonomy_load_overrides(tax, v, err, sizeof err) != 0) {
+        fprintf(stderr, "rdpneg-scan: %s\n", err);
+        goto out;
+      }
+    } else if (!strcmp(a, "--user")) {
+      NEED_ARG();
+      user = v;
+    } else if (!strcmp(a, "--domain")) {
+      NEED_ARG();
+      domain = v;
+    } else if (!strcmp(a, "--password-env")) {
+      NEED_ARG();
+      pw_env = v;
+    } else if (!strcmp(a, "--")) { /* the rest are targets */
+      while (++i < argc)
+        specs[nspecs++] = argv[i];
+    } else if (a[0] == '-' && a[1]) {
+      USAGE("unknown option", a);
+    } else {
+      specs[nspecs++] = a;
+    }
+  }
+  if (reported && rdpneg_reported_check(reported) != 0)
+    USAGE("bad --reported (e.g. 0x904/0x7, errinfo:0x7, ssl_err:0x1B07)",
+          reported);
+  if (user || pw_env) {
+    if (!user || !pw_env)
+      USAGE("--user and --password-env go together", NULL);
+    const char *pw = getenv(pw_env);
+    if (!pw)
+      USAGE("password variable is not set", pw_env);
+    if (rdpneg_config_set_credentials(cfg, user, domain, pw) != 0)
+      USAGE("cannot store credentials", NULL);
+  }
+  if (nspecs == 0 && nfiles == 0)
+    USAGE("no targets (arguments or -f FILE)", NULL);
+
+  char err[600];
+  if (scan_ports_parse(ports_arg, &ports, &nports, err, sizeof err) != 0)
+    USAGE(err, NULL);
+  targets.max = (size_t)max_targets;
+  for (int i = 0; i < nspecs; i++)
+    if (scan_targets_add_spec(&targets, specs[i], ports, nports, err,
+                              sizeof err) != 0)
+      USAGE(err, NULL);
+  for (int i = 0; i < nfiles; i++)
+    if (scan_targets_add_file(&targets, files[i], ports, nports, err,
+                              sizeof err) != 0)
+      USAGE(err, NULL);
+  size_t total_given = targets.n, resumed = 0, bad_lines = 0;
+  if (resume && scan_targets_resume(&targets, resume, &resumed, &bad_lines, err,
+                                    sizeof err) != 0) {
+    fprintf(stderr, "rdpneg-scan: %s\n", err);
+    goto out;
+  }
+  if (resume && bad_lines && !quiet)
+    fprintf(stderr, "rdpneg-scan: %s: %zu line%s not a document (ignored)\n",
+            resume, bad_lines, bad_lines == 1 ? "" : "s");
+  (void)total_given;
+
+  if (threads == 0)
+    threads = (long)uv_available_parallelism();
+  if (threads < 1)
+    threads = 1;
+  concurrency =
+      fit_fd_limit((int)concurrency, fds_per_plan(cfg), (int)threads, quiet);
+  if (threads > concurrency)
+    threads = concurrency;
+  if ((size_t)threads > targets.n)
+    threads = targets.n ? (long)targets.n : 1;
+
+  scan_params p = {
+      .targets = &targets,
+      .cfg = cfg,
+      .tax = tax,
+      .reported = reported,
+      .concurrency = (int)concurrency,
+      .per_target = (int)per_target,
+      .threads = (int)threads,
+      .rate = (double)rate,
+      .quiet = quiet,
+      .duplicates = targets.duplicates,
+      .resumed = resumed,
+  };
+  code = scan_run(&p);
+out:
+  if (specs != specs_buf)
+    free((void *)specs);
+  free(ports);
+  scan_targets_free(&targets);
+  rdpneg_config_free(cfg);
+  rdpneg_taxonomy_free(tax);
+  return code;
+}
