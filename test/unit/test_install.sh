@@ -76,14 +76,7 @@ VERSION=$(sed -nE 's/^#define RDPNEG_VERSION "(.*)"/\1/p' "$SRC/include/rdpneg/r
 # the core alone, through pkg-config librdpneg
 printf '#include <rdpneg/rdpneg_taxonomy.h>\n#include <stdio.h>\nint main(void) {\n  printf("%%s %%d\\n", rdpneg_version(), rdpneg_cause_count() > 0);\n  return 0;\n}\n' >"$STAGE/core.c"
 # shellcheck disable=SC2046
-check "core example builds with pkg-config librdpneg" cc -Wall -Wextra -Werror $(pc --cflags librdpneg) "$STAGE/core.c" -o "$STAGE/core" $(pc --libs librdpneg)
-out=$(LD_LIBRARY_PATH=$LIBDIR "$STAGE/core" 2>&1)
-if [ "$out" = "$VERSION 1" ]; then ok "core example runs: $out"; else notok "core example printed \"$out\", expected \"$VERSION 1\""; fi
-if ((!SHARED)); then
-  if readelf -d "$STAGE/core" | grep -q 'NEEDED.*librdpneg'; then notok "core example linked statically"; else ok "core example linked statically"; fi
-fi
-
-# Link the README examples the way this build links its own programs: in a
+# Link the examples the way this build links its own programs: in a
 # sanitizer build (test/sanitize.sh) the installed libraries need the
 # compiler's sanitizer runtime.
 read -r XCC XSAN <<<"$(meson introspect "$BUILD" --targets --buildoptions | python3 -c '
@@ -93,6 +86,14 @@ cc = [s["compiler"][0] for t in d["targets"] for s in t["target_sources"] if s.g
 san = [o["value"] for o in d["buildoptions"] if o["name"] == "b_sanitize"]
 print(cc[0] if cc else "cc", san[0] if san else "none")')"
 [ "$XSAN" = none ] && XSAN= || XSAN=-fsanitize=$XSAN
+
+check "core example builds with pkg-config librdpneg" "$XCC" $XSAN -Wall -Wextra -Werror $(pc --cflags librdpneg) "$STAGE/core.c" -o "$STAGE/core" $(pc --libs librdpneg)
+out=$(LD_LIBRARY_PATH=$LIBDIR "$STAGE/core" 2>&1)
+if [ "$out" = "$VERSION 1" ]; then ok "core example runs: $out"; else notok "core example printed \"$out\", expected \"$VERSION 1\""; fi
+if ((!SHARED)); then
+  if readelf -d "$STAGE/core" | grep -q 'NEEDED.*librdpneg'; then notok "core example linked statically"; else ok "core example linked statically"; fi
+fi
+
 
 # the README's plan driver over poll(), verbatim: the core alone, no libuv
 python3 - "$SRC/README.md" "$STAGE/drive.c" <<'PY'
