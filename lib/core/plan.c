@@ -3,6 +3,7 @@
  * connection per TLS version, what an answer makes predictable, the
  * overall deadline. Drivers only run the sessions handed out. */
 #include "core/evidence.h"
+#include "core/plan_enum.h"
 #include "core/session.h"
 
 #include <rdpneg/rdpneg_plan.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 
 #define MS(x) ((rdpneg_tstamp)(x)*1000000u)
-#define MAX_ATTEMPTS 16
+#define MAX_ATTEMPTS 24
 
 enum { A_READY, A_RUNNING, A_DONE, A_DROPPED };
 
@@ -45,6 +46,7 @@ struct rdpneg_plan {
   /* TLS versions decided without a connection (from the primary answer) */
   rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
   int ninferred;
+  rdpneg_enum *en; /* RDPNEG_OPT_ENUMERATE: plan_enum.c */
 };
 
 static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
@@ -68,6 +70,13 @@ static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
   return a;
 }
 
+rdpneg_config *rdpneg_plan_queue(rdpneg_plan *p, const char *purpose,
+                                 int *index) {
+  plan_attempt *a = enqueue(p, purpose);
+  *index = a ? (int)(a - p->a) : -1;
+  return a ? a->cfg : NULL;
+}
+
 RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
                                   const char *host, uint16_t port) {
   if (!pp || !cfg || !host || !*host || strlen(host) > 253 || port == 0)
@@ -87,7 +96,13 @@ RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
   p->now_unix = p->cfg->opt[RDPNEG_OPT_NOW_UNIX];
   /* the follow-ups need no credentials but the NLA fallback, which is
    * queued from the primary's own copy */
-  if (!enqueue(p, "primary")) {
+  if (p->cfg->opt[RDPNEG_OPT_ENUMERATE]) {
+    /* enumeration: every TLS version, MCS where Standard RDP Security */
+    p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS] = 1;
+    p->cfg->opt[RDPNEG_OPT_DO_MCS] = 1;
+  }
+  if (!enqueue(p, "primary") || (p->cfg->opt[RDPNEG_OPT_ENUMERATE] &&
+                                 rdpneg_enum_new(&p->en, p, p->cfg, 0) != 0)) {
     rdpneg_plan_free(p);
     return RDPNEG_ERR_NOMEM;
   }
@@ -103,6 +118,7 @@ RDPNEG_EXTERN void rdpneg_plan_free(rdpneg_plan *p) {
     rdpneg_config_free(p->a[i].cfg);
   }
   rdpneg_config_free(p->cfg);
+  rdpneg_enum_free(p->en);
   free(p->host);
   free(p->ev);
   free(p);
@@ -149,6 +165,8 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     drop_ready(p, "the overall deadline passed");
     return 0;
   }
+  if (p->en && rdpneg_plan_running(p) >= RDPNEG_ENUM_MAX_RUNNING)
+    return 0;
   for (int i = 0; i < p->n; i++) {
     plan_attempt *a = &p->a[i];
     if (a->state != A_READY)
@@ -240,6 +258,8 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
   const rdpneg_attempt_ev *e = &p->ev[index];
   if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
     snprintf(p->address, sizeof p->address, "%s", e->address);
+  if (p->en)
+    rdpneg_enum_decide(p->en, p, index, e);
   if (strcmp(a->purpose, "primary") != 0)
     return;
   uint32_t st;
@@ -405,6 +425,8 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
   memcpy(ev->notes, p->notes, sizeof ev->notes);
   if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
     fill_versions(p, ev, pos);
+  if (p->en)
+    rdpneg_enum_profile(p->en, ev, pos);
   *pev = ev;
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "core/evidence.h"
+#include "proto/mcs.h"
 #include "proto/tls.h"
 #include "proto/x224.h"
 
@@ -20,7 +21,7 @@ typedef struct rdpneg_phase_ev {
   char detail[240]; /* one line for people */
 } rdpneg_phase_ev;
 
-enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE };
+enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE, S_MCS };
 
 struct rdpneg_session {
   rdpneg_config *cfg;
@@ -63,6 +64,11 @@ struct rdpneg_session {
   /* set by a probe plan */
   char purpose[32];      /* why the plan made this connection */
   char connect_addr[64]; /* where an earlier attempt connected, or "" */
+
+  /* MCS Connect Initial / Response (RDPNEG_OPT_DO_MCS; session_mcs.c) */
+  int mcs_ran;
+  rdpneg_tstamp mcs_start, mcs_end;
+  rdpneg_mcs_ev mcs;
 };
 
 #endif
