@@ -1,6 +1,7 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
+#include "analysis/diagnose_profile.h"
 #include "base/json.h"
 #include "core/evidence.h"
 #include "proto/nla.h"
@@ -373,6 +374,13 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }
 
+/* Findings of the enumeration's profile (diagnose_profile.c) */
+static void profile_add(void *ctx, int cid, const char *phase,
+                        const char *severity, const char *confidence,
+                        const char *text) {
+  add(ctx, cid, phase, severity, confidence, "%s", text);
+}
+
 /* "[kind:]code[/ext]" */
 static int parse_reported(rdpneg_diagnosis *d, const char *r) {
   char buf[128];
@@ -476,6 +484,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
   x224_rules(d, s);
   tls_rules(d, e, s);
   nla_rules(d, s);
+  rdpneg_diagnose_profile(e, profile_add, d);
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
   if (s->cancelled || e->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
       !s->finished) {
