@@ -348,13 +348,12 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
     }
     infer_from(en, k);
     en->round2 = 1;
-    for (int i = 0; i < en->n; i++) {
-      if (i == SET_SSL_HYBRID && en->s[i].state == E_UNKNOWN &&
-          (en->s[SET_SSL].state == E_UNKNOWN ||
-           en->s[SET_HYBRID].state == E_UNKNOWN))
-        continue; /* SSL and HYBRID alone may decide it */
-      ask(en, p, i);
-    }
+    /* SSL and HYBRID alone, still to be asked, may decide SSL|HYBRID */
+    int defer = en->s[SET_SSL].state == E_UNKNOWN ||
+                en->s[SET_HYBRID].state == E_UNKNOWN;
+    for (int i = 0; i < en->n; i++)
+      if (i != SET_SSL_HYBRID || !defer)
+        ask(en, p, i);
     return;
   }
   if (en->round2 && !en->stopped && !infer_ssl_hybrid(en) &&
