@@ -70,6 +70,12 @@ static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
   return a;
 }
 
+rdpneg_session *rdpneg_plan_session(rdpneg_plan *p, int index) {
+  return index >= 0 && index < p->n && p->a[index].state == A_RUNNING
+             ? p->a[index].sess
+             : NULL;
+}
+
 rdpneg_config *rdpneg_plan_queue(rdpneg_plan *p, const char *purpose,
                                  int *index) {
   plan_attempt *a = enqueue(p, purpose);
@@ -165,7 +171,7 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     drop_ready(p, "the overall deadline passed");
     return 0;
   }
-  if (p->en && rdpneg_plan_running(p) >= RDPNEG_ENUM_MAX_RUNNING)
+  if (p->en && !rdpneg_enum_may_start(p->en, p))
     return 0;
   for (int i = 0; i < p->n; i++) {
     plan_attempt *a = &p->a[i];

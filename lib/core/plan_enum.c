@@ -319,11 +319,13 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
     }
   int k;
   for (k = 0; k < en->n; k++)
-    if (en->s[k].state == E_QUEUED && en->s[k].attempt == index)
+    if ((en->s[k].state == E_QUEUED || en->s[k].state == E_ASKED) &&
+        en->s[k].attempt == index)
       break;
   if (k == en->n)
     return; /* a TLS-version connection or a retry: nothing to enumerate */
   eset *s = &en->s[k];
+  int again = s->state == E_ASKED; /* decided from its confirm already */
   s->state = E_ASKED;
   s->tcp = e->tcp_status;
   s->x224 = e->x224_status;
@@ -334,6 +336,8 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
     s->value = 0;
   if (s->mask == 0)
     queue_methods(en, p, s, e);
+  if (again)
+    return; /* only the MCS outcome can be new */
   if (index == en->primary) {
     if (e->x224_status != RDPNEG_X224_OK &&
         e->x224_status != RDPNEG_X224_FAILURE &&
@@ -359,6 +363,30 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
   if (en->round2 && !en->stopped && !infer_ssl_hybrid(en) &&
       answered(&en->s[SET_SSL]) && answered(&en->s[SET_HYBRID]))
     ask(en, p, SET_SSL_HYBRID);
+}
+
+int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p) {
+  rdpneg_session *s = rdpneg_plan_session(p, en->primary);
+  rdpneg_x224_status x = s ? rdpneg_session_x224_status(s) : 0;
+  if (s && en->s[en->primary_set].state == E_QUEUED &&
+      (x == RDPNEG_X224_OK || x == RDPNEG_X224_FAILURE ||
+       x == RDPNEG_X224_LEGACY)) {
+    /* the primary answered; its TLS and NLA go on */
+    rdpneg_attempt_ev *e = malloc(sizeof *e);
+    if (e) {
+      rdpneg_attempt_snapshot(s, e);
+      rdpneg_enum_decide(en, p, en->primary, e);
+      free(e);
+    }
+  }
+  int connecting = 0;
+  for (int i = 0; i < 64; i++) {
+    s = rdpneg_plan_session(p, i);
+    if (s && (rdpneg_session_tcp_status(s) == RDPNEG_TCP_PENDING ||
+              rdpneg_session_x224_status(s) == RDPNEG_X224_PENDING))
+      connecting++;
+  }
+  return connecting < RDPNEG_ENUM_MAX_CONNECTING;
 }
 
 /* ---- the profile ---- */

@@ -8,10 +8,11 @@
 
 #include <rdpneg/rdpneg_plan.h>
 
-/* At most this many attempts of an enumerating plan run at once (an xrdp
- * listener has a backlog of 2: more simultaneous connects wait for a SYN
- * retransmission, a second later). */
-#define RDPNEG_ENUM_MAX_RUNNING 3
+/* At most this many attempts of an enumerating plan wait for the server's
+ * Connection Confirm at once (an xrdp listener has a backlog of 2: more
+ * simultaneous connects wait for a SYN retransmission, a second later; a
+ * confirm shows the connection was accepted). */
+#define RDPNEG_ENUM_MAX_CONNECTING 3
 
 typedef struct rdpneg_enum rdpneg_enum;
 
@@ -20,6 +21,9 @@ typedef struct rdpneg_enum rdpneg_enum;
  * change (NULL when out of room); *|index| is the attempt's index. */
 rdpneg_config *rdpneg_plan_queue(rdpneg_plan *p, const char *purpose,
                                  int *index);
+/* Implemented in plan.c: the session of running attempt |index|, else
+ * NULL. */
+rdpneg_session *rdpneg_plan_session(rdpneg_plan *p, int index);
 
 /* Creates the enumeration of plan |p| whose first attempt (index
  * |primary|) asks what |cfg| asks, and queues the connections that need
@@ -32,6 +36,11 @@ void rdpneg_enum_free(rdpneg_enum *en);
  * infers what it makes predictable and queues what is left to ask. */
 void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
                         const rdpneg_attempt_ev *e);
+
+/* Called by rdpneg_plan_next before it hands out an attempt: decides
+ * from the primary's confirm as soon as it came (not when its TLS and NLA
+ * are over) and returns 1 when another connection may start now. */
+int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p);
 
 /* Fills ev->profile (and has_profile); |pos| maps attempt indexes to
  * positions in ev->att (-1: not finished). */

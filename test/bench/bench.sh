@@ -69,3 +69,9 @@ echo "xrdp tls-valid, 2 in flight (xrdp backlog is 2):"; build/test/bench_probe 
 echo "shadow tls, 8 in flight:"; build/test/bench_probe 127.0.0.1 "$LAB_SHADOW_TLS" 100 8
 echo "shadow nla (CHALLENGE read, SPNEGO refused then raw NTLM), 8 in flight:"; build/test/bench_probe 127.0.0.1 "$LAB_SHADOW_NLA" 100 8
 rm -rf "$HOMEDIR"
+
+# ---- enumeration (issue 10): rdpneg-probe --enumerate vs nmap
+# rdp-enum-encryption on the servers of the lab started above ----
+echo
+SERVERS="LAB_XRDP_TLS_VALID LAB_XRDP_RDP LAB_SHADOW_NLA LAB_SHADOW_TLS" \
+  ./test/bench/bench_enum.sh "$PROBE" "$OUT"

@@ -477,6 +477,69 @@ TAP_TEST(rdp_security_without_encryption) {
   rdpneg_evidence_free(ev);
 }
 
+/* The sets the primary's confirm leaves open are asked as soon as the
+ * confirm comes, while the primary's TLS handshake goes on; at most three
+ * connections wait for a confirm at a time. */
+TAP_TEST(round_two_starts_at_the_primary_confirm) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.mcs_refuse_legacy = 1;
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
+  rdpneg_plan *p = NULL;
+  CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
+  rdpneg_config_free(c);
+  rdpneg_plan_start(p, 0);
+  rdpneg_session *pri = NULL, *r[3] = {0}, *more = NULL;
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &pri), 1);
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &r[0]), 1); /* RDP */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &r[1]), 1); /* legacy */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &more), 0); /* three connecting */
+  rdpneg_session_tcp_result(pri, RDPNEG_TCP_OK, "192.0.2.9", 0, MSEC);
+  uint8_t out[4096], in[64];
+  CHECK(rdpneg_session_write(pri, out, sizeof out, MSEC) > 0);
+  size_t n = confirm(RDPNEG_PROTOCOL_SSL, in);
+  rdpneg_session_read(pri, in, n, 2 * MSEC);
+  CHECK(!rdpneg_session_done(pri)); /* the ClientHello is out */
+  CHECK(rdpneg_session_write(pri, out, sizeof out, 2 * MSEC) > 0);
+  /* the confirm decided: HYBRID alone may start while TLS runs */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &r[2]), 1);
+  CHECK_EQ_INT(rdpneg_plan_running(p), 4);
+  CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &more), 0);
+  for (int i = 0; i < 3; i++) {
+    play(&v, r[i], 3 * MSEC);
+    CHECK_EQ_INT(rdpneg_plan_attempt_done(p, r[i], 4 * MSEC), 0);
+  }
+  static const uint8_t junk[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  rdpneg_session_read(pri, junk, sizeof junk - 1, 5 * MSEC);
+  CHECK(rdpneg_session_done(pri));
+  CHECK_EQ_INT(rdpneg_plan_attempt_done(p, pri, 5 * MSEC), 0);
+  rdpneg_tstamp t = 6 * MSEC;
+  while (!rdpneg_plan_done(p)) {
+    rdpneg_session *s = NULL;
+    if (rdpneg_plan_next(p, t, &s) != 1)
+      break;
+    play(&v, s, t);
+    rdpneg_plan_attempt_done(p, s, t + MSEC);
+    t += 2 * MSEC;
+  }
+  CHECK(rdpneg_plan_done(p));
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_INT(ev->profile.tls_required, 1);
+  CHECK_EQ_INT(ev->profile.legacy_accepted, 0);
+  rdpneg_evidence_free(ev);
+  rdpneg_plan_free(p);
+}
+
 int main(void) {
   TAP_RUN(nla_required_server);
   TAP_RUN(ssl_hybrid_inferred_from_ssl_and_hybrid);
@@ -485,5 +548,6 @@ int main(void) {
   TAP_RUN(legacy_confirm_then_refused_at_mcs);
   TAP_RUN(no_answer_stops_the_enumeration);
   TAP_RUN(rdp_security_without_encryption);
+  TAP_RUN(round_two_starts_at_the_primary_confirm);
   return tap_done();
 }
