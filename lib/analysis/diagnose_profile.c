@@ -16,6 +16,17 @@ static const char *answer_of(const rdpneg_profile *p, const char *set) {
   return "";
 }
 
+/* The attempt that asked |set|, NULL when it was inferred. */
+static const rdpneg_attempt_ev *attempt_of(const rdpneg_evidence *e,
+                                           const char *set) {
+  const rdpneg_profile *p = &e->profile;
+  for (int i = 0; i < p->nanswers; i++)
+    if (!strcmp(p->answers[i].set, set) && p->answers[i].attempt >= 0 &&
+        p->answers[i].attempt < e->nattempts)
+      return &e->att[p->answers[i].attempt];
+  return NULL;
+}
+
 /* The weakest method a client gets when it offers only that one. */
 static uint32_t weakest(const rdpneg_profile *p) {
   static const uint32_t order[] = {RDPNEG_ENC_NONE, RDPNEG_ENC_40BIT,
@@ -96,14 +107,22 @@ static void rdp_security(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
   }
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
   if (p->legacy_accepted == 1 && top->x224_status != RDPNEG_X224_LEGACY) {
+    const rdpneg_attempt_ev *leg = attempt_of(e, "legacy");
+    int64_t sel =
+        top->x224_status == RDPNEG_X224_OK ? (int64_t)top->neg_value : -1;
+    char versus[80] = "";
+    if (sel > 0)
+      snprintf(versus, sizeof versus,
+               ", while a client that negotiates gets %s",
+               name_or(rdpneg_protocol_name((uint32_t)sel)));
     snprintf(text, sizeof text,
-             "a Connection Request without RDP_NEG_REQ got a Connection "
-             "Confirm without negotiation data and an MCS Connect Response: "
-             "Standard RDP Security for a client that does not negotiate, "
-             "while clients that negotiate get %s",
-             top->x224_status == RDPNEG_X224_OK
-                 ? name_or(rdpneg_protocol_name(top->neg_value))
-                 : "refused");
+             "a Connection Request without RDP_NEG_REQ got %s and an MCS "
+             "Connect Response: Standard RDP Security for a client that "
+             "does not negotiate%s",
+             leg && leg->x224_status == RDPNEG_X224_OK
+                 ? "an RDP_NEG_RSP selecting PROTOCOL_RDP"
+                 : "a Connection Confirm without negotiation data",
+             versus);
     add(ctx, RDPNEG_CID_LEGACY_CLIENTS_ACCEPTED, "x224", NULL, "high", text);
   }
   if (p->has_rdp_security && p->server_key_bits > 0 &&

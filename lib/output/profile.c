@@ -517,7 +517,7 @@ char *rdpneg_doc_profile_text(const rdpneg_evidence *e) {
     for (int i = 0; i < e->tls_versions_count; i++) {
       int v = e->tls_versions[i].version;
       if (v >= 1 && v <= 3)
-        add(&b, &n, " %s %s", tls_names[v],
+        add(&b, &n, "%s %s %s", i ? "," : "", tls_names[v],
             e->tls_versions[i].status == RDPNEG_TLS_OK ? "yes" : "no");
     }
     add(&b, &n, "%s\n", e->tls13_only ? ", TLS 1.3 required" : "");
