@@ -33,7 +33,7 @@ meson test -C "$BUILD" --no-rebuild --suite unit --logbase unit --print-errorlog
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/unit.json")" "C unit"
 
 echo "== starting the lab (real servers on loopback)"
-trap './test/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
+trap './test/lab/faults.sh down >/dev/null 2>&1 || true; ./test/lab/lab.sh down >/dev/null 2>&1 || true' EXIT
 if ! ./test/lab/lab.sh up; then
   echo "lab failed to start"
   fail=$((fail + 1))
@@ -49,6 +49,12 @@ meson test -C "$BUILD" --no-rebuild --suite integration --logbase integration \
   --print-errorlogs
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/integration.json")" \
   "C integration"
+
+echo "== network faults and services that are not RDP (test/lab/faults.sh)"
+meson test -C "$BUILD" --no-rebuild --suite faults --logbase faults \
+  --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/faults.json")" \
+  "faults"
 
 if [ "${LAB_NETNS:-0}" = 1 ]; then
   echo "== C integration tests inside network namespace ${LAB_NS_CLIENT}"

@@ -129,6 +129,13 @@ RDPNEG_EXTERN uint16_t rdpneg_session_port(const rdpneg_session *sess);
 RDPNEG_EXTERN const char *
 rdpneg_session_connect_address(const rdpneg_session *sess);
 
+/* The TCP maximum segment size the driver should set on the socket before
+ * connecting (setsockopt TCP_MAXSEG), 0 for the system's default. A plan
+ * asks for a small one to tell a path MTU black hole from a stalled
+ * server; a driver that cannot set it connects normally (the answer is
+ * then less certain, never wrong). */
+RDPNEG_EXTERN int rdpneg_session_tcp_mss(const rdpneg_session *sess);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,9 @@
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
+#include "analysis/diagnose_internal.h"
 #include "analysis/diagnose_profile.h"
+#include "analysis/tax_internal.h"
 #include "base/json.h"
 #include "core/evidence.h"
 #include "proto/nla.h"
@@ -15,34 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FINDINGS 16
 #define CLOCK_SKEW_LIMIT_S 300 /* Kerberos default tolerance, 5 minutes */
-
-typedef struct finding {
-  int cid;           /* RDPNEG_CID_*: the catalogue index */
-  const char *cause; /* its ID string (static) */
-  const char *phase;
-  const char *severity;
-  const char *confidence;
-  char evidence[400];
-} finding;
-
-struct rdpneg_diagnosis {
-  const rdpneg_taxonomy *tax;
-  int n;
-  finding f[MAX_FINDINGS];
-  rdpneg_verdict verdict;
-  /* reported code */
-  int has_reported;
-  int rep_kind;
-  uint32_t rep_code;
-  int rep_has_ext;
-  uint32_t rep_ext;
-  const char *rep_verdict;
-  char rep_text[128];
-  int auth_tested; /* credentials were checked over NLA */
-  int rep_match[MAX_FINDINGS];
-};
 
 static const char *const sev_order[] = {"failing", "degraded", "info"};
 static const char *const phase_order[] = {"dns", "tcp", "x224", "tls", "nla"};
@@ -54,12 +29,17 @@ static int rank(const char *v, const char *const *tab, int n) {
   return n;
 }
 
-static void add(rdpneg_diagnosis *d, int cid, const char *phase,
-                const char *severity, const char *confidence, const char *fmt,
-                ...) {
-  if (d->n >= MAX_FINDINGS || !rdpneg_cid_str(cid))
+#define add rdpneg_diag_add
+
+void rdpneg_diag_add(rdpneg_diagnosis *d, int cid, const char *phase,
+                     const char *severity, const char *confidence,
+                     const char *fmt, ...) {
+  if (d->n >= RDPNEG_DIAG_MAX_FINDINGS || !rdpneg_cid_str(cid))
     return;
-  finding *f = &d->f[d->n++];
+  finding *f = &d->f[d->n];
+  memset(f, 0, sizeof *f);
+  f->order = d->n++;
+  f->seen = f->seen_of = 1;
   f->cid = cid;
   f->cause = rdpneg_cid_str(cid);
   f->phase = phase;
@@ -80,7 +60,22 @@ static int cmp_finding(const void *a, const void *b) {
   int r = rank(x->severity, sev_order, 3) - rank(y->severity, sev_order, 3);
   if (r)
     return r;
-  return rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
+  r = rank(x->phase, phase_order, 5) - rank(y->phase, phase_order, 5);
+  return r ? r : x->order - y->order; /* stable: rule order */
+}
+
+void rdpneg_diag_remove(rdpneg_diagnosis *d, int i) {
+  if (i < 0 || i >= d->n)
+    return;
+  memmove(&d->f[i], &d->f[i + 1], (size_t)(d->n - i - 1) * sizeof d->f[0]);
+  d->n--;
+}
+
+int rdpneg_diag_find(const rdpneg_diagnosis *d, int cid) {
+  for (int i = 0; i < d->n; i++)
+    if (d->f[i].cid == cid)
+      return i;
+  return -1;
 }
 
 static double phase_ms(const rdpneg_attempt_ev *s, rdpneg_phase ph) {
@@ -103,10 +98,24 @@ static void tcp_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         a, s->port, ms);
     break;
   case RDPNEG_TCP_TIMEOUT:
-    add(d, RDPNEG_CID_PORT_FILTERED, "tcp", NULL, "high",
+    /* Linux sends the SYN again after 1 s and 3 s: a shorter wait saw one
+     * or two SYNs, which one lost packet or a full listen queue explains */
+    add(d, RDPNEG_CID_PORT_FILTERED, "tcp", NULL,
+        ms >= 3000 ? "high" : "medium",
         "SYN to %s port %u unanswered for %.0f ms (no SYN-ACK, no RST, no "
-        "ICMP): packets are dropped on the way",
-        a, s->port, ms);
+        "ICMP): packets are dropped on the way%s",
+        a, s->port, ms,
+        ms >= 3000 ? ""
+                   : "; the wait was too short for SYN retransmissions, so "
+                     "a lost SYN or a full listen queue would look the same");
+    break;
+  case RDPNEG_TCP_OK:
+    if (ms >= 900)
+      add(d, RDPNEG_CID_INTERMITTENT_PATH, "tcp", "info", "medium",
+          "the TCP connect to %s port %u took %.0f ms: the first SYN went "
+          "unanswered and a retransmission got through (a lost packet or a "
+          "listen queue that was full): not a filtered port",
+          a, s->port, ms);
     break;
   case RDPNEG_TCP_UNREACHABLE:
     add(d, RDPNEG_CID_HOST_UNREACHABLE, "tcp", NULL, "high",
@@ -136,10 +145,24 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_NOT_RDP: {
     char b[65];
     rdpneg_printable_prefix(s->rx_first, s->rx_first_len, b, sizeof b);
+    /* name what speaks first, where its first bytes say so */
+    const char *what = "";
+    if (s->rx_first_len >= 4 && !memcmp(s->rx_first, "SSH-", 4))
+      what = "an SSH server: ";
+    else if (s->rx_first_len >= 5 && !memcmp(s->rx_first, "HTTP/", 5))
+      what = "an HTTP server: ";
+    else if (s->rx_first_len >= 3 &&
+             (s->rx_first[0] == 0x15 || s->rx_first[0] == 0x16) &&
+             s->rx_first[1] == 3)
+      what = "a TLS service: ";
+    else if (s->rx_first_len >= 4 && (!memcmp(s->rx_first, "220 ", 4) ||
+                                      !memcmp(s->rx_first, "220-", 4)))
+      what = "an FTP or mail server: ";
     add(d, RDPNEG_CID_NOT_RDP, "x224", NULL, "high",
-        "the service on port %u answered the X.224 Connection Request with "
-        "bytes that are not TPKT (first byte 0x%02x, text \"%s\")",
-        s->port, s->rx_first_len ? s->rx_first[0] : 0, b);
+        "the service on port %u is not an RDP listener: %sit answered the "
+        "X.224 Connection Request with bytes that are not TPKT (first byte "
+        "0x%02x, text \"%s\")",
+        s->port, what, s->rx_first_len ? s->rx_first[0] : 0, b);
     break;
   }
   case RDPNEG_X224_MALFORMED:
@@ -151,21 +174,32 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
   case RDPNEG_X224_TIMEOUT:
     add(d, RDPNEG_CID_SERVER_SILENT, "x224", NULL, "high",
         "TCP connected, but no Connection Confirm came within %.0f ms "
-        "(%zu bytes received)",
+        "(%zu bytes received): the server or a device on the path holds "
+        "the connection without answering",
         ms, s->rx_total);
     break;
   case RDPNEG_X224_CLOSED:
   case RDPNEG_X224_RESET:
     add(d, RDPNEG_CID_CONNECTION_RESET, "x224", NULL, "high",
-        "the server %s the connection %.1f ms after the Connection Request "
-        "(%s), before any Connection Confirm",
-        s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed", ms, req);
+        "the connection was %s %.1f ms after the Connection Request (%s), "
+        "before any Connection Confirm, by the server or a device on the "
+        "path",
+        s->x224_status == RDPNEG_X224_RESET ? "reset" : "closed (FIN)", ms,
+        req);
     break;
   case RDPNEG_X224_LEGACY:
-    add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
-        "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
-        "server only speaks Standard RDP Security",
-        req);
+    if (!s->sent_neg_req)
+      /* a plain confirm is the right answer to a plain request: this says
+       * the server accepts legacy clients, not that it is one */
+      add(d, RDPNEG_CID_LEGACY_CLIENT_ACCEPTED, "x224", NULL, "high",
+          "a Connection Request without RDP_NEG_REQ (a legacy client) got a "
+          "Connection Confirm: the server lets such a client use Standard "
+          "RDP Security instead of refusing it");
+    else
+      add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
+          "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "
+          "server only speaks Standard RDP Security",
+          req);
     break;
   case RDPNEG_X224_FAILURE: {
     uint32_t code = s->neg_value;
@@ -174,9 +208,15 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
      * default severity (SSL_NOT_ALLOWED is only degraded when the server
      * answers with PROTOCOL_RDP instead) */
     int cid = rdpneg_cid_of_code(RDPNEG_KIND_NEG_FAILURE, code);
-    add(d, cid >= 0 ? cid : RDPNEG_CID_NOT_RDP, "x224", "failing", "high",
-        "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s", (unsigned)code,
-        name ? name : "unknown", req);
+    /* the attempt ended here: failing, except SSL_NOT_ALLOWED_BY_SERVER,
+     * which says what an RDP_NEG_RSP selecting PROTOCOL_RDP says (xrdp
+     * answers that way for the same configuration): Standard RDP Security
+     * only, which a client that allows it still gets. Degraded in both. */
+    add(d, cid >= 0 ? cid : RDPNEG_CID_NOT_RDP, "x224",
+        code == RDPNEG_FAILURE_SSL_NOT_ALLOWED_BY_SERVER ? "degraded"
+                                                         : "failing",
+        "high", "RDP_NEG_FAILURE failureCode %u (%s) in answer to %s",
+        (unsigned)code, name ? name : "unknown", req);
     break;
   }
   case RDPNEG_X224_OK:
@@ -234,12 +274,14 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
           ev->first_len ? ev->first_bytes[0] : 0);
     break;
   case RDPNEG_TLS_STALLED:
-    add(d, RDPNEG_CID_TLS_STALLED, "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_TLS_STALLED, "tls", NULL, "high",
+        "%s: the server or a device on the path holds the handshake",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
-    add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high", "%s",
+    add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high",
+        "%s, by the server or a device on the path",
         s->ph[RDPNEG_PHASE_TLS].detail);
     break;
   case RDPNEG_TLS_FAILED:
@@ -369,16 +411,28 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         "the server's NTLM timestamp differs from this machine's clock by "
         "%lld s (more than %d s breaks Kerberos)",
         (long long)e->clock_skew_s, CLOCK_SKEW_LIMIT_S);
-  if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
+  int cut =
+      e->error == RDPNEG_ERR_PEER_CLOSED || e->error == RDPNEG_ERR_PEER_RESET;
+  if (n.failed && cut && !e->has_ntstatus && !e->has_challenge)
+    /* a connection cut inside TLS before the server said anything of
+     * CredSSP: nothing here points at a version; a path that cuts flows
+     * after some bytes looks the same */
+    add(d, RDPNEG_CID_CONNECTION_RESET, "nla", NULL, "high",
+        "the connection was %s during CredSSP, before the server's NTLM "
+        "CHALLENGE (%s), by the server or a device on the path",
+        e->error == RDPNEG_ERR_PEER_RESET ? "reset" : "closed",
+        e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
+  else if (n.failed && !e->has_ntstatus && !n.closed_after_auth && n.eua != 5)
     add(d, RDPNEG_CID_CREDSSP_VERSION_MISMATCH, "nla", NULL, "low", "%s",
         e->detail[0] ? e->detail : s->ph[RDPNEG_PHASE_NLA].detail);
 }
 
-/* Findings of the enumeration's profile (diagnose_profile.c) */
-static void profile_add(void *ctx, int cid, const char *phase,
-                        const char *severity, const char *confidence,
-                        const char *text) {
-  add(ctx, cid, phase, severity, confidence, "%s", text);
+void rdpneg_diag_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
+                       const rdpneg_attempt_ev *a) {
+  tcp_rules(d, a);
+  x224_rules(d, a);
+  tls_rules(d, e, a);
+  nla_rules(d, a);
 }
 
 /* "[kind:]code[/ext]" */
@@ -449,11 +503,37 @@ static int cause_shows_as(const rdpneg_diagnosis *d, int ci) {
   return 0;
 }
 
+/* The reported code points to cause |ci|: the cause lists the code, or
+ * rdpneg-explain names the cause for it (the same candidates a user reads
+ * there). TLS1_3_REQUIRED is the TLS_VERSION_MISMATCH a TLS-1.3-only
+ * server gives, and counts where that one does. */
+static int points_to(const rdpneg_diagnosis *d, int ci) {
+  if (ci < 0 || ci >= RDPNEG_CID_COUNT)
+    return 0;
+  if (cause_shows_as(d, ci) || d->rep_cand[ci])
+    return 1;
+  return ci == RDPNEG_CID_TLS1_3_REQUIRED &&
+         d->rep_cand[RDPNEG_CID_TLS_VERSION_MISMATCH];
+}
+
+static void explain_candidates(rdpneg_diagnosis *d) {
+  rdpneg_tax_explain *x = calloc(1, sizeof *x);
+  if (!x)
+    return;
+  rdpneg_tax_run_explain(x, d->rep_kind, d->rep_code, d->rep_has_ext,
+                         d->rep_ext);
+  for (int i = 0; i < x->ncand; i++)
+    if (x->cands[i].cause >= 0 && x->cands[i].cause < RDPNEG_CID_COUNT)
+      d->rep_cand[x->cands[i].cause] = 1;
+  free(x);
+}
+
 static void cross_check(rdpneg_diagnosis *d) {
   int failing = 0, matched = 0;
+  explain_candidates(d);
   for (int i = 0; i < d->n; i++) {
     int ci = d->f[i].cid;
-    d->rep_match[i] = cause_shows_as(d, ci);
+    d->rep_match[i] = points_to(d, ci);
     matched |= d->rep_match[i];
     if (!strcmp(d->f[i].severity, "failing"))
       failing = 1;
@@ -480,11 +560,11 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
   }
   if (reported)
     snprintf(d->rep_text, sizeof d->rep_text, "%s", reported);
-  tcp_rules(d, s);
-  x224_rules(d, s);
-  tls_rules(d, e, s);
-  nla_rules(d, s);
-  rdpneg_diagnose_profile(e, profile_add, d);
+  rdpneg_diag_rules(d, e, s);
+  rdpneg_diagnose_plan(d, e);
+  rdpneg_diagnose_profile(d, e); /* enumeration (diagnose_profile.c) */
+  for (int i = 0; i < d->n; i++)
+    d->f[i].order = i;
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
   if (s->cancelled || e->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
       !s->finished) {
@@ -500,6 +580,10 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
     }
   }
   d->auth_tested = s->nla.ran && s->nla.auth != RDPNEG_NLA_AUTH_NOT_TESTED;
+  int64_t sel = rdpneg_attempt_selected(s);
+  /* credential causes only where NLA is in play */
+  d->nla_offered =
+      sel == RDPNEG_PROTOCOL_HYBRID || sel == RDPNEG_PROTOCOL_HYBRID_EX;
   if (d->has_reported)
     cross_check(d);
   *pdiag = d;
@@ -610,10 +694,10 @@ int rdpneg_diagnosis_client_candidates(const rdpneg_diagnosis *d, int *out,
                !strcmp(ph, "network") || ci == RDPNEG_CID_MIDDLEBOX_RESET ||
                ci == RDPNEG_CID_MTU_BLACKHOLE ||
                ci == RDPNEG_CID_CONNECTION_LIMIT ||
-               (!strcmp(ph, "nla") && !d->auth_tested);
+               (!strcmp(ph, "nla") && !d->auth_tested && d->nla_offered);
     if (!keep)
       continue;
-    if (cause_shows_as(d, ci))
+    if (points_to(d, ci))
       out[n++] = ci;
   }
   return n;
@@ -639,6 +723,10 @@ void rdpneg_diagnosis_write_json(const rdpneg_diagnosis *d, rdpneg_json *w) {
     rdpneg_json_str(w, "severity", f->severity);
     rdpneg_json_str(w, "confidence", f->confidence);
     rdpneg_json_str(w, "evidence", f->evidence);
+    rdpneg_json_obj_begin(w, "seen");
+    rdpneg_json_int(w, "attempts", f->seen);
+    rdpneg_json_int(w, "of", f->seen_of);
+    rdpneg_json_obj_end(w);
     json_remedies(w, d->tax, ci);
     json_client_codes(w, ci);
     if (d->has_reported)

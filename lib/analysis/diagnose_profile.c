@@ -2,6 +2,7 @@
  * clients other than the one that probed it. */
 #include "analysis/diagnose_profile.h"
 #include "analysis/cause_ids.h"
+#include "analysis/diagnose_internal.h"
 #include "proto/mcs.h"
 
 #include <stdio.h>
@@ -43,8 +44,7 @@ static const char *name_or(const char *n) {
   return n ? n : "unknown";
 }
 
-static void nla_not_required(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
-                             void *ctx) {
+static void nla_not_required(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_profile *p = &e->profile;
   char ways[200] = "";
   size_t o = 0;
@@ -71,11 +71,11 @@ static void nla_not_required(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
            p->nla_supported == 0
                ? "; the server never selected HYBRID or HYBRID_EX"
                : "");
-  add(ctx, RDPNEG_CID_NLA_NOT_REQUIRED, "x224", NULL, "high", text);
+  rdpneg_diag_add(d, RDPNEG_CID_NLA_NOT_REQUIRED, "x224", NULL, "high", "%s",
+                  text);
 }
 
-static void rdp_security(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
-                         void *ctx) {
+static void rdp_security(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_profile *p = &e->profile;
   char text[400], enc[200] = "";
   if (p->has_rdp_security && p->enc_level == RDPNEG_ENC_LEVEL_NONE) {
@@ -103,7 +103,8 @@ static void rdp_security(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
              "a request for PROTOCOL_RDP alone was answered with "
              "PROTOCOL_RDP (Standard RDP Security, no TLS)%s",
              enc);
-    add(ctx, RDPNEG_CID_RDP_SECURITY_ACCEPTED, "x224", NULL, "high", text);
+    rdpneg_diag_add(d, RDPNEG_CID_RDP_SECURITY_ACCEPTED, "x224", NULL, "high",
+                    "%s", text);
   }
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
   if (p->legacy_accepted == 1 && top->x224_status != RDPNEG_X224_LEGACY) {
@@ -123,7 +124,8 @@ static void rdp_security(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
                  ? "an RDP_NEG_RSP selecting PROTOCOL_RDP"
                  : "a Connection Confirm without negotiation data",
              versus);
-    add(ctx, RDPNEG_CID_LEGACY_CLIENTS_ACCEPTED, "x224", NULL, "high", text);
+    rdpneg_diag_add(d, RDPNEG_CID_LEGACY_CLIENT_ACCEPTED, "x224", NULL, "high",
+                    "%s", text);
   }
   if (p->has_rdp_security && p->server_key_bits > 0 &&
       p->server_key_bits < WEAK_KEY_BITS) {
@@ -132,12 +134,12 @@ static void rdp_security(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
              "Connect Response) has a %d-bit RSA key",
              p->cert_type == RDPNEG_MCS_CERT_X509 ? "X.509" : "proprietary",
              p->server_key_bits);
-    add(ctx, RDPNEG_CID_CERT_WEAK_KEY, "x224", NULL, "high", text);
+    rdpneg_diag_add(d, RDPNEG_CID_CERT_WEAK_KEY, "x224", NULL, "high", "%s",
+                    text);
   }
 }
 
-static void tls_versions(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
-                         void *ctx) {
+static void tls_versions(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
   /* the top connection's own rule already names a TLS 1.0/1.1 it chose */
   if (top->tls_ran && top->tls_status == RDPNEG_TLS_OK &&
@@ -159,14 +161,14 @@ static void tls_versions(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
            "one connection per version: the server accepts %s, deprecated "
            "(RFC 8996); current clients refuse them by default",
            old);
-  add(ctx, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", "degraded", "high", text);
+  rdpneg_diag_add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", "degraded", "high",
+                  "%s", text);
 }
 
-void rdpneg_diagnose_profile(const rdpneg_evidence *e, rdpneg_diag_add_fn add,
-                             void *ctx) {
+void rdpneg_diagnose_profile(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   if (!e->has_profile)
     return;
-  nla_not_required(e, add, ctx);
-  rdp_security(e, add, ctx);
-  tls_versions(e, add, ctx);
+  nla_not_required(d, e);
+  rdp_security(d, e);
+  tls_versions(d, e);
 }

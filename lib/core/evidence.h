@@ -40,6 +40,7 @@ typedef struct rdpneg_attempt_ev {
   int sni_set;                   /* name came from RDPNEG_STROPT_SNI */
   int finished;                  /* the session reached its end */
   int cancelled;
+  int64_t start_us; /* when it started, from the probe's start */
   int64_t total_us;
   rdpneg_phase_rec ph[RDPNEG_PHASE_COUNT];
 
@@ -141,9 +142,11 @@ struct rdpneg_evidence {
   char source[16]; /* "probe", "document", "capture" */
   int nattempts;
   rdpneg_attempt_ev *att;
-  int top;       /* the attempt the top-level document describes */
-  int cancelled; /* the probe was cancelled before its plan ended */
-  int nnotes;    /* what the plan decided not to do, and why */
+  int top;          /* the attempt the top-level document describes */
+  int64_t total_us; /* the whole probe, first start to last end; 0: the
+                       top attempt's */
+  int cancelled;    /* the probe was cancelled before its plan ended */
+  int nnotes;       /* what the plan decided not to do, and why */
   char notes[RDPNEG_EV_MAX_NOTES][160];
   /* one connection per TLS version (--tls-versions) */
   int tls_versions_count;

@@ -4,6 +4,7 @@
  * overall deadline. Drivers only run the sessions handed out. */
 #include "core/evidence.h"
 #include "core/plan_enum.h"
+#include "core/plan_internal.h"
 #include "core/session.h"
 
 #include <rdpneg/rdpneg_plan.h>
@@ -12,44 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS(x) ((rdpneg_tstamp)(x)*1000000u)
-#define MAX_ATTEMPTS 24
-
-enum { A_READY, A_RUNNING, A_DONE, A_DROPPED };
-
-typedef struct plan_attempt {
-  int state;
-  char purpose[32];
-  int tls_version; /* 1..3 for a single-version attempt, else 0 */
-  rdpneg_config *cfg;
-  rdpneg_session *sess; /* while lent */
-  int finished;         /* its evidence is in plan->ev[own index] */
-} plan_attempt;
-
-struct rdpneg_plan {
-  rdpneg_config *cfg;
-  char *host;
-  uint16_t port;
-  int started, cancelled;
-  rdpneg_tstamp deadline;
-  int64_t now_unix;
-  char address[64]; /* where the first connection got through */
-  plan_attempt a[MAX_ATTEMPTS];
-  int n;
-  rdpneg_attempt_ev *ev; /* evidence by attempt index */
-  int nev;               /* attempts finished */
-  int top; /* attempt index whose result the document's top level shows */
-  int spnego_rejected;
-  uint32_t spnego_status;
-  int nnotes;
-  char notes[RDPNEG_EV_MAX_NOTES][160];
-  /* TLS versions decided without a connection (from the primary answer) */
-  rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
-  int ninferred;
-  rdpneg_enum *en; /* RDPNEG_OPT_ENUMERATE: plan_enum.c */
-};
-
-static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
+void rdpneg_plan_note(rdpneg_plan *p, const char *fmt, const char *arg) {
   char copy[64]; /* |arg| may live inside |p| */
   snprintf(copy, sizeof copy, "%s", arg);
   if (p->nnotes < RDPNEG_EV_MAX_NOTES)
@@ -58,7 +22,7 @@ static void note(rdpneg_plan *p, const char *fmt, const char *arg) {
 
 /* Queues an attempt with a copy of the plan's configuration, changed by
  * the caller through the returned config. NULL when out of room. */
-static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
+plan_attempt *rdpneg_plan_enqueue(rdpneg_plan *p, const char *purpose) {
   if (p->n >= MAX_ATTEMPTS)
     return NULL;
   plan_attempt *a = &p->a[p->n];
@@ -68,19 +32,6 @@ static plan_attempt *enqueue(rdpneg_plan *p, const char *purpose) {
   snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
   p->n++;
   return a;
-}
-
-rdpneg_session *rdpneg_plan_session(rdpneg_plan *p, int index) {
-  return index >= 0 && index < p->n && p->a[index].state == A_RUNNING
-             ? p->a[index].sess
-             : NULL;
-}
-
-rdpneg_config *rdpneg_plan_queue(rdpneg_plan *p, const char *purpose,
-                                 int *index) {
-  plan_attempt *a = enqueue(p, purpose);
-  *index = a ? (int)(a - p->a) : -1;
-  return a ? a->cfg : NULL;
 }
 
 RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
@@ -107,8 +58,9 @@ RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
     p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS] = 1;
     p->cfg->opt[RDPNEG_OPT_DO_MCS] = 1;
   }
-  if (!enqueue(p, "primary") || (p->cfg->opt[RDPNEG_OPT_ENUMERATE] &&
-                                 rdpneg_enum_new(&p->en, p, p->cfg, 0) != 0)) {
+  if (!rdpneg_plan_enqueue(p, "primary") ||
+      (p->cfg->opt[RDPNEG_OPT_ENUMERATE] &&
+       rdpneg_enum_new(&p->en, p, p->cfg, 0) != 0)) {
     rdpneg_plan_free(p);
     return RDPNEG_ERR_NOMEM;
   }
@@ -143,6 +95,7 @@ RDPNEG_EXTERN int rdpneg_plan_start(rdpneg_plan *p, rdpneg_tstamp ts) {
   if (p->started)
     return RDPNEG_ERR_INVALID_STATE;
   p->started = 1;
+  p->t0 = ts;
   p->deadline = ts + MS(p->cfg->opt[RDPNEG_OPT_OVERALL_TIMEOUT_MS]);
   return 0;
 }
@@ -154,7 +107,7 @@ static void drop_ready(rdpneg_plan *p, const char *why) {
   for (int i = 0; i < p->n; i++)
     if (p->a[i].state == A_READY) {
       p->a[i].state = A_DROPPED;
-      note(p, fmt, p->a[i].purpose);
+      rdpneg_plan_note(p, fmt, p->a[i].purpose);
     }
 }
 
@@ -187,10 +140,12 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     int rv = rdpneg_session_new(&s, a->cfg, p->host, p->port);
     if (rv) {
       a->state = A_DROPPED;
-      note(p, "%s connection not made: out of memory", a->purpose);
+      rdpneg_plan_note(p, "%s connection not made: out of memory", a->purpose);
       return rv;
     }
     snprintf(s->purpose, sizeof s->purpose, "%s", a->purpose);
+    s->mode = a->mode;
+    s->tcp_mss = a->tcp_mss;
     snprintf(s->connect_addr, sizeof s->connect_addr, "%s", p->address);
     if (p->now_unix)
       rdpneg_session_set_wallclock(s, p->now_unix);
@@ -224,12 +179,12 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   int lo = (int)p->cfg->opt[RDPNEG_OPT_TLS_MIN];
   int hi = (int)p->cfg->opt[RDPNEG_OPT_TLS_MAX];
   if (e->tcp_status != RDPNEG_TCP_OK) {
-    note(p, "TLS versions not tried: %s", "the TCP connect failed");
+    rdpneg_plan_note(p, "TLS versions not tried: %s", "the TCP connect failed");
     return;
   }
   if (!e->tls_ran) {
-    note(p, "TLS versions not tried: %s",
-         "the server did not select TLS in the negotiation");
+    rdpneg_plan_note(p, "TLS versions not tried: %s",
+                     "the server did not select TLS in the negotiation");
     return;
   }
   int got = e->tls_status == RDPNEG_TLS_OK ? tls_version_of(e->tls.version) : 0;
@@ -245,9 +200,10 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
       t->attempt = -1;
       continue;
     }
-    plan_attempt *a = enqueue(p, "tls_version");
+    plan_attempt *a = rdpneg_plan_enqueue(p, "tls_version");
     if (!a) {
-      note(p, "TLS version connection not made: %s", "out of memory");
+      rdpneg_plan_note(p, "TLS version connection not made: %s",
+                       "out of memory");
       continue;
     }
     a->tls_version = v;
@@ -268,18 +224,21 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
     rdpneg_enum_decide(p->en, p, index, e);
   if (strcmp(a->purpose, "primary") != 0)
     return;
+  /* an answer that a lossy path, a middlebox or a busy listener could
+   * also explain is checked before it is believed */
+  rdpneg_plan_verify(p, e);
   uint32_t st;
   if (rdpneg_session_spnego_rejected(s, &st)) {
     /* the server refused the SPNEGO-wrapped NEGOTIATE (FreeRDP 2.x): one
      * more connection with raw NTLM carries the NLA answer */
-    plan_attempt *f = enqueue(p, "spnego_fallback");
+    plan_attempt *f = rdpneg_plan_enqueue(p, "spnego_fallback");
     if (f) {
       p->spnego_rejected = 1;
       p->spnego_status = st;
       f->cfg->opt[RDPNEG_OPT_SPNEGO] = 0;
       p->top = (int)(f - p->a);
     } else {
-      note(p, "raw NTLM retry not made: %s", "out of memory");
+      rdpneg_plan_note(p, "raw NTLM retry not made: %s", "out of memory");
     }
   }
   if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
@@ -291,7 +250,6 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
 
 RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
                                            rdpneg_tstamp ts) {
-  (void)ts;
   if (!p || !s)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   int i;
@@ -306,9 +264,13 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   p->nev++;
   a->finished = 1;
   rdpneg_attempt_snapshot(s, &p->ev[i]);
+  p->ev[i].start_us =
+      s->t_start > p->t0 ? (int64_t)((s->t_start - p->t0) / 1000u) : 0;
   a->state = A_DONE;
   if (!p->cancelled)
     decide(p, a, s, i);
+  if (ts >= p->deadline) /* too late for any follow-up */
+    drop_ready(p, "the overall deadline passed");
   a->sess = NULL;
   rdpneg_session_free(s);
   return 0;
@@ -421,10 +383,18 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
     if (p->a[i].finished)
       ev->att[k++] = p->ev[i];
   }
-  /* the top level shows the fallback when it ran, else the primary */
+  /* the top level shows the fallback when it ran, else the connection of
+   * the same request that got furthest (the primary or its repetition) */
   int top = pos[p->top];
+  if (p->top == 0)
+    top = pos[rdpneg_plan_furthest(p)];
   ev->top = top >= 0 ? top : (pos[0] >= 0 ? pos[0] : 0);
   ev->cancelled = p->cancelled;
+  for (int i = 0; i < ev->nattempts; i++) {
+    int64_t end = ev->att[i].start_us + ev->att[i].total_us;
+    if (end > ev->total_us)
+      ev->total_us = end;
+  }
   ev->spnego_rejected = p->spnego_rejected && top >= 0;
   ev->spnego_rejected_status = p->spnego_status;
   ev->nnotes = p->nnotes;

@@ -30,6 +30,7 @@
  *     HYBRID alone was selected; SSL when SSL alone was selected and HYBRID
  *     alone was not. */
 #include "core/plan_enum.h"
+#include "core/plan_internal.h"
 #include "proto/mcs.h"
 #include "proto/x224.h"
 
@@ -207,11 +208,20 @@ static int infer_ssl_hybrid(rdpneg_enum *en) {
 
 /* ---- queueing ---- */
 
+/* The session of running attempt |index|, else NULL. */
+static rdpneg_session *running(rdpneg_plan *p, int index) {
+  return index >= 0 && index < p->n && p->a[index].state == A_RUNNING
+             ? p->a[index].sess
+             : NULL;
+}
+
 static rdpneg_config *queue(rdpneg_plan *p, const char *purpose, uint32_t mask,
                             int neg, int mcs, int *index) {
-  rdpneg_config *c = rdpneg_plan_queue(p, purpose, index);
-  if (!c)
+  plan_attempt *a = rdpneg_plan_enqueue(p, purpose);
+  *index = a ? (int)(a - p->a) : -1;
+  if (!a)
     return NULL;
+  rdpneg_config *c = a->cfg;
   rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
   rdpneg_config_set_int(c, RDPNEG_OPT_SEND_NEG_REQ, neg);
   rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
@@ -366,7 +376,7 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
 }
 
 int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p) {
-  rdpneg_session *s = rdpneg_plan_session(p, en->primary);
+  rdpneg_session *s = running(p, en->primary);
   rdpneg_x224_status x = s ? rdpneg_session_x224_status(s) : 0;
   if (s && en->s[en->primary_set].state == E_QUEUED &&
       (x == RDPNEG_X224_OK || x == RDPNEG_X224_FAILURE ||
@@ -380,8 +390,8 @@ int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p) {
     }
   }
   int connecting = 0;
-  for (int i = 0; i < 64; i++) {
-    s = rdpneg_plan_session(p, i);
+  for (int i = 0; i < p->n; i++) {
+    s = running(p, i);
     if (s && (rdpneg_session_tcp_status(s) == RDPNEG_TCP_PENDING ||
               rdpneg_session_x224_status(s) == RDPNEG_X224_PENDING))
       connecting++;

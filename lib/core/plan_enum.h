@@ -16,15 +16,6 @@
 
 typedef struct rdpneg_enum rdpneg_enum;
 
-/* Implemented in plan.c: queues an attempt made for |purpose| with a copy
- * of the plan's configuration and returns that copy for the caller to
- * change (NULL when out of room); *|index| is the attempt's index. */
-rdpneg_config *rdpneg_plan_queue(rdpneg_plan *p, const char *purpose,
-                                 int *index);
-/* Implemented in plan.c: the session of running attempt |index|, else
- * NULL. */
-rdpneg_session *rdpneg_plan_session(rdpneg_plan *p, int index);
-
 /* Creates the enumeration of plan |p| whose first attempt (index
  * |primary|) asks what |cfg| asks, and queues the connections that need
  * no answer first. Returns 0 or RDPNEG_ERR_NOMEM. */

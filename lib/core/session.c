@@ -126,7 +126,32 @@ RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *s,
   return 0;
 }
 
+static void start_tls(rdpneg_session *s, rdpneg_tstamp ts);
+
+/* Identification of a service that is not RDP: an HTTP request whose
+ * answer the X.224 phase records (not TPKT: not_rdp, with its first
+ * bytes). */
+static int start_http(rdpneg_session *s, rdpneg_tstamp ts) {
+  begin(s, RDPNEG_PHASE_X224, ts, s->cfg->opt[RDPNEG_OPT_X224_TIMEOUT_MS]);
+  s->state = S_X224;
+  int n =
+      snprintf((char *)s->cr, sizeof s->cr,
+               "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: rdpneg/%s\r\n\r\n",
+               s->host, RDPNEG_VERSION);
+  s->cr_len = n > 0 && (size_t)n < sizeof s->cr ? (size_t)n : 0;
+  return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+}
+
 static int start_x224(rdpneg_session *s, rdpneg_tstamp ts) {
+  if (s->mode == RDPNEG_MODE_HTTP)
+    return start_http(s, ts);
+  if (s->mode == RDPNEG_MODE_TLS_DIRECT) {
+    s->x224_status = RDPNEG_X224_SKIPPED;
+    skip(s, RDPNEG_PHASE_X224,
+         "not sent: a TLS ClientHello right after connect (identification)");
+    start_tls(s, ts);
+    return 0;
+  }
   rdpneg_x224_req req = {
       .requested = s->requested,
       .send_neg_req = s->sent_neg_req,
@@ -244,9 +269,9 @@ static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
-        "server %s the connection %s",
-        ev->status == RDPNEG_TLS_RESET ? "reset" : "closed",
-        hs_msg_name(ev->last_server_msg));
+        "connection %s %s (%zu bytes received)",
+        ev->status == RDPNEG_TLS_RESET ? "reset (RST)" : "closed (FIN)",
+        hs_msg_name(ev->last_server_msg), ev->bytes_received);
     break;
   default:
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
@@ -757,4 +782,8 @@ RDPNEG_EXTERN uint16_t rdpneg_session_port(const rdpneg_session *s) {
 RDPNEG_EXTERN const char *
 rdpneg_session_connect_address(const rdpneg_session *s) {
   return s && s->connect_addr[0] ? s->connect_addr : NULL;
+}
+
+RDPNEG_EXTERN int rdpneg_session_tcp_mss(const rdpneg_session *s) {
+  return s ? s->tcp_mss : 0;
 }

@@ -23,6 +23,11 @@ typedef struct rdpneg_phase_ev {
 
 enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE, S_MCS };
 
+/* What a connection sends after TCP: an RDP Connection Request, or (to
+ * identify a service that is not RDP) a TLS ClientHello at once or an
+ * HTTP request; the answer is recorded as the X.224 / TLS phase's. */
+enum { RDPNEG_MODE_RDP, RDPNEG_MODE_TLS_DIRECT, RDPNEG_MODE_HTTP };
+
 struct rdpneg_session {
   rdpneg_config *cfg;
   char *host;
@@ -69,6 +74,8 @@ struct rdpneg_session {
   int mcs_ran;
   rdpneg_tstamp mcs_start, mcs_end;
   rdpneg_mcs_ev mcs;
+  int mode;              /* RDPNEG_MODE_*: what is sent after connect */
+  int tcp_mss;           /* MSS the driver should set, 0 = system default */
 };
 
 #endif

@@ -457,6 +457,7 @@ static void json_plan(rdpneg_json *w, const rdpneg_evidence *e) {
     rdpneg_json_str(w, "purpose", a->purpose[0] ? a->purpose : "primary");
     rdpneg_json_str(w, "tls_offered", tls_range_name(a->tls_min, a->tls_max));
     json_attempt(w, e, a, 0);
+    json_ms(w, "start_ms", a->start_us);
     json_ms(w, "total_ms", a->total_us);
     rdpneg_json_obj_end(w);
   }
@@ -485,7 +486,7 @@ void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
   rdpneg_json_str(
       w, "verdict",
       rdpneg_doc_name(RDPNEG_DOC_VERDICT, rdpneg_diagnosis_verdict(d)));
-  json_ms(w, "total_ms", a->total_us);
+  json_ms(w, "total_ms", e->total_us ? e->total_us : a->total_us);
   rdpneg_json_obj_end(w);
 }
 

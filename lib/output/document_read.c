@@ -529,6 +529,8 @@ static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
   double ms;
   a->total_us =
       num(r, root, "total_ms", &ms, OPT, "total_ms") ? llround(ms * 1e3) : 0;
+  a->start_us =
+      num(r, root, "start_ms", &ms, OPT, "start_ms") ? llround(ms * 1e3) : 0;
 }
 
 RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
@@ -600,6 +602,10 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
             snprintf(ev->notes[ev->nnotes++], sizeof ev->notes[0], "%s",
                      x->str);
       }
+      double tot;
+      ev->total_us = num(&r, root, "total_ms", &tot, OPT, "total_ms")
+                         ? llround(tot * 1e3)
+                         : 0;
       ev->cancelled = boolean(&r, root, "cancelled", 0, OPT, "cancelled") &&
                       !ev->att[ev->top].cancelled;
       if (!r.rv && rdpneg_doc_read_profile(root, ev, err, errlen))

@@ -202,12 +202,14 @@ static void sniff_handshake(rdpneg_tls *t, const uint8_t *p, size_t n) {
       n--;
       if (t->hs_hdr_have == 4) {
         t->hs_type = t->hs_hdr[0];
-        t->ev.last_server_msg = t->hs_type;
         t->hs_remaining = (size_t)t->hs_hdr[1] << 16 |
                           (size_t)t->hs_hdr[2] << 8 | t->hs_hdr[3];
         t->sh_have = 0;
-        if (t->hs_remaining == 0)
+        if (t->hs_remaining == 0) {
+          /* a message counts as received once it is complete */
+          t->ev.last_server_msg = t->hs_type;
           t->hs_hdr_have = 0;
+        }
       }
       continue;
     }
@@ -224,6 +226,7 @@ static void sniff_handshake(rdpneg_tls *t, const uint8_t *p, size_t n) {
     if (t->hs_remaining == 0) {
       if (t->hs_type == 2)
         parse_server_hello(t);
+      t->ev.last_server_msg = t->hs_type;
       t->hs_hdr_have = 0;
     }
   }

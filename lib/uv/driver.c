@@ -1,9 +1,16 @@
 /* libuv driver: DNS, TCP, timers; a consumer of the public API only. */
 #include <rdpneg/rdpneg_uv.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#ifndef _WIN32
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#endif
 
 #define READ_CHUNK 16384
 
@@ -19,6 +26,9 @@ struct rdpneg_uv_probe {
   uv_connect_t conn;
   uv_tcp_t tcp;
   uv_timer_t timer;
+  uv_timer_t wtimer; /* retries a write the socket could not take whole */
+  uint8_t *wbuf;     /* bytes the session queued and the socket did not take */
+  size_t wlen, wcap;
   int gai_active;
   int tcp_open;
   int open_handles;
@@ -32,12 +42,6 @@ struct rdpneg_uv_probe {
   uint16_t port;
   char rbuf[READ_CHUNK];
 };
-
-typedef struct {
-  uv_write_t req;
-  size_t len;
-  uint8_t data[];
-} write_req;
 
 static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
   (void)p;
@@ -72,6 +76,7 @@ static void on_close(uv_handle_t *h) {
   void *ud = p->user_data;
   int status = p->status;
   cb(p, s, status, ud);
+  free(p->wbuf);
   free(p);
 }
 
@@ -86,35 +91,73 @@ static void finish(rdpneg_uv_probe *p) {
     uv_close((uv_handle_t *)&p->tcp, on_close);
   if (!uv_is_closing((uv_handle_t *)&p->timer))
     uv_close((uv_handle_t *)&p->timer, on_close);
+  uv_timer_stop(&p->wtimer);
+  if (!uv_is_closing((uv_handle_t *)&p->wtimer))
+    uv_close((uv_handle_t *)&p->wtimer, on_close);
 }
 
-static void on_write(uv_write_t *req, int status) {
-  (void)status; /* a failed write shows up as a read error or timeout */
-  free(req);
+/* Writes without ever raising SIGPIPE (a server that resets while we
+ * write must not kill the embedding process): send(MSG_NOSIGNAL) on the
+ * socket itself. Returns the count written, 0 when the socket is full, -1
+ * when the connection is gone (the read side reports how it ended). */
+static ssize_t send_nosignal(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
+  uv_os_fd_t fd;
+  if (uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
+    return -1;
+#ifdef _WIN32
+  int w = send((SOCKET)fd, (const char *)b, (int)n, 0);
+  if (w == SOCKET_ERROR)
+    return WSAGetLastError() == WSAEWOULDBLOCK ? 0 : -1;
+  return w;
+#else
+  ssize_t w;
+  do
+    w = send(fd, b, n, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  if (w < 0)
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  return w;
+#endif
 }
+
+static void on_wtimer(uv_timer_t *t);
 
 static void flush(rdpneg_uv_probe *p) {
   uint8_t tmp[4096];
-  for (;;) {
-    rdpneg_ssize n = rdpneg_session_write(p->sess, tmp, sizeof tmp, now_ns(p));
-    if (n <= 0)
-      return;
+  rdpneg_ssize n;
+  while ((n = rdpneg_session_write(p->sess, tmp, sizeof tmp, now_ns(p))) > 0) {
     if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
       continue; /* nothing to send it on: drop */
-    uv_buf_t b = uv_buf_init((char *)tmp, (unsigned)n);
-    int w = uv_try_write((uv_stream_t *)&p->tcp, &b, 1);
-    if (w == n)
-      continue;
-    size_t off = w > 0 ? (size_t)w : 0;
-    write_req *wr = malloc(sizeof *wr + (size_t)n - off);
-    if (!wr)
-      return;
-    wr->len = (size_t)n - off;
-    memcpy(wr->data, tmp + off, wr->len);
-    b = uv_buf_init((char *)wr->data, (unsigned)wr->len);
-    if (uv_write(&wr->req, (uv_stream_t *)&p->tcp, &b, 1, on_write) != 0)
-      free(wr);
+    if (p->wlen + (size_t)n > p->wcap) {
+      size_t cap = p->wcap ? p->wcap * 2 : 8192;
+      while (cap < p->wlen + (size_t)n)
+        cap *= 2;
+      uint8_t *nb = realloc(p->wbuf, cap);
+      if (!nb)
+        return;
+      p->wbuf = nb;
+      p->wcap = cap;
+    }
+    memcpy(p->wbuf + p->wlen, tmp, (size_t)n);
+    p->wlen += (size_t)n;
   }
+  if (!p->wlen || !p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
+    return;
+  ssize_t w = send_nosignal(p, p->wbuf, p->wlen);
+  if (w < 0) {
+    p->wlen = 0; /* the peer is gone: the read side says how */
+    return;
+  }
+  memmove(p->wbuf, p->wbuf + w, p->wlen - (size_t)w);
+  p->wlen -= (size_t)w;
+  if (p->wlen) /* socket full (rare: a few KB per phase): retry shortly */
+    uv_timer_start(&p->wtimer, on_wtimer, 2, 0);
+}
+
+static void on_wtimer(uv_timer_t *t) {
+  rdpneg_uv_probe *p = t->data;
+  if (!p->finishing)
+    flush(p);
 }
 
 static void on_timer(uv_timer_t *t);
@@ -241,12 +284,18 @@ static void on_connect(uv_connect_t *req, int status) {
 
 static int do_connect(rdpneg_uv_probe *p, const struct sockaddr *sa) {
   addr_text(sa, p->addr, sizeof p->addr);
-  int rv = uv_tcp_init(p->loop, &p->tcp);
+  int rv = uv_tcp_init_ex(p->loop, &p->tcp, sa->sa_family);
   if (rv)
     return rv;
   p->tcp.data = p;
   p->tcp_open = 1;
   p->open_handles++;
+#ifdef TCP_MAXSEG
+  int mss = rdpneg_session_tcp_mss(p->sess);
+  uv_os_fd_t fd;
+  if (mss > 0 && uv_fileno((uv_handle_t *)&p->tcp, &fd) == 0)
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+#endif
   uv_tcp_nodelay(&p->tcp, 1); /* no Nagle stall on multi-record flights */
   p->conn.data = p;
   rv = uv_tcp_connect(&p->conn, &p->tcp, sa, on_connect);
@@ -296,7 +345,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
 static int launch(rdpneg_uv_probe *p) {
   uv_timer_init(p->loop, &p->timer);
   p->timer.data = p;
-  p->open_handles = 1;
+  uv_timer_init(p->loop, &p->wtimer);
+  p->wtimer.data = p;
+  p->open_handles = 2;
 
   /* address literals skip the resolver */
   struct sockaddr_in6 a6;
@@ -406,6 +457,7 @@ static void run_attempt_done(rdpneg_uv_probe *p) {
   if (p->status && !r->status)
     r->status = p->status;
   rdpneg_plan_attempt_done(r->plan, p->sess, uv_hrtime());
+  free(p->wbuf);
   free(p);
   run_pump(r);
 }

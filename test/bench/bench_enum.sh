@@ -5,8 +5,8 @@
 # start included in both). Prints per server the mean and standard deviation
 # of each, the ratio nmap / rdpneg, and the connections each made.
 #   test/bench/bench_enum.sh [PROBE [OUTDIR]]
-# Needs a running lab (test/lab/run/env; bench.sh calls it while its lab is
-# up) and nmap; RUNS (default 5) runs per tool and server. Servers: those of
+# Needs a running lab (its LAB_* variables in the environment, else
+# test/lab/run/env; bench.sh calls it while its lab is up) and nmap; RUNS (default 5) runs per tool and server. Servers: those of
 # SERVERS (default: xrdp tls-valid, xrdp rdp, shadow nla, shadow tls, shadow
 # rdp) that the lab has.
 set -euo pipefail
@@ -14,11 +14,13 @@ cd "$(dirname "$0")/../.."
 PROBE=${1:-$PWD/build/examples/rdpneg-probe}
 OUT=${2:-${BENCH_OUT:-build/bench}}
 mkdir -p "$OUT"
-[ -f test/lab/run/env ] || { echo "bench_enum: lab not running" >&2; exit 1; }
 command -v nmap >/dev/null || { echo "bench_enum: nmap not installed" >&2; exit 1; }
-set -a
-. test/lab/run/env
-set +a
+if [ -z "${LAB_HOST:-}" ]; then # not given by the caller (bench.sh)
+  [ -f test/lab/run/env ] || { echo "bench_enum: lab not running" >&2; exit 1; }
+  set -a
+  . test/lab/run/env
+  set +a
+fi
 SERVERS=${SERVERS:-LAB_XRDP_TLS_VALID LAB_XRDP_RDP LAB_SHADOW_NLA LAB_SHADOW_TLS LAB_SHADOW_RDP}
 PROBE=$PROBE OUT=$OUT RUNS=${RUNS:-5} SERVERS=$SERVERS python3 - <<'PY'
 import json, os, statistics, subprocess, time

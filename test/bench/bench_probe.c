@@ -3,7 +3,11 @@
  * (median, p90) and process CPU time per probe (getrusage), which is what
  * a monitoring tool linking the library pays.
  *
- *   bench_probe HOST PORT N C [--no-tls] [--protocols LIST] */
+ *   bench_probe HOST PORT N C [--no-tls] [--protocols LIST]
+ *                             [--user U --password-env VAR]
+ *
+ * With --user every probe checks the credentials over NLA and counts as
+ * failed unless the verdict is healthy (credentials accepted). */
 #include <rdpneg/rdpneg_uv.h>
 
 #include <stdio.h>
@@ -17,6 +21,7 @@ typedef struct {
   const char *host;
   uint16_t port;
   int total, started, finished, failed;
+  int need_healthy;
   double *ms;
   uint64_t *t0;
 } bench;
@@ -27,7 +32,9 @@ static void done(rdpneg_uv_probe *p, rdpneg_session *s, int status, void *ud) {
   (void)p;
   bench *b = ud;
   b->finished++;
-  if (status != 0 || rdpneg_session_verdict(s) == RDPNEG_VERDICT_UNKNOWN)
+  rdpneg_verdict v = rdpneg_session_verdict(s);
+  if (status != 0 || v == RDPNEG_VERDICT_UNKNOWN ||
+      (b->need_healthy && v != RDPNEG_VERDICT_HEALTHY))
     b->failed++;
   double total = 0;
   for (int ph = 0; ph < RDPNEG_PHASE_COUNT; ph++) {
@@ -66,7 +73,7 @@ static double cpu_s(void) {
 int main(int argc, char **argv) {
   if (argc < 5) {
     fprintf(stderr, "usage: bench_probe HOST PORT N C [--no-tls] "
-                    "[--protocols LIST]\n");
+                    "[--protocols LIST] [--user U --password-env VAR]\n");
     return 3;
   }
   bench b = {0};
@@ -77,6 +84,7 @@ int main(int argc, char **argv) {
   if (b.total < 1 || conc < 1 || b.port == 0)
     return 3;
   rdpneg_config_new(&b.cfg);
+  const char *user = NULL, *pwvar = NULL;
   for (int i = 5; i < argc; i++) {
     if (!strcmp(argv[i], "--no-tls")) {
       rdpneg_config_set_int(b.cfg, RDPNEG_OPT_DO_TLS, 0);
@@ -87,7 +95,22 @@ int main(int argc, char **argv) {
         return 3;
       rdpneg_config_set_int(b.cfg, RDPNEG_OPT_REQUESTED_PROTOCOLS, m);
       rdpneg_config_set_int(b.cfg, RDPNEG_OPT_SEND_NEG_REQ, neg);
+    } else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+      user = argv[++i];
+    } else if (!strcmp(argv[i], "--password-env") && i + 1 < argc) {
+      pwvar = argv[++i];
+    } else {
+      fprintf(stderr, "bench_probe: unknown option %s\n", argv[i]);
+      return 3;
     }
+  }
+  if (user) {
+    const char *pw = pwvar ? getenv(pwvar) : NULL;
+    if (!pw || rdpneg_config_set_credentials(b.cfg, user, NULL, pw) != 0) {
+      fprintf(stderr, "bench_probe: --user needs --password-env VAR set\n");
+      return 3;
+    }
+    b.need_healthy = 1;
   }
   b.ms = calloc((size_t)b.total, sizeof *b.ms);
   uv_loop_t loop;

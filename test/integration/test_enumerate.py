@@ -71,7 +71,7 @@ SERVERS = {
         tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
         legacy_mcs="refused",
         findings={"NLA_NOT_REQUIRED"},
-        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENTS_ACCEPTED"}),
+        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # xrdp security_layer=rdp: PROTOCOL_RDP to everything
     "LAB_XRDP_RDP": dict(
         nla_required=False, nla_supported=False, tls_required=False,
@@ -84,7 +84,7 @@ SERVERS = {
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
         tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
         findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENTS_ACCEPTED"},
+                  "LEGACY_CLIENT_ACCEPTED"},
         not_findings={"CERT_WEAK_KEY"}),
     # xrdp security_layer=negotiate: SSL when offered, else RDP
     "LAB_XRDP_NEG_VALID": dict(
@@ -99,7 +99,7 @@ SERVERS = {
         tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
         legacy_mcs="ok",
         findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENTS_ACCEPTED"},
+                  "LEGACY_CLIENT_ACCEPTED"},
         not_findings=set()),
     # xrdp negotiate without a certificate: downgrades everything to RDP
     "LAB_XRDP_NEG_NOCERT": dict(
@@ -113,7 +113,7 @@ SERVERS = {
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
         tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
         findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENTS_ACCEPTED"},
+                  "LEGACY_CLIENT_ACCEPTED"},
         not_findings=set()),
     # xrdp tls with ssl_protocols=TLSv1.3: every version up to 1.2 refused
     "LAB_XRDP_TLS_TLS13ONLY": dict(
@@ -129,7 +129,7 @@ SERVERS = {
                       "requires_tls13": True},
         credssp=None, cert=None, legacy_mcs="refused",
         findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
-        not_findings={"LEGACY_CLIENTS_ACCEPTED"}),
+        not_findings={"LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:nla: CredSSP or nothing
     "LAB_SHADOW_NLA": dict(
         nla_required=True, nla_supported=True, tls_required=True,
@@ -144,7 +144,7 @@ SERVERS = {
         cert="CN=localhost", legacy_mcs=None,
         findings=set(),
         not_findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                      "LEGACY_CLIENTS_ACCEPTED"}),
+                      "LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:tls
     "LAB_SHADOW_TLS": dict(
         nla_required=False, nla_supported=False, tls_required=True,
@@ -158,7 +158,7 @@ SERVERS = {
         rdp_security=None, tls_versions=TLS12_ONLY, credssp=None,
         cert="CN=localhost", legacy_mcs=None,
         findings={"NLA_NOT_REQUIRED"},
-        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENTS_ACCEPTED"}),
+        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:rdp: Standard RDP Security, and without any
     # encryption (its Server Security Data has method and level NONE)
     "LAB_SHADOW_RDP": dict(
@@ -178,7 +178,7 @@ SERVERS = {
                       "certificate": None, "server_version": "0x00080004"},
         tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
         findings={"TLS_NOT_ALLOWED_BY_SERVER", "NLA_NOT_REQUIRED",
-                  "RDP_SECURITY_ACCEPTED", "LEGACY_CLIENTS_ACCEPTED"},
+                  "RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"},
         not_findings={"CERT_WEAK_KEY"}),
 }
 

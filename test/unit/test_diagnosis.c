@@ -105,7 +105,10 @@ TAP_TEST(failure_codes) {
   };
   for (uint32_t code = 1; code <= 6; code++) {
     rdpneg_session *s = with_confirm(0xb, 3, code);
-    expect_first(s, NULL, want[code], "failing", RDPNEG_VERDICT_FAILING);
+    if (code == 2) /* Standard RDP Security only: as PROTOCOL_RDP selected */
+      expect_first(s, NULL, want[code], "degraded", RDPNEG_VERDICT_DEGRADED);
+    else
+      expect_first(s, NULL, want[code], "failing", RDPNEG_VERDICT_FAILING);
     rdpneg_session_free(s);
   }
 }
@@ -199,6 +202,8 @@ TAP_TEST(reported_cross_check) {
   CHECK_EQ_INT(rdpneg_diagnosis_json(d, &json, NULL), 0);
   CHECK(json && strstr(json, "\"client_side_candidates\": ["));
   CHECK(json && strstr(json, "\"cause\": \""));
+  /* no NLA here (PROTOCOL_RDP): credential causes are not candidates */
+  CHECK(json && !strstr(json, "\"cause\": \"AUTH_"));
   rdpneg_free(json);
   rdpneg_diagnosis_free(d);
   /* bad input is refused, not guessed */
@@ -208,6 +213,25 @@ TAP_TEST(reported_cross_check) {
                RDPNEG_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(rdpneg_reported_check(""), RDPNEG_ERR_INVALID_ARGUMENT);
   CHECK_EQ_INT(rdpneg_reported_check("0x904/0x7"), 0);
+  rdpneg_session_free(s);
+}
+
+/* A TLS-1.3-only server (alert protocol_version to a 1.0-1.2 ClientHello)
+ * confirms 0x904/0x7: rdpneg-explain lists TLS_VERSION_MISMATCH for it,
+ * and TLS1_3_REQUIRED is that mismatch. */
+TAP_TEST(reported_uses_explain_candidates) {
+  rdpneg_session *s = with_confirm(0x1, 2, 1); /* SSL selected */
+  uint8_t out[2048];
+  while (rdpneg_session_write(s, out, sizeof out, 3 * MSEC) > 0)
+    ;
+  static const uint8_t alert70[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 70};
+  rdpneg_session_read(s, alert70, sizeof alert70, 4 * MSEC);
+  CHECK(rdpneg_session_done(s));
+  rdpneg_diagnosis *d = NULL;
+  CHECK_EQ_INT(diag_session(s, NULL, "0x904/0x7", &d), 0);
+  CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), "TLS1_3_REQUIRED");
+  CHECK_EQ_STR(rdpneg_diagnosis_reported_verdict(d), "confirmed");
+  rdpneg_diagnosis_free(d);
   rdpneg_session_free(s);
 }
 
@@ -261,6 +285,7 @@ int main(void) {
   TAP_RUN(unexpected_protocol);
   TAP_RUN(transport_rules);
   TAP_RUN(reported_cross_check);
+  TAP_RUN(reported_uses_explain_candidates);
   TAP_RUN(rule_causes_in_catalogue);
   return tap_done();
 }

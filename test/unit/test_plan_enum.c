@@ -363,7 +363,7 @@ TAP_TEST(rdp_only_server_downgrades_everything) {
   CHECK_EQ_INT(ev->nattempts, 5);
   CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
   CHECK(has_finding(ev, "RDP_SECURITY_ACCEPTED"));
-  CHECK(has_finding(ev, "LEGACY_CLIENTS_ACCEPTED"));
+  CHECK(has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
   CHECK(!has_finding(ev, "CERT_WEAK_KEY"));
   round_trip(ev);
   rdpneg_evidence_free(ev);
@@ -424,7 +424,7 @@ TAP_TEST(legacy_confirm_then_refused_at_mcs) {
   int inf = 0;
   CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
   CHECK_EQ_INT(inf, 1);
-  CHECK(!has_finding(ev, "LEGACY_CLIENTS_ACCEPTED"));
+  CHECK(!has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
   CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
   const rdpneg_attempt_ev *leg = NULL;
   for (int i = 0; i < ev->nattempts; i++)

@@ -71,6 +71,10 @@ namespace Rdpneg
         /// when the driver should resolve Host.</summary>
         public string? ConnectAddress => Utf8.FromNative(NativeMethods.rdpneg_session_connect_address(Handle));
 
+        /// <summary>The TCP MSS the driver should set before connecting (a probe
+        /// plan's path-MTU check), 0 for the system default.</summary>
+        public int TcpMss => NativeMethods.rdpneg_session_tcp_mss(Handle);
+
         internal SessionSafeHandle Handle
         {
             get

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
@@ -329,11 +330,30 @@ namespace Rdpneg
             c.Resolve = Dns.GetHostAddressesAsync(literal);
         }
 
+        // The plan's path-MTU check asks for a small MSS before the SYN
+        // (TCP_MAXSEG, 2 on Linux); where that cannot be set the connection
+        // goes out with the default and the check is only less telling.
+        private static void SetMss(Socket socket, int mss)
+        {
+            if (mss <= 0 || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+                return;
+#if NET5_0_OR_GREATER
+            try
+            {
+                socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 2 /* TCP_MAXSEG */, BitConverter.GetBytes(mss));
+            }
+            catch (SocketException)
+            {
+            }
+#endif
+        }
+
         private static void StartConnect(Conn c)
         {
             var addr = c.Addrs[c.AddrIndex];
             var socket = new Socket(addr.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             c.Socket = socket;
+            SetMss(socket, c.Sess.TcpMss);
             try
             {
                 c.Connect = socket.ConnectAsync(addr, c.Port);

@@ -161,6 +161,7 @@ _CORE_DECLS = [
     ("rdpneg_session_host", c_char_p, [SessionP], False),
     ("rdpneg_session_port", c_uint16, [SessionP], False),
     ("rdpneg_session_connect_address", c_char_p, [SessionP], False),
+    ("rdpneg_session_tcp_mss", c_int, [SessionP], False),
     # rdpneg_diagnosis.h: a Report is the evidence written with its
     # diagnosis, so these are needed too. rdpneg_diagnose took a session
     # before the evidence API; a library that has rdpneg_session_evidence

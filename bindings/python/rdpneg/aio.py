@@ -115,7 +115,8 @@ async def _connect(sess, host, port, wake=None):
     for i, (family, addr) in enumerate(res):
         address = addr[0]
         ok, conn = await _run_until_done(sess,
-                                         _open(address, addr[1], family),
+                                         _open(address, addr[1], family,
+                                               sess.tcp_mss),
                                          wake)
         if not ok:
             return None  # the connect deadline passed
@@ -144,9 +145,20 @@ async def _resolve(loop, host, port):
     return addrs
 
 
-async def _open(address, port, family):
+async def _open(address, port, family, mss=0):
     try:
-        return await asyncio.open_connection(address, port, family=family)
+        if not mss or not hasattr(socket, "TCP_MAXSEG"):
+            return await asyncio.open_connection(address, port, family=family)
+        # the plan's path-MTU check: a small MSS, set before the SYN
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
+        except BaseException:
+            sock.close()
+            raise
+        return await asyncio.open_connection(sock=sock)
     except OSError as e:
         return e
 

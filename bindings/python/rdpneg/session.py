@@ -103,6 +103,13 @@ class Session(NativeHandle):
             return _ffi.sstr(_ffi.core.rdpneg_session_connect_address(
                 self._handle()))
 
+    @property
+    def tcp_mss(self):
+        """The TCP MSS the driver should set before connecting (a plan's
+        path-MTU check), 0 for the system default."""
+        with self._lock:
+            return int(_ffi.core.rdpneg_session_tcp_mss(self._handle()))
+
     # -- driving --------------------------------------------------------------
 
     def start(self, ts=None):

@@ -153,6 +153,9 @@ namespace Rdpneg.Interop
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern IntPtr rdpneg_session_connect_address(SessionSafeHandle sess);
 
+        [DllImport(Lib, CallingConvention = Cdecl)]
+        internal static extern int rdpneg_session_tcp_mss(SessionSafeHandle sess);
+
         // ---- evidence --------------------------------------------------------
         [DllImport(Lib, CallingConvention = Cdecl)]
         internal static extern int rdpneg_session_evidence(SessionSafeHandle sess, out EvidenceSafeHandle ev);
