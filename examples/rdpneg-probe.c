@@ -2,6 +2,7 @@
  *
  *   rdpneg-probe [--json] [--protocols LIST] [--timeout MS] [--cookie NAME]
  *                [--sni NAME] [--ca-file PATH] [--warn-days N] [--tls-versions]
+ *                [--enumerate]
  *                [--user U [--domain D] --password-env VAR] [--raw-ntlm]
  *                [--reported CODE] [--overrides FILE] HOST[:PORT]
  *   rdpneg-probe --evidence FILE|- [--json] [--reported CODE]
@@ -43,6 +44,11 @@ static void usage(FILE *f) {
          "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
          "                       (in parallel; what the first answer decides\n"
          "                       is inferred, not tried)\n"
+         "  --enumerate          the server's whole profile: what it selects\n"
+         "                       for each protocol set, NLA / TLS required,\n"
+         "                       Standard RDP Security and legacy clients\n"
+         "                       accepted (encryption, key size), TLS\n"
+         "                       versions (JSON profile)\n"
          "  --no-tls             stop after the X.224 negotiation\n"
          "  --user U --password-env VAR [--domain D]\n"
          "                       check credentials over NLA (password read "
@@ -282,6 +288,8 @@ int main(int argc, char **argv) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
     } else if (!strcmp(a, "--tls-versions")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
+    } else if (!strcmp(a, "--enumerate")) {
+      rdpneg_config_set_int(cfg, RDPNEG_OPT_ENUMERATE, 1);
     } else if (!strcmp(a, "--no-tls")) {
       rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
     } else if (!strcmp(a, "--raw-ntlm")) {

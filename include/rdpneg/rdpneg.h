@@ -161,6 +161,20 @@ typedef enum rdpneg_opt {
    * already decides are inferred, not tried) and says whether the server
    * requires TLS 1.3; default 0 */
   RDPNEG_OPT_TLS_VERSIONS = 18,
+  /* 1: after a confirm that selects PROTOCOL_RDP (or a legacy confirm
+   * without negotiation data) send an MCS Connect Initial and read the
+   * Connect Response's Server Security Data (Standard RDP Security:
+   * encryption method and level, server certificate); JSON attempts[].mcs.
+   * Its deadline is RDPNEG_OPT_X224_TIMEOUT_MS; default 0 */
+  RDPNEG_OPT_DO_MCS = 19,
+  /* 1: a probe plan enumerates the server's pre-connection profile (JSON
+   * profile): what it selects for each requestedProtocols set worth
+   * asking, NLA / TLS required, Standard RDP Security and legacy clients
+   * accepted (with MCS), the TLS versions; default 0 */
+  RDPNEG_OPT_ENUMERATE = 20,
+  /* encryptionMethods offered in the MCS Connect Initial (mask of 0x01
+   * 40-bit, 0x02 128-bit, 0x08 56-bit, 0x10 FIPS); default 0x1b (all) */
+  RDPNEG_OPT_MCS_METHODS = 21,
 } rdpneg_opt;
 
 #define RDPNEG_REJECT_EXPIRED 0x01    /* expired or not yet valid */

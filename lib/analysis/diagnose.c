@@ -2,6 +2,7 @@
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"
 #include "analysis/diagnose_internal.h"
+#include "analysis/diagnose_profile.h"
 #include "analysis/tax_internal.h"
 #include "base/json.h"
 #include "core/evidence.h"
@@ -561,6 +562,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
     snprintf(d->rep_text, sizeof d->rep_text, "%s", reported);
   rdpneg_diag_rules(d, e, s);
   rdpneg_diagnose_plan(d, e);
+  rdpneg_diagnose_profile(d, e); /* enumeration (diagnose_profile.c) */
   for (int i = 0; i < d->n; i++)
     d->f[i].order = i;
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);

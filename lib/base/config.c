@@ -27,6 +27,9 @@ static const struct {
     [RDPNEG_OPT_MAX_BUFFERED] = {65536, 1024, 16 * 1024 * 1024},
     [RDPNEG_OPT_REJECT_CERT] = {0, 0, 0x1f},
     [RDPNEG_OPT_TLS_VERSIONS] = {0, 0, 1},
+    [RDPNEG_OPT_DO_MCS] = {0, 0, 1},
+    [RDPNEG_OPT_ENUMERATE] = {0, 0, 1},
+    [RDPNEG_OPT_MCS_METHODS] = {0x1b, 1, 0x1b},
 };
 
 static int valid_opt(int opt) {

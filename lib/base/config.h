@@ -4,7 +4,7 @@
 
 #include <rdpneg/rdpneg.h>
 
-#define RDPNEG_OPT_MAX 19
+#define RDPNEG_OPT_MAX 22
 
 struct rdpneg_config {
   int64_t opt[RDPNEG_OPT_MAX];

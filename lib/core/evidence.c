@@ -2,6 +2,7 @@
  * outlive the session and can be diagnosed, written and read back. */
 #include "core/evidence.h"
 #include "core/session.h"
+#include "core/session_mcs.h"
 #include "core/session_nla.h"
 
 #include <stdio.h>
@@ -108,6 +109,7 @@ void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
     a->tls.last_server_msg = -1;
   }
   rdpneg_session_nla_evidence(s, &a->nla);
+  rdpneg_session_mcs_evidence(s, a);
 }
 
 RDPNEG_EXTERN int rdpneg_session_evidence(const rdpneg_session *s,

@@ -11,6 +11,7 @@
 #define RDPNEG_EVIDENCE_H
 
 #include "proto/cert.h"
+#include "proto/mcs.h"
 #include "proto/nla.h"
 #include "proto/tls.h"
 
@@ -74,6 +75,11 @@ typedef struct rdpneg_attempt_ev {
 
   /* nla */
   rdpneg_nla_ev nla;
+
+  /* MCS Connect Initial / Response (RDPNEG_OPT_DO_MCS, Standard RDP
+   * Security) */
+  int mcs_ran;
+  rdpneg_mcs_ev mcs;
 } rdpneg_attempt_ev;
 
 #define RDPNEG_MAX_TLS_VERSIONS 4
@@ -89,6 +95,48 @@ typedef struct rdpneg_tls_version_ev {
 } rdpneg_tls_version_ev;
 
 #define RDPNEG_EV_MAX_NOTES 8
+
+/* ---- enumeration (RDPNEG_OPT_ENUMERATE; core/plan_enum.c) ---- */
+
+#define RDPNEG_PROFILE_MAX_SETS 12
+
+/* What one requestedProtocols set got: asked on a connection of its own,
+ * or inferred from another set's answer. */
+typedef struct rdpneg_profile_answer {
+  /* |set|: the requested protocol names joined by '|', or legacy for a
+   * request without RDP_NEG_REQ. |answer|: the protocol name selected (a
+   * legacy confirm counts as PROTOCOL_RDP), the failure name, an X.224
+   * outcome (timeout, closed, ...), empty when not determined. */
+  char set[40];
+  char answer[40];
+  int inferred; /* decided from another answer, no connection */
+  int attempt;  /* the attempt that asked it (plan order), -1 */
+} rdpneg_profile_answer;
+
+/* The server's pre-connection profile, derived by the plan across its
+ * attempts. Tri-state members: 1 yes, 0 no, -1 not determined. The TLS
+ * versions, the certificate, the CredSSP version and the number of
+ * connections are read from the attempts themselves (output/profile.c). */
+typedef struct rdpneg_profile {
+  int nla_required, nla_supported, tls_required;
+  int rdp_security_accepted, legacy_accepted;
+  int nanswers;
+  rdpneg_profile_answer answers[RDPNEG_PROFILE_MAX_SETS];
+  int has_flags; /* RDP_NEG_RSP flags seen */
+  uint8_t flags;
+  /* Standard RDP Security, from an MCS Connect Response */
+  int has_rdp_security;
+  int rdp_security_attempt; /* whose Server Security Data it is */
+  uint32_t enc_method;      /* selected when all methods were offered */
+  uint32_t enc_level;
+  int nmethods; /* methods a client gets when it offers them */
+  uint32_t methods[5];
+  int methods_inferred; /* from the level (MS-RDPBCGR 5.3.2), not
+                           from one connection per method */
+  int server_key_bits;
+  int cert_type; /* RDPNEG_MCS_CERT_* */
+  uint32_t server_version;
+} rdpneg_profile;
 
 struct rdpneg_evidence {
   char source[16]; /* "probe", "document", "capture" */
@@ -107,6 +155,9 @@ struct rdpneg_evidence {
   /* an earlier connection's SPNEGO NEGOTIATE was refused */
   int spnego_rejected;
   uint32_t spnego_rejected_status;
+  /* the enumeration's profile (RDPNEG_OPT_ENUMERATE) */
+  int has_profile;
+  rdpneg_profile profile;
 };
 
 /* Copies a session's evidence into |a| (purpose and TLS range included). */

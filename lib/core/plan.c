@@ -3,6 +3,7 @@
  * connection per TLS version, what an answer makes predictable, the
  * overall deadline. Drivers only run the sessions handed out. */
 #include "core/evidence.h"
+#include "core/plan_enum.h"
 #include "core/plan_internal.h"
 #include "core/session.h"
 
@@ -52,7 +53,14 @@ RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
   p->now_unix = p->cfg->opt[RDPNEG_OPT_NOW_UNIX];
   /* the follow-ups need no credentials but the NLA fallback, which is
    * queued from the primary's own copy */
-  if (!rdpneg_plan_enqueue(p, "primary")) {
+  if (p->cfg->opt[RDPNEG_OPT_ENUMERATE]) {
+    /* enumeration: every TLS version, MCS where Standard RDP Security */
+    p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS] = 1;
+    p->cfg->opt[RDPNEG_OPT_DO_MCS] = 1;
+  }
+  if (!rdpneg_plan_enqueue(p, "primary") ||
+      (p->cfg->opt[RDPNEG_OPT_ENUMERATE] &&
+       rdpneg_enum_new(&p->en, p, p->cfg, 0) != 0)) {
     rdpneg_plan_free(p);
     return RDPNEG_ERR_NOMEM;
   }
@@ -68,6 +76,7 @@ RDPNEG_EXTERN void rdpneg_plan_free(rdpneg_plan *p) {
     rdpneg_config_free(p->a[i].cfg);
   }
   rdpneg_config_free(p->cfg);
+  rdpneg_enum_free(p->en);
   free(p->host);
   free(p->ev);
   free(p);
@@ -115,6 +124,8 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     drop_ready(p, "the overall deadline passed");
     return 0;
   }
+  if (p->en && !rdpneg_enum_may_start(p->en, p))
+    return 0;
   for (int i = 0; i < p->n; i++) {
     plan_attempt *a = &p->a[i];
     if (a->state != A_READY)
@@ -209,6 +220,8 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
   const rdpneg_attempt_ev *e = &p->ev[index];
   if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
     snprintf(p->address, sizeof p->address, "%s", e->address);
+  if (p->en)
+    rdpneg_enum_decide(p->en, p, index, e);
   if (strcmp(a->purpose, "primary") != 0)
     return;
   /* an answer that a lossy path, a middlebox or a busy listener could
@@ -388,6 +401,8 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
   memcpy(ev->notes, p->notes, sizeof ev->notes);
   if (p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS])
     fill_versions(p, ev, pos);
+  if (p->en)
+    rdpneg_enum_profile(p->en, ev, pos);
   *pev = ev;
   return 0;
 }

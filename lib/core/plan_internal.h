@@ -7,7 +7,7 @@
 #include <rdpneg/rdpneg_plan.h>
 
 #define MS(x) ((rdpneg_tstamp)(x)*1000000u)
-#define MAX_ATTEMPTS 16
+#define MAX_ATTEMPTS 24
 
 enum { A_READY, A_RUNNING, A_DONE, A_DROPPED };
 
@@ -42,6 +42,7 @@ struct rdpneg_plan {
   /* TLS versions decided without a connection (from the primary answer) */
   rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
   int ninferred;
+  struct rdpneg_enum *en; /* RDPNEG_OPT_ENUMERATE (plan_enum.c) */
 };
 
 /* Queues an attempt with a copy of the plan's configuration (changed by

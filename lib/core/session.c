@@ -1,5 +1,6 @@
 /* The sans-I/O session: TCP -> X.224 -> TLS -> NLA, evidence per phase. */
 #include "core/session.h"
+#include "core/session_mcs.h"
 #include "core/session_nla.h"
 
 #include <rdpneg/rdpneg_plan.h>
@@ -378,6 +379,26 @@ static void start_tls(rdpneg_session *s, rdpneg_tstamp ts) {
   tls_pump(s, ts);
 }
 
+/* ---- MCS (Standard RDP Security, RDPNEG_OPT_DO_MCS; session_mcs.c) ---- */
+
+static void mcs_finish(rdpneg_session *s) {
+  finish(s, s->cc.has_neg
+                ? "not reached: server selected Standard RDP Security"
+                : "not reached: legacy server (Standard RDP Security)");
+}
+
+/* After a confirm that leaves the connection on Standard RDP Security: the
+ * MCS exchange when asked for. Returns 1 when it runs (or already ran). */
+static int mcs_start(rdpneg_session *s, rdpneg_tstamp ts) {
+  if (!rdpneg_session_mcs_wanted(s))
+    return 0;
+  s->state = S_MCS;
+  s->phase_deadline = ts + MS(s->cfg->opt[RDPNEG_OPT_X224_TIMEOUT_MS]);
+  if (rdpneg_session_mcs_begin(s, ts))
+    mcs_finish(s);
+  return 1;
+}
+
 /* ---- X.224 ---- */
 
 static int failure_err(uint32_t code) {
@@ -437,6 +458,8 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
     end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_OK, 0, ts,
         "Connection Confirm without negotiation data: legacy server, "
         "Standard RDP Security");
+    if (mcs_start(s, ts))
+      return;
     finish(s, "not reached: legacy server (Standard RDP Security)");
     return;
   }
@@ -467,6 +490,8 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
     finish(s, "TLS not requested");
     return;
   }
+  if (sel == RDPNEG_PROTOCOL_RDP && mcs_start(s, ts))
+    return;
   finish(s, sel == RDPNEG_PROTOCOL_RDP
                 ? "not reached: server selected Standard RDP Security"
                 : "not reached: protocol not analysed by this version");
@@ -511,6 +536,15 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
             rdpneg_buf_size(&s->in));
         finish(s, "not reached: malformed confirm");
       }
+      continue;
+    }
+    if (s->state == S_MCS) {
+      rv = rdpneg_session_mcs_input(s, data, len, ts);
+      if (rv < 0)
+        return rv;
+      len = 0;
+      if (rv)
+        mcs_finish(s);
       continue;
     }
     rv = rdpneg_tls_input(s->tls, data, len);
@@ -577,6 +611,10 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
       rdpneg_session_nla_end_transport(s, reset, ts);
     finish(s, "");
     break;
+  case S_MCS:
+    rdpneg_session_mcs_closed(s, reset, ts);
+    mcs_finish(s);
+    break;
   default:
     break;
   }
@@ -629,6 +667,10 @@ static void timeout(rdpneg_session *s, rdpneg_tstamp ts, int cancelled) {
     rdpneg_session_nla_timeout(s, ts);
     finish(s, "");
     break;
+  case S_MCS:
+    rdpneg_session_mcs_timeout(s, cancelled, ts);
+    mcs_finish(s);
+    break;
   }
   if (cancelled)
     s->cancelled = 1;
@@ -664,7 +706,8 @@ RDPNEG_EXTERN int rdpneg_session_done(const rdpneg_session *s) {
 }
 
 RDPNEG_EXTERN int rdpneg_session_want_read(const rdpneg_session *s) {
-  return s && (s->state == S_X224 || s->state == S_TLS || s->state == S_NLA);
+  return s && (s->state == S_X224 || s->state == S_TLS || s->state == S_NLA ||
+               s->state == S_MCS);
 }
 
 RDPNEG_EXTERN int rdpneg_session_phase(const rdpneg_session *s,

@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "core/evidence.h"
+#include "proto/mcs.h"
 #include "proto/tls.h"
 #include "proto/x224.h"
 
@@ -20,7 +21,7 @@ typedef struct rdpneg_phase_ev {
   char detail[240]; /* one line for people */
 } rdpneg_phase_ev;
 
-enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE };
+enum { S_INIT, S_TCP, S_X224, S_TLS, S_NLA, S_DONE, S_MCS };
 
 /* What a connection sends after TCP: an RDP Connection Request, or (to
  * identify a service that is not RDP) a TLS ClientHello at once or an
@@ -68,6 +69,11 @@ struct rdpneg_session {
   /* set by a probe plan */
   char purpose[32];      /* why the plan made this connection */
   char connect_addr[64]; /* where an earlier attempt connected, or "" */
+
+  /* MCS Connect Initial / Response (RDPNEG_OPT_DO_MCS; session_mcs.c) */
+  int mcs_ran;
+  rdpneg_tstamp mcs_start, mcs_end;
+  rdpneg_mcs_ev mcs;
   int mode;              /* RDPNEG_MODE_*: what is sent after connect */
   int tcp_mss;           /* MSS the driver should set, 0 = system default */
 };

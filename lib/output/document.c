@@ -434,6 +434,7 @@ static void json_attempt(rdpneg_json *w, const rdpneg_evidence *e,
   json_x224(w, a);
   json_tls(w, e, a, top);
   json_nla(w, e, a, top);
+  rdpneg_doc_write_mcs(w, a); /* only when the MCS exchange ran */
   rdpneg_json_bool(w, "finished", a->finished);
   rdpneg_json_bool(w, "cancelled", a->cancelled || (top && e->cancelled));
 }
@@ -480,6 +481,7 @@ void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
   rdpneg_json_str(w, "source", e->source);
   json_attempt(w, e, a, 1);
   json_plan(w, e);
+  rdpneg_doc_write_profile(w, e); /* only when the plan enumerated */
   rdpneg_diagnosis_write_json(d, w);
   rdpneg_json_str(
       w, "verdict",
@@ -703,6 +705,9 @@ RDPNEG_EXTERN int rdpneg_evidence_report(const rdpneg_evidence *e,
   }
   for (int i = 0; i < e->nnotes; i++)
     tprintf(&t, "  plan: %s\n", e->notes[i]);
+  char *prof = rdpneg_doc_profile_text(e); /* enumeration (profile.c) */
+  tprintf(&t, "%s", prof ? prof : "");
+  free(prof);
   text_diagnosis(&t, use);
   rdpneg_diagnosis_free(own);
   if (t.err) {

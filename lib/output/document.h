@@ -40,6 +40,20 @@ const char *rdpneg_nla_ev_name(const rdpneg_nla_ev *n, int i);
  * detail); the caller opens and closes the object. */
 void rdpneg_doc_nla_members(rdpneg_json *w, const rdpneg_nla_ev *n);
 
+/* The enumeration's members (profile.c): "mcs" of an attempt whose MCS
+ * exchange ran, the top-level "profile" when the plan enumerated, their
+ * readers (0 or RDPNEG_ERR_BAD_FILE with |err| set; absent members leave
+ * the evidence as it is) and the profile's lines of the text report
+ * (malloc'd, "" without a profile; NULL on NOMEM). */
+struct rdpneg_jp_node;
+void rdpneg_doc_write_mcs(rdpneg_json *w, const rdpneg_attempt_ev *a);
+void rdpneg_doc_write_profile(rdpneg_json *w, const rdpneg_evidence *e);
+int rdpneg_doc_read_mcs(const struct rdpneg_jp_node *attempt,
+                        rdpneg_attempt_ev *a, char *err, size_t errlen);
+int rdpneg_doc_read_profile(const struct rdpneg_jp_node *root,
+                            rdpneg_evidence *ev, char *err, size_t errlen);
+char *rdpneg_doc_profile_text(const rdpneg_evidence *e);
+
 /* Writes the whole document (evidence, |d|'s findings, verdict). */
 void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
                            const rdpneg_diagnosis *d);

@@ -522,6 +522,8 @@ static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
   const rdpneg_jp_node *nl = obj(r, root, "nla", "nla");
   if (nl)
     read_nla(r, nl, ev, a);
+  if (!r->rv && rdpneg_doc_read_mcs(root, a, r->err, r->errlen))
+    r->rv = RDPNEG_ERR_BAD_FILE; /* attempts[].mcs (profile.c) */
   a->finished = boolean(r, root, "finished", 1, OPT, "finished");
   a->cancelled = boolean(r, root, "cancelled", 0, OPT, "cancelled");
   double ms;
@@ -606,6 +608,8 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
                          : 0;
       ev->cancelled = boolean(&r, root, "cancelled", 0, OPT, "cancelled") &&
                       !ev->att[ev->top].cancelled;
+      if (!r.rv && rdpneg_doc_read_profile(root, ev, err, errlen))
+        r.rv = RDPNEG_ERR_BAD_FILE; /* "profile" (profile.c) */
     } else if (!r.rv) {
       read_attempt(&r, root, ev, &ev->att[0]);
     }

@@ -181,3 +181,10 @@ echo "shadow nla, NTLM CHALLENGE (raw NTLM, one connection), 8 in flight:"
 echo "shadow nla, credential check, 8 in flight:"
 "$BENCH_PROBE" 127.0.0.1 "$LAB_SHADOW_NLA" 100 8 --user "$USER_" \
   --password-env BENCH_PW
+
+# ---- enumeration (issue 10): rdpneg-probe --enumerate vs nmap
+# rdp-enum-encryption, interleaved, on the servers of the lab in use ----
+echo
+echo "== enumeration (test/bench/bench_enum.sh)"
+SERVERS="LAB_XRDP_TLS_VALID LAB_XRDP_RDP LAB_SHADOW_NLA LAB_SHADOW_TLS LAB_SHADOW_RDP" \
+  ./test/bench/bench_enum.sh "$PROBE" "$OUT"

@@ -22,6 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # Fields that vary from run to run (times), dropped before comparing.
 VOLATILE = {"ms", "total_ms", "server_time", "clock_skew_s", "library"}
 PROTOCOL_SETS = [None, "ssl", "rdp", "none", "hybrid", "ssl,hybrid"]
+# servers also probed with --enumerate (a profile, MCS evidence)
+ENUMERATED = {"tls-valid", "rdp", "neg-valid", "neg-nocert", "tls-nocert",
+              "tls-tls13only", "neg-rsa1024", "shadow-nla", "shadow-tls",
+              "shadow-rdp", "closed", "garbage-tpkt", "reset-after-cr"}
 
 
 def load_env():
@@ -50,6 +54,8 @@ def cases(env):
             yield name, host, port, None, "tlsv", ["--tls-versions"]
         if name == "neg-valid":
             yield name, host, port, None, "reported", ["--reported", "0x904/0x7"]
+        if name in ENUMERATED:
+            yield name, host, port, None, "enumerate", ["--enumerate"]
     u, d = env.get("LAB_SHADOW_USER"), env.get("LAB_SHADOW_DOMAIN")
     for name, host, port in instances():
         if name == "shadow-nla":

@@ -25,6 +25,9 @@ namespace Rdpneg
         MaxBuffered = 16,
         RejectCert = 17,
         TlsVersions = 18,
+        DoMcs = 19,
+        Enumerate = 20,
+        McsMethods = 21,
     }
 
     /// <summary>C: rdpneg_stropt</summary>

@@ -29,6 +29,9 @@ class Option(JsonIntEnum):
     MAX_BUFFERED = 16
     REJECT_CERT = 17
     TLS_VERSIONS = 18
+    DO_MCS = 19
+    ENUMERATE = 20
+    MCS_METHODS = 21
 
 
 class StringOption(JsonIntEnum):

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Enumeration benchmark: wall time of `rdpneg-probe --enumerate` against
+# `nmap --script rdp-enum-encryption` on the same servers, in one run, the
+# two interleaved run by run so that both see the same machine load (process
+# start included in both). Prints per server the mean and standard deviation
+# of each, the ratio nmap / rdpneg, and the connections each made.
+#   test/bench/bench_enum.sh [PROBE [OUTDIR]]
+# Needs a running lab (its LAB_* variables in the environment, else
+# test/lab/run/env; bench.sh calls it while its lab is up) and nmap; RUNS (default 5) runs per tool and server. Servers: those of
+# SERVERS (default: xrdp tls-valid, xrdp rdp, shadow nla, shadow tls, shadow
+# rdp) that the lab has.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PROBE=${1:-$PWD/build/examples/rdpneg-probe}
+OUT=${2:-${BENCH_OUT:-build/bench}}
+mkdir -p "$OUT"
+command -v nmap >/dev/null || { echo "bench_enum: nmap not installed" >&2; exit 1; }
+if [ -z "${LAB_HOST:-}" ]; then # not given by the caller (bench.sh)
+  [ -f test/lab/run/env ] || { echo "bench_enum: lab not running" >&2; exit 1; }
+  set -a
+  . test/lab/run/env
+  set +a
+fi
+SERVERS=${SERVERS:-LAB_XRDP_TLS_VALID LAB_XRDP_RDP LAB_SHADOW_NLA LAB_SHADOW_TLS LAB_SHADOW_RDP}
+PROBE=$PROBE OUT=$OUT RUNS=${RUNS:-5} SERVERS=$SERVERS python3 - <<'PY'
+import json, os, statistics, subprocess, time
+
+probe, out, runs = os.environ["PROBE"], os.environ["OUT"], int(os.environ["RUNS"])
+rows = []
+for env in os.environ["SERVERS"].split():
+    port = os.environ.get(env)
+    if not port:
+        continue
+    target = "127.0.0.1:%s" % port
+    ours = [probe, "--enumerate", "--timeout", "3000", target]
+    nmap = ["nmap", "-n", "-Pn", "-p", port, "--script",
+            "+rdp-enum-encryption", "127.0.0.1"]
+    t = {"rdpneg": [], "nmap": []}
+    for i in range(runs + 1):  # the first round warms up, not counted
+        for name, cmd in (("rdpneg", ours), ("nmap", nmap)):
+            s = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=120)
+            if i:
+                t[name].append(time.perf_counter() - s)
+    doc = json.loads(subprocess.run(ours[:1] + ["--json"] + ours[1:],
+                                    capture_output=True, text=True).stdout)
+    # nmap opens one connection per security protocol (5) and per cipher
+    # (4) when its cipher enumeration runs
+    with open(os.path.join(out, "enum-%s.json" % port), "w") as f:
+        json.dump({"server": env, "rdpneg": t["rdpneg"], "nmap": t["nmap"],
+                   "connections": doc["profile"]["connections"]}, f)
+    rows.append((env, statistics.mean(t["rdpneg"]),
+                 statistics.pstdev(t["rdpneg"]), statistics.mean(t["nmap"]),
+                 statistics.pstdev(t["nmap"]), doc["profile"]["connections"]))
+
+print("enumeration: rdpneg-probe --enumerate vs nmap rdp-enum-encryption "
+      "(%d runs each, interleaved)" % runs)
+print("%-24s %10s %8s %10s %8s %7s %6s" % ("server", "rdpneg_s", "sd", "nmap_s",
+                                           "sd", "x nmap", "conns"))
+for env, m, sd, nm, nsd, conns in rows:
+    print("%-24s %10.3f %8.3f %10.3f %8.3f %7.1f %6d" % (env, m, sd, nm, nsd,
+                                                        nm / m, conns))
+if rows:
+    worst = min(r[3] / r[1] for r in rows)
+    print("lowest ratio %.1fx (target: at least 10x): %s" %
+          (worst, "met" if worst >= 10 else "NOT met"))
+PY

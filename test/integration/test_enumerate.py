@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Enumeration (rdpneg-probe --enumerate, issue 10 part 1) against the lab's
+real xrdp and FreeRDP shadow servers.
+
+For every server: the profile fields it must give (what
+../shared/reference/real-peers.md measured for it: the negotiation matrix,
+xrdp's legacy confirm followed by a Disconnect Provider Ultimatum, the
+Server Security Data), the answers inferred instead of asked, the number of
+connections, the findings, and the document read back with --evidence.
+Where nmap is installed, its rdp-enum-encryption output is compared with the
+profile where nmap is right (it prints SUCCESS for any RDP_NEG_RSP, whatever
+protocol was selected, and fails on servers that refuse PROTOCOL_RDP).
+Skips when the lab is not up. TAP output."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import taprunner  # noqa: E402
+
+PROBE = os.environ.get("RDPNEG_PROBE", "build/examples/rdpneg-probe")
+CA = os.environ.get("LAB_CA", "")
+
+ALL_SETS = ["RDP", "SSL", "HYBRID", "RDSTLS", "HYBRID_EX", "RDSAAD",
+            "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX", "legacy"]
+
+
+def port(name):
+    v = os.environ.get(name)
+    if not v:
+        raise unittest.SkipTest("%s not set (lab not running)" % name)
+    return int(v)
+
+
+def enumerate_server(p):
+    cmd = [PROBE, "--json", "--enumerate", "--timeout", "3000"]
+    if CA:
+        cmd += ["--ca-file", CA]
+    r = subprocess.run(cmd + ["127.0.0.1:%d" % p], capture_output=True,
+                       text=True, timeout=60)
+    return r.returncode, r.stdout, json.loads(r.stdout)
+
+
+# Expected profile per server (real-peers.md §2 and §3 matrices).
+SSL_REQ = "SSL_REQUIRED_BY_SERVER"
+HYB_REQ = "HYBRID_REQUIRED_BY_SERVER"
+NOT_ALLOWED = "SSL_NOT_ALLOWED_BY_SERVER"
+TLS12_ONLY = {"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": True,
+              "requires_tls13": False}
+XRDP_HIGH = {"encryption_method": "128BIT", "encryption_methods": ["128BIT"],
+             "methods_inferred": True, "encryption_level": "HIGH",
+             "server_key_bits": 2048, "certificate": "proprietary",
+             "server_version": "0x00080004"}
+
+SERVERS = {
+    # xrdp security_layer=tls: TLS or nothing; a legacy request gets a
+    # confirm, then a Disconnect Provider Ultimatum at MCS
+    "LAB_XRDP_TLS_VALID": dict(
+        nla_required=False, nla_supported=False, tls_required=True,
+        rdp_security_accepted=False, legacy_accepted=False,
+        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
+                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
+                  "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
+                  "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
+        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
+        tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
+        legacy_mcs="refused",
+        findings={"NLA_NOT_REQUIRED"},
+        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
+    # xrdp security_layer=rdp: PROTOCOL_RDP to everything
+    "LAB_XRDP_RDP": dict(
+        nla_required=False, nla_supported=False, tls_required=False,
+        rdp_security_accepted=True, legacy_accepted=True,
+        selected={"RDP": "RDP", "SSL": "RDP", "HYBRID": "RDP",
+                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
+                  "SSL|HYBRID": "RDP", "SSL|HYBRID|HYBRID_EX": "RDP",
+                  "legacy": "RDP"},
+        inferred={"SSL", "HYBRID", "HYBRID_EX", "SSL|HYBRID"}, connections=5,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
+        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
+        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                  "LEGACY_CLIENT_ACCEPTED"},
+        not_findings={"CERT_WEAK_KEY"}),
+    # xrdp security_layer=negotiate: SSL when offered, else RDP
+    "LAB_XRDP_NEG_VALID": dict(
+        nla_required=False, nla_supported=False, tls_required=False,
+        rdp_security_accepted=True, legacy_accepted=True,
+        selected={"RDP": "RDP", "SSL": "SSL", "HYBRID": "RDP",
+                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
+                  "SSL|HYBRID": "SSL", "SSL|HYBRID|HYBRID_EX": "SSL",
+                  "legacy": "RDP"},
+        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
+        tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
+        legacy_mcs="ok",
+        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                  "LEGACY_CLIENT_ACCEPTED"},
+        not_findings=set()),
+    # xrdp negotiate without a certificate: downgrades everything to RDP
+    "LAB_XRDP_NEG_NOCERT": dict(
+        nla_required=False, nla_supported=False, tls_required=False,
+        rdp_security_accepted=True, legacy_accepted=True,
+        selected={"RDP": "RDP", "SSL": "RDP", "HYBRID": "RDP",
+                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
+                  "SSL|HYBRID": "RDP", "SSL|HYBRID|HYBRID_EX": "RDP",
+                  "legacy": "RDP"},
+        inferred={"SSL", "HYBRID", "HYBRID_EX", "SSL|HYBRID"}, connections=5,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
+        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
+        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                  "LEGACY_CLIENT_ACCEPTED"},
+        not_findings=set()),
+    # xrdp tls with ssl_protocols=TLSv1.3: every version up to 1.2 refused
+    "LAB_XRDP_TLS_TLS13ONLY": dict(
+        nla_required=False, nla_supported=False, tls_required=True,
+        rdp_security_accepted=False, legacy_accepted=False,
+        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
+                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
+                  "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
+                  "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
+        inferred={"SSL", "SSL|HYBRID"}, connections=10,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
+        tls_versions={"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": False,
+                      "requires_tls13": True},
+        credssp=None, cert=None, legacy_mcs="refused",
+        findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
+        not_findings={"LEGACY_CLIENT_ACCEPTED"}),
+    # FreeRDP shadow /sec:nla: CredSSP or nothing
+    "LAB_SHADOW_NLA": dict(
+        nla_required=True, nla_supported=True, tls_required=True,
+        rdp_security_accepted=False, legacy_accepted=False,
+        selected={"RDP": HYB_REQ, "SSL": HYB_REQ, "HYBRID": "HYBRID",
+                  "RDSTLS": HYB_REQ, "HYBRID_EX": HYB_REQ, "RDSAAD": HYB_REQ,
+                  "SSL|HYBRID": "HYBRID", "SSL|HYBRID|HYBRID_EX": "HYBRID",
+                  "legacy": HYB_REQ},
+        inferred={"HYBRID", "SSL|HYBRID"}, connections=9,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
+        rdp_security=None, tls_versions=TLS12_ONLY, credssp=6,
+        cert="CN=localhost", legacy_mcs=None,
+        findings=set(),
+        not_findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                      "LEGACY_CLIENT_ACCEPTED"}),
+    # FreeRDP shadow /sec:tls
+    "LAB_SHADOW_TLS": dict(
+        nla_required=False, nla_supported=False, tls_required=True,
+        rdp_security_accepted=False, legacy_accepted=False,
+        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
+                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ, "RDSAAD": SSL_REQ,
+                  "SSL|HYBRID": "SSL", "SSL|HYBRID|HYBRID_EX": "SSL",
+                  "legacy": SSL_REQ},
+        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
+        rdp_security=None, tls_versions=TLS12_ONLY, credssp=None,
+        cert="CN=localhost", legacy_mcs=None,
+        findings={"NLA_NOT_REQUIRED"},
+        not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
+    # FreeRDP shadow /sec:rdp: Standard RDP Security, and without any
+    # encryption (its Server Security Data has method and level NONE)
+    "LAB_SHADOW_RDP": dict(
+        nla_required=False, nla_supported=False, tls_required=False,
+        rdp_security_accepted=True, legacy_accepted=True,
+        selected={"RDP": "RDP", "SSL": NOT_ALLOWED, "HYBRID": NOT_ALLOWED,
+                  "RDSTLS": NOT_ALLOWED, "HYBRID_EX": NOT_ALLOWED,
+                  "RDSAAD": NOT_ALLOWED, "SSL|HYBRID": NOT_ALLOWED,
+                  "SSL|HYBRID|HYBRID_EX": NOT_ALLOWED, "legacy": "RDP"},
+        inferred={"SSL", "HYBRID", "RDSTLS", "HYBRID_EX", "RDSAAD",
+                  "SSL|HYBRID"},
+        connections=3,
+        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
+        rdp_security={"encryption_method": "NONE",
+                      "encryption_methods": ["NONE"], "methods_inferred": True,
+                      "encryption_level": "NONE", "server_key_bits": None,
+                      "certificate": None, "server_version": "0x00080004"},
+        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
+        findings={"TLS_NOT_ALLOWED_BY_SERVER", "NLA_NOT_REQUIRED",
+                  "RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"},
+        not_findings={"CERT_WEAK_KEY"}),
+}
+
+
+class Enumerate(unittest.TestCase):
+    def check_server(self, env):
+        want = SERVERS[env]
+        rc, text, j = enumerate_server(port(env))
+        pr = j["profile"]
+        for k in ("nla_required", "nla_supported", "tls_required",
+                  "rdp_security_accepted", "legacy_accepted"):
+            self.assertIs(pr[k], want[k], k)
+        self.assertEqual(list(pr["selected"]), ALL_SETS)
+        self.assertEqual(pr["selected"], want["selected"])
+        self.assertEqual(set(pr["inferred"]), want["inferred"])
+        # every asked answer names the attempt that asked it, and that
+        # attempt's request is the set
+        for s, at in pr["attempts"].items():
+            self.assertEqual(at is None, s in want["inferred"], s)
+            if at is None:
+                continue
+            x = j["attempts"][at]["x224"]
+            if s == "legacy":
+                self.assertFalse(x["neg_req"])
+            else:
+                self.assertEqual("|".join(x["requested"]) or "RDP", s)
+        self.assertEqual(pr["connections"], want["connections"])
+        self.assertEqual(pr["connections"], len(j["attempts"]))
+        self.assertEqual(j["plan"]["connections"], want["connections"])
+        self.assertEqual(pr["flags"], want["flags"])
+        if want["rdp_security"] is None:
+            self.assertIsNone(pr["rdp_security"])
+        else:
+            rs = dict(pr["rdp_security"])
+            rs.pop("attempt")
+            self.assertEqual(rs, want["rdp_security"])
+        self.assertEqual(pr["tls_versions"], want["tls_versions"])
+        self.assertEqual(pr["credssp_version"], want["credssp"])
+        if want["cert"]:
+            self.assertEqual(pr["certificate"]["subject"], want["cert"])
+            self.assertEqual(pr["certificate"]["sha256"],
+                             j["attempts"][pr["certificate"]["attempt"]]
+                             ["tls"]["certificate"]["sha256"])
+        else:
+            self.assertIsNone(pr["certificate"])
+        legacy = [a for a in j["attempts"] if a["purpose"] == "enum_legacy"]
+        self.assertEqual(len(legacy), 1)
+        self.assertEqual((legacy[0].get("mcs") or {}).get("status"),
+                         want["legacy_mcs"])
+        causes = {f["cause"] for f in j["diagnosis"]}
+        self.assertTrue(want["findings"] <= causes, causes)
+        self.assertFalse(want["not_findings"] & causes, causes)
+        # the document read back gives the same document and exit code
+        r = subprocess.run([PROBE, "--json", "--evidence", "-"], input=text,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, rc)
+        self.assertEqual(json.loads(r.stdout), j)
+        return j
+
+    def test_xrdp_tls_valid(self):
+        self.check_server("LAB_XRDP_TLS_VALID")
+
+    def test_xrdp_rdp(self):
+        j = self.check_server("LAB_XRDP_RDP")
+        text = [f["evidence"] for f in j["diagnosis"]
+                if f["cause"] == "RDP_SECURITY_ACCEPTED"][0]
+        self.assertIn("encryption level HIGH", text)
+        self.assertIn("2048-bit key", text)
+
+    def test_xrdp_neg_valid(self):
+        self.check_server("LAB_XRDP_NEG_VALID")
+
+    def test_xrdp_neg_nocert(self):
+        self.check_server("LAB_XRDP_NEG_NOCERT")
+
+    def test_xrdp_tls13only(self):
+        self.check_server("LAB_XRDP_TLS_TLS13ONLY")
+
+    def test_shadow_nla(self):
+        j = self.check_server("LAB_SHADOW_NLA")
+        self.assertEqual(j["verdict"], "healthy")
+
+    def test_shadow_tls(self):
+        self.check_server("LAB_SHADOW_TLS")
+
+    def test_shadow_rdp(self):
+        j = self.check_server("LAB_SHADOW_RDP")
+        text = [f["evidence"] for f in j["diagnosis"]
+                if f["cause"] == "RDP_SECURITY_ACCEPTED"][0]
+        self.assertIn("not encrypted at all", text)
+
+    def test_text_report(self):
+        r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
+                            "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertIn("profile  9 connections", r.stdout)
+        self.assertIn("NLA required yes", r.stdout)
+        self.assertRegex(r.stdout, r"SSL\|HYBRID +-> HYBRID \(inferred\)")
+
+    def test_nmap_agrees_where_right(self):
+        """nmap's rdp-enum-encryption (-d prints its FAILED lines): SUCCESS
+        means the server answered RDP_NEG_RSP (any protocol), FAILED (X)
+        that it answered failure X; its encryption level and RC4 lines come
+        from legacy MCS connections. Servers where the script fails are
+        not compared."""
+        if not shutil.which("nmap"):
+            self.skipTest("nmap not installed")
+        names = {"Native RDP": "RDP", "SSL": "SSL",
+                 "CredSSP (NLA)": "SSL|HYBRID", "RDSTLS": "RDSTLS",
+                 "CredSSP with Early User Auth": "HYBRID_EX"}
+        levels = {"None": "NONE", "Low": "LOW",
+                  "Client Compatible": "CLIENT_COMPATIBLE", "High": "HIGH",
+                  "FIPS Compliant": "FIPS"}
+        rc4 = {"40-bit RC4": "40BIT", "56-bit RC4": "56BIT",
+               "128-bit RC4": "128BIT", "FIPS 140-1": "FIPS"}
+        compared = 0
+        for env in sorted(SERVERS):
+            p = port(env)
+            out = subprocess.run(
+                ["nmap", "-n", "-Pn", "-d", "-p", str(p), "--script",
+                 "+rdp-enum-encryption", "127.0.0.1"],
+                capture_output=True, text=True, timeout=120).stdout
+            if "threw an error" in out or "| rdp-enum-encryption:" not in out:
+                print("# %s: nmap rdp-enum-encryption failed, not compared" % env)
+                continue
+            _, _, j = enumerate_server(p)
+            pr = j["profile"]
+            with self.subTest(server=env):
+                lines = 0
+                for m in re.finditer(r"\|\s+(.+?): (SUCCESS|FAILED)(?: \((\w+)\))?",
+                                     out):
+                    name, res, why = m.groups()
+                    if name in names:
+                        lines += 1
+                        ours = pr["selected"][names[name]]
+                        if res == "SUCCESS":
+                            self.assertIn(ours, ("RDP", "SSL", "HYBRID",
+                                                 "RDSTLS", "HYBRID_EX",
+                                                 "RDSAAD"), name)
+                        else:
+                            self.assertEqual(ours, why, name)
+                lv = re.search(r"RDP Encryption level: (.+)", out)
+                if lv:
+                    self.assertEqual(pr["rdp_security"]["encryption_level"],
+                                     levels[lv.group(1).strip()])
+                for name, mv in rc4.items():
+                    if re.search(re.escape(name) + r": SUCCESS", out):
+                        self.assertIn(mv,
+                                      pr["rdp_security"]["encryption_methods"])
+                self.assertEqual(lines, 5, out)
+                compared += 1
+        print("# compared with nmap on %d servers" % compared)
+        self.assertGreater(compared, 0)
+
+
+if __name__ == "__main__":
+    taprunner.main(sys.modules[__name__])

@@ -1,0 +1,553 @@
+/* The enumeration plan driven by hand against scripted servers: which
+ * connections it makes, what it infers instead, at most three at a time,
+ * the profile it derives, the findings, and the document read back. No
+ * sockets, no TLS (the primary stops after X.224 here). */
+#include "tap.h"
+
+#include "core/evidence.h"
+#include "proto/mcs.h"
+#include "proto/x224.h"
+
+#include <rdpneg/rdpneg_diagnosis.h>
+#include <rdpneg/rdpneg_plan.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MSEC 1000000ull
+#define FAIL(code) (0x100 | (code))
+#define LEGACY_CC 0x200
+#define SILENT 0x400
+
+/* A scripted server: what it answers to each request and to the MCS
+ * Connect Initial. */
+typedef struct srv {
+  int neg[0x20]; /* by requestedProtocols: selected protocol, FAIL(code) */
+  int legacy;    /* answer to a request without RDP_NEG_REQ: LEGACY_CC,
+                    FAIL(code) or a selected protocol */
+  int refused;   /* the TCP connect is refused */
+  int mcs_refuse_legacy; /* Disconnect Provider Ultimatum after a legacy CC */
+  uint32_t level;
+  int key_bits;
+  int connections, max_running;
+} srv;
+
+static size_t confirm(int answer, uint8_t *out) {
+  static const uint8_t cc[] = {3, 0, 0, 11, 6, 0xd0, 0, 0, 0x12, 0x34, 0};
+  memcpy(out, cc, sizeof cc);
+  if (answer == LEGACY_CC)
+    return sizeof cc;
+  out[3] = 19;
+  out[4] = 14;
+  uint8_t neg[8] = {2, 0x01, 8, 0, 0, 0, 0, 0};
+  if (answer & 0x100) {
+    neg[0] = 3;
+    neg[1] = 0;
+  }
+  neg[4] = (uint8_t)(answer & 0xff);
+  memcpy(out + 11, neg, 8);
+  return 19;
+}
+
+static uint32_t pick(const srv *v, uint32_t offered) {
+  if (v->level == RDPNEG_ENC_LEVEL_NONE)
+    return RDPNEG_ENC_NONE;
+  if (v->level == RDPNEG_ENC_LEVEL_HIGH)
+    return RDPNEG_ENC_128BIT;
+  if (v->level == RDPNEG_ENC_LEVEL_FIPS)
+    return RDPNEG_ENC_FIPS;
+  static const uint32_t pref[] = {RDPNEG_ENC_128BIT, RDPNEG_ENC_56BIT,
+                                  RDPNEG_ENC_40BIT};
+  for (int i = 0; i < 3; i++)
+    if (offered & pref[i])
+      return pref[i];
+  return RDPNEG_ENC_NONE;
+}
+
+static void le32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* An MCS Connect Response with Server Core, Security (proprietary
+ * certificate with a |bits| RSA key) and Network Data. */
+static size_t connect_response(uint32_t method, uint32_t level, int bits,
+                               uint8_t *out) {
+  uint8_t blk[600];
+  size_t n = 0;
+  static const uint8_t core[] = {0x01, 0x0c, 12, 0, 4, 0, 8, 0, 0, 0, 0, 0};
+  memcpy(blk, core, sizeof core);
+  n += sizeof core;
+  uint8_t *sec = blk + n;
+  sec[0] = 0x02;
+  sec[1] = 0x0c;
+  size_t keylen = (size_t)bits / 8 + 8;
+  size_t certlen = method ? 16 + 20 + keylen + 4 + 72 : 0;
+  size_t seclen = method ? 4 + 16 + 32 + certlen : 12;
+  sec[2] = (uint8_t)seclen;
+  sec[3] = (uint8_t)(seclen >> 8);
+  le32(sec + 4, method);
+  le32(sec + 8, level);
+  if (method) {
+    le32(sec + 12, 32);
+    le32(sec + 16, (uint32_t)certlen);
+    memset(sec + 20, 0x5a, 32);
+    uint8_t *c = sec + 52;
+    memset(c, 0, certlen);
+    le32(c, 1);     /* dwVersion: proprietary */
+    le32(c + 4, 1); /* dwSigAlgId */
+    le32(c + 8, 1); /* dwKeyAlgId */
+    c[12] = 6;      /* wPublicKeyBlobType */
+    c[14] = (uint8_t)(20 + keylen);
+    c[15] = (uint8_t)((20 + keylen) >> 8);
+    memcpy(c + 16, "RSA1", 4);
+    le32(c + 20, (uint32_t)keylen);
+    le32(c + 24, (uint32_t)bits);
+    le32(c + 28, (uint32_t)bits / 8 - 1);
+    le32(c + 32, 65537);
+    c[36 + keylen] = 8; /* wSignatureBlobType */
+    c[38 + keylen] = 72;
+  }
+  n += seclen;
+  static const uint8_t net[] = {0x03, 0x0c, 8, 0, 0xeb, 0x03, 0, 0};
+  memcpy(blk + n, net, sizeof net);
+  n += sizeof net;
+  uint8_t gcc[700];
+  static const uint8_t head[] = {0,    5,    0,    0x14, 0x7c, 0,   1,
+                                 0x2a, 0x14, 0x76, 0x0a, 1,    1,   0,
+                                 1,    0xc0, 0,    'M',  'c',  'D', 'n'};
+  memcpy(gcc, head, sizeof head);
+  size_t g = sizeof head;
+  gcc[g++] = (uint8_t)(0x80 | (n >> 8));
+  gcc[g++] = (uint8_t)n;
+  memcpy(gcc + g, blk, n);
+  g += n;
+  static const uint8_t params[] = {0x30, 0x1a, 2, 1,    0x22, 2, 1, 3, 2, 1,
+                                   0,    2,    1, 1,    2,    1, 0, 2, 1, 1,
+                                   2,    3,    0, 0xff, 0xf8, 2, 1, 2};
+  uint8_t body[800];
+  size_t b = 0;
+  static const uint8_t res[] = {0x0a, 1, 0, 2, 1, 0};
+  memcpy(body, res, sizeof res);
+  b += sizeof res;
+  memcpy(body + b, params, sizeof params);
+  b += sizeof params;
+  body[b++] = 0x04;
+  body[b++] = 0x82;
+  body[b++] = (uint8_t)(g >> 8);
+  body[b++] = (uint8_t)g;
+  memcpy(body + b, gcc, g);
+  b += g;
+  size_t o = 7;
+  out[o++] = 0x7f;
+  out[o++] = 0x66;
+  out[o++] = 0x82;
+  out[o++] = (uint8_t)(b >> 8);
+  out[o++] = (uint8_t)b;
+  memcpy(out + o, body, b);
+  o += b;
+  out[0] = 3;
+  out[1] = 0;
+  out[2] = (uint8_t)(o >> 8);
+  out[3] = (uint8_t)o;
+  out[4] = 2;
+  out[5] = 0xf0;
+  out[6] = 0x80;
+  return o;
+}
+
+/* The encryptionMethods of a Connect Initial. */
+static uint32_t offered_methods(const uint8_t *ci, size_t n) {
+  for (size_t i = 0; i + 12 <= n; i++)
+    if (ci[i] == 0x02 && ci[i + 1] == 0xc0 && ci[i + 2] == 12 && !ci[i + 3])
+      return ci[i + 4] | ci[i + 5] << 8;
+  return 0;
+}
+
+/* Plays one connection of |s| against |v| at time |t|. */
+static void play(srv *v, rdpneg_session *s, rdpneg_tstamp t) {
+  v->connections++;
+  if (v->refused) {
+    rdpneg_session_tcp_result(s, RDPNEG_TCP_REFUSED, "192.0.2.9", 111, t);
+    return;
+  }
+  rdpneg_session_tcp_result(s, RDPNEG_TCP_OK, "192.0.2.9", 0, t);
+  uint8_t out[2048], in[2048];
+  rdpneg_ssize w = rdpneg_session_write(s, out, sizeof out, t);
+  rdpneg_x224_pdu cr;
+  const char *why;
+  CHECK(w > 0 && rdpneg_x224_decode(out, (size_t)w, 1, &cr, &why) == 0);
+  int legacy = !cr.has_neg;
+  int ans = legacy ? v->legacy : v->neg[cr.neg_value & 0x1f];
+  if (ans == SILENT) {
+    rdpneg_session_handle_expiry(s, rdpneg_session_expiry(s));
+    return;
+  }
+  size_t n = confirm(ans, in);
+  rdpneg_session_read(s, in, n, t + MSEC);
+  if (rdpneg_session_done(s))
+    return;
+  /* the MCS Connect Initial */
+  w = rdpneg_session_write(s, out, sizeof out, t + MSEC);
+  CHECK(w > 0);
+  if (legacy && v->mcs_refuse_legacy) {
+    static const uint8_t dpu[] = {3, 0, 0, 9, 2, 0xf0, 0x80, 0x21, 0x80};
+    rdpneg_session_read(s, dpu, sizeof dpu, t + 2 * MSEC);
+  } else {
+    uint32_t m = pick(v, offered_methods(out, (size_t)w));
+    n = connect_response(m, v->level, v->key_bits, in);
+    rdpneg_session_read(s, in, n, t + 2 * MSEC);
+  }
+  CHECK(rdpneg_session_done(s));
+}
+
+/* Runs a whole enumeration against |v|; returns its evidence. */
+static rdpneg_evidence *enumerate(srv *v) {
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
+  rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
+  rdpneg_plan *p = NULL;
+  CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
+  rdpneg_config_free(c);
+  rdpneg_tstamp t = 0;
+  rdpneg_plan_start(p, t);
+  while (!rdpneg_plan_done(p)) {
+    rdpneg_session *run[8];
+    int n = 0;
+    while (n < 8 && rdpneg_plan_next(p, t, &run[n]) == 1)
+      n++;
+    if (rdpneg_plan_running(p) > v->max_running)
+      v->max_running = rdpneg_plan_running(p);
+    CHECK(n > 0);
+    if (!n)
+      break;
+    for (int i = 0; i < n; i++) {
+      play(v, run[i], t);
+      CHECK_EQ_INT(rdpneg_plan_attempt_done(p, run[i], t + 3 * MSEC), 0);
+    }
+    t += 5 * MSEC;
+  }
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
+  rdpneg_plan_free(p);
+  return ev;
+}
+
+static const char *answer(const rdpneg_evidence *ev, const char *set,
+                          int *inferred) {
+  for (int i = 0; i < ev->profile.nanswers; i++)
+    if (!strcmp(ev->profile.answers[i].set, set)) {
+      if (inferred)
+        *inferred = ev->profile.answers[i].inferred;
+      return ev->profile.answers[i].answer;
+    }
+  return "(absent)";
+}
+
+static int has_finding(const rdpneg_evidence *ev, const char *cause) {
+  rdpneg_diagnosis *d = NULL;
+  int found = 0;
+  CHECK_EQ_INT(rdpneg_diagnose(ev, NULL, NULL, &d), 0);
+  for (int i = 0; i < rdpneg_diagnosis_count(d); i++)
+    found |= !strcmp(rdpneg_diagnosis_cause(d, i), cause);
+  rdpneg_diagnosis_free(d);
+  return found;
+}
+
+/* The document read back writes the same document. */
+static void round_trip(const rdpneg_evidence *ev) {
+  char *a = NULL, *b = NULL, err[200];
+  rdpneg_evidence *back = NULL;
+  CHECK_EQ_INT(rdpneg_evidence_json(ev, NULL, &a, NULL), 0);
+  CHECK_EQ_INT(rdpneg_evidence_parse(a, strlen(a), &back, err, sizeof err), 0);
+  if (back)
+    CHECK_EQ_INT(rdpneg_evidence_json(back, NULL, &b, NULL), 0);
+  CHECK(a && b && !strcmp(a, b));
+  rdpneg_free(a);
+  rdpneg_free(b);
+  rdpneg_evidence_free(back);
+}
+
+static void all(srv *v, int ans) {
+  for (int i = 0; i < 0x20; i++)
+    v->neg[i] = ans;
+}
+
+/* FreeRDP shadow /sec:nla: HYBRID or nothing. */
+TAP_TEST(nla_required_server) {
+  srv v = {0};
+  all(&v, FAIL(5));
+  v.neg[2] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_HYBRID;
+  v.legacy = FAIL(5);
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK(ev->has_profile);
+  CHECK_EQ_INT(p->nla_required, 1);
+  CHECK_EQ_INT(p->nla_supported, 1);
+  CHECK_EQ_INT(p->tls_required, 1);
+  CHECK_EQ_INT(p->rdp_security_accepted, 0);
+  CHECK_EQ_INT(p->legacy_accepted, 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 1); /* the primary selected HYBRID out of a superset */
+  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "HYBRID_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "legacy", NULL), "HYBRID_REQUIRED_BY_SERVER");
+  CHECK_EQ_STR(answer(ev, "RDSAAD", NULL), "HYBRID_REQUIRED_BY_SERVER");
+  CHECK(!p->has_rdp_security);
+  /* primary, RDP, legacy, SSL, RDSTLS, HYBRID_EX, RDSAAD */
+  CHECK_EQ_INT(ev->nattempts, 7);
+  CHECK_EQ_INT(v.connections, 7);
+  CHECK(v.max_running <= 3);
+  CHECK(!has_finding(ev, "NLA_NOT_REQUIRED"));
+  CHECK(!has_finding(ev, "RDP_SECURITY_ACCEPTED"));
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* Windows with NLA required picks HYBRID_EX: SSL|HYBRID is decided by SSL
+ * and HYBRID alone (MS-RDPBCGR: HYBRID_REQUIRED_BY_SERVER). */
+TAP_TEST(ssl_hybrid_inferred_from_ssl_and_hybrid) {
+  srv v = {0};
+  all(&v, FAIL(5));
+  for (int m = 0; m < 0x20; m++)
+    if (m & 8)
+      v.neg[m] = RDPNEG_PROTOCOL_HYBRID_EX;
+    else if (m & 2)
+      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
+  v.legacy = FAIL(5);
+  rdpneg_evidence *ev = enumerate(&v);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "HYBRID_EX");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_INT(ev->profile.nla_required, 1);
+  CHECK_EQ_INT(ev->nattempts, 7);
+  CHECK(v.max_running <= 3);
+  rdpneg_evidence_free(ev);
+}
+
+/* xrdp security_layer=rdp: PROTOCOL_RDP to everything. */
+TAP_TEST(rdp_only_server_downgrades_everything) {
+  srv v = {0};
+  all(&v, RDPNEG_PROTOCOL_RDP);
+  v.legacy = LEGACY_CC;
+  v.level = RDPNEG_ENC_LEVEL_HIGH;
+  v.key_bits = 2048;
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK_EQ_INT(p->rdp_security_accepted, 1);
+  CHECK_EQ_INT(p->legacy_accepted, 1);
+  CHECK_EQ_INT(p->nla_required, 0);
+  CHECK_EQ_INT(p->nla_supported, 0);
+  CHECK_EQ_INT(p->tls_required, 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "RDP");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "RDP");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "legacy", NULL), "RDP");
+  CHECK(p->has_rdp_security);
+  CHECK_EQ_INT(p->enc_level, RDPNEG_ENC_LEVEL_HIGH);
+  CHECK_EQ_INT(p->nmethods, 1);
+  CHECK_EQ_INT(p->methods[0], RDPNEG_ENC_128BIT);
+  CHECK_EQ_INT(p->methods_inferred, 1);
+  CHECK_EQ_INT(p->server_key_bits, 2048);
+  /* primary, RDP, legacy, RDSTLS, RDSAAD */
+  CHECK_EQ_INT(ev->nattempts, 5);
+  CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
+  CHECK(has_finding(ev, "RDP_SECURITY_ACCEPTED"));
+  CHECK(has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
+  CHECK(!has_finding(ev, "CERT_WEAK_KEY"));
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* Windows with SecurityLayer 0 at client-compatible level and a 512-bit
+ * proprietary key: one MCS connection per weaker method. */
+TAP_TEST(client_compatible_level_probes_each_weaker_method) {
+  srv v = {0};
+  all(&v, FAIL(2));
+  v.neg[0] = RDPNEG_PROTOCOL_RDP;
+  v.legacy = LEGACY_CC;
+  v.level = RDPNEG_ENC_LEVEL_CLIENT_COMPATIBLE;
+  v.key_bits = 512;
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK_EQ_INT(p->tls_required, 0);
+  CHECK_EQ_INT(p->nla_required, 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "RDSAAD", &inf), "SSL_NOT_ALLOWED_BY_SERVER");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_INT(p->enc_method, RDPNEG_ENC_128BIT);
+  CHECK_EQ_INT(p->nmethods, 3);
+  CHECK_EQ_INT(p->methods_inferred, 0);
+  CHECK_EQ_INT(p->server_key_bits, 512);
+  /* primary, RDP, legacy, 40-bit, 56-bit */
+  CHECK_EQ_INT(ev->nattempts, 5);
+  CHECK(has_finding(ev, "CERT_WEAK_KEY"));
+  rdpneg_diagnosis *d = NULL;
+  rdpneg_diagnose(ev, NULL, NULL, &d);
+  int seen40 = 0;
+  for (int i = 0; i < rdpneg_diagnosis_count(d); i++)
+    if (!strcmp(rdpneg_diagnosis_cause(d, i), "RDP_SECURITY_ACCEPTED"))
+      seen40 = strstr(rdpneg_diagnosis_evidence(d, i),
+                      "weakest method a client gets 40BIT") != NULL;
+  CHECK(seen40);
+  rdpneg_diagnosis_free(d);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* xrdp security_layer=tls: a legacy confirm, then a Disconnect Provider
+ * Ultimatum: legacy clients are not let in. */
+TAP_TEST(legacy_confirm_then_refused_at_mcs) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.mcs_refuse_legacy = 1;
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK_EQ_STR(answer(ev, "legacy", NULL), "RDP");
+  CHECK_EQ_INT(p->legacy_accepted, 0);
+  CHECK_EQ_INT(p->rdp_security_accepted, 0);
+  CHECK_EQ_INT(p->tls_required, 1);
+  CHECK_EQ_INT(p->nla_required, 0);
+  CHECK_EQ_INT(p->nla_supported, 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
+  CHECK_EQ_INT(inf, 1);
+  CHECK(!has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
+  CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
+  const rdpneg_attempt_ev *leg = NULL;
+  for (int i = 0; i < ev->nattempts; i++)
+    if (!strcmp(ev->att[i].purpose, "enum_legacy"))
+      leg = &ev->att[i];
+  CHECK(leg && leg->mcs_ran && leg->mcs.status == RDPNEG_MCS_REFUSED);
+  CHECK(leg && leg->mcs.dpu_reason == 3);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* Nothing listens: the two connections made beside the primary fail the
+ * same way and nothing else is asked. */
+TAP_TEST(no_answer_stops_the_enumeration) {
+  srv v = {0};
+  v.refused = 1;
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK_EQ_INT(ev->nattempts, 3);
+  CHECK_EQ_INT(p->nla_required, -1);
+  CHECK_EQ_INT(p->tls_required, -1);
+  CHECK_EQ_INT(p->rdp_security_accepted, -1);
+  CHECK_EQ_STR(answer(ev, "RDP", NULL), "tcp_refused");
+  CHECK_EQ_STR(answer(ev, "SSL", NULL), "");
+  CHECK(!has_finding(ev, "NLA_NOT_REQUIRED"));
+  CHECK(has_finding(ev, "PORT_CLOSED"));
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* FreeRDP shadow /sec:rdp: Standard RDP Security without encryption. */
+TAP_TEST(rdp_security_without_encryption) {
+  srv v = {0};
+  all(&v, FAIL(2));
+  v.neg[0] = RDPNEG_PROTOCOL_RDP;
+  v.legacy = RDPNEG_PROTOCOL_RDP;
+  v.level = RDPNEG_ENC_LEVEL_NONE;
+  rdpneg_evidence *ev = enumerate(&v);
+  const rdpneg_profile *p = &ev->profile;
+  CHECK_EQ_INT(p->legacy_accepted, 1);
+  CHECK_EQ_INT(p->enc_level, RDPNEG_ENC_LEVEL_NONE);
+  CHECK_EQ_INT(p->cert_type, RDPNEG_MCS_CERT_NONE);
+  CHECK_EQ_INT(ev->nattempts, 3);
+  char *text = NULL;
+  CHECK_EQ_INT(rdpneg_evidence_report(ev, NULL, &text, NULL), 0);
+  CHECK(text && strstr(text, "not encrypted at all"));
+  CHECK(text && strstr(text, "profile  3 connections"));
+  rdpneg_free(text);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* The sets the primary's confirm leaves open are asked as soon as the
+ * confirm comes, while the primary's TLS handshake goes on; at most three
+ * connections wait for a confirm at a time. */
+TAP_TEST(round_two_starts_at_the_primary_confirm) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.mcs_refuse_legacy = 1;
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
+  rdpneg_plan *p = NULL;
+  CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
+  rdpneg_config_free(c);
+  rdpneg_plan_start(p, 0);
+  rdpneg_session *pri = NULL, *r[3] = {0}, *more = NULL;
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &pri), 1);
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &r[0]), 1); /* RDP */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &r[1]), 1); /* legacy */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &more), 0); /* three connecting */
+  rdpneg_session_tcp_result(pri, RDPNEG_TCP_OK, "192.0.2.9", 0, MSEC);
+  uint8_t out[4096], in[64];
+  CHECK(rdpneg_session_write(pri, out, sizeof out, MSEC) > 0);
+  size_t n = confirm(RDPNEG_PROTOCOL_SSL, in);
+  rdpneg_session_read(pri, in, n, 2 * MSEC);
+  CHECK(!rdpneg_session_done(pri)); /* the ClientHello is out */
+  CHECK(rdpneg_session_write(pri, out, sizeof out, 2 * MSEC) > 0);
+  /* the confirm decided: HYBRID alone may start while TLS runs */
+  CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &r[2]), 1);
+  CHECK_EQ_INT(rdpneg_plan_running(p), 4);
+  CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &more), 0);
+  for (int i = 0; i < 3; i++) {
+    play(&v, r[i], 3 * MSEC);
+    CHECK_EQ_INT(rdpneg_plan_attempt_done(p, r[i], 4 * MSEC), 0);
+  }
+  static const uint8_t junk[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  rdpneg_session_read(pri, junk, sizeof junk - 1, 5 * MSEC);
+  CHECK(rdpneg_session_done(pri));
+  CHECK_EQ_INT(rdpneg_plan_attempt_done(p, pri, 5 * MSEC), 0);
+  rdpneg_tstamp t = 6 * MSEC;
+  while (!rdpneg_plan_done(p)) {
+    rdpneg_session *s = NULL;
+    if (rdpneg_plan_next(p, t, &s) != 1)
+      break;
+    play(&v, s, t);
+    rdpneg_plan_attempt_done(p, s, t + MSEC);
+    t += 2 * MSEC;
+  }
+  CHECK(rdpneg_plan_done(p));
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
+  int inf = 0;
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_INT(ev->profile.tls_required, 1);
+  CHECK_EQ_INT(ev->profile.legacy_accepted, 0);
+  rdpneg_evidence_free(ev);
+  rdpneg_plan_free(p);
+}
+
+int main(void) {
+  TAP_RUN(nla_required_server);
+  TAP_RUN(ssl_hybrid_inferred_from_ssl_and_hybrid);
+  TAP_RUN(rdp_only_server_downgrades_everything);
+  TAP_RUN(client_compatible_level_probes_each_weaker_method);
+  TAP_RUN(legacy_confirm_then_refused_at_mcs);
+  TAP_RUN(no_answer_stops_the_enumeration);
+  TAP_RUN(rdp_security_without_encryption);
+  TAP_RUN(round_two_starts_at_the_primary_confirm);
+  return tap_done();
+}
