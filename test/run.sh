@@ -58,6 +58,12 @@ if [ "${LAB_NETNS:-0}" = 1 ]; then
   add "$(python3 test/tally.py --tap "$BUILD/netns.tap")" "C netns"
 fi
 
+echo "== packages: NuGet in a fresh console app, Debian packages installed and purged"
+meson test -C "$BUILD" --no-rebuild --suite packaging --logbase packaging \
+  --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/packaging.json")" \
+  "packages"
+
 for suite in python csharp; do
   if [ -f "bindings/$suite/run_tests.sh" ]; then
     echo "== $suite binding tests"

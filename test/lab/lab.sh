@@ -69,7 +69,7 @@ RESP_MODES=(silent banner close-after-cr reset-after-cr garbage-tpkt tls-reset t
 
 APT_PACKAGES=(meson ninja-build pkg-config gcc libmbedtls-dev libuv1-dev xrdp
   freerdp2-shadow-x11 winpr-utils xvfb openssl iproute2 nftables procps python3
-  faketime nmap scdoc)
+  faketime nmap scdoc dpkg-dev debhelper lintian)
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
