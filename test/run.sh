@@ -76,6 +76,12 @@ for extra in sanitize valgrind; do
   add "$p $f $s" "$extra"
 done
 
+echo "== packages: NuGet in a fresh console app, Debian packages installed and purged"
+meson test -C "$BUILD" --no-rebuild --suite packaging --logbase packaging \
+  --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/packaging.json")" \
+  "packages"
+
 for suite in python csharp; do
   if [ -f "bindings/$suite/run_tests.sh" ]; then
     echo "== $suite binding tests"

@@ -70,7 +70,7 @@ RESP_MODES=(silent banner close-after-cr reset-after-cr garbage-tpkt tls-reset t
 APT_PACKAGES=(meson ninja-build pkg-config gcc libmbedtls-dev libuv1-dev xrdp
   freerdp2-shadow-x11 winpr-utils xvfb openssl iproute2 nftables procps python3
   faketime nmap scdoc python3-venv python3-build python3-setuptools
-  python3-wheel mypy clang libclang-rt-14-dev llvm valgrind)
+  python3-wheel mypy clang libclang-rt-14-dev llvm valgrind dpkg-dev debhelper lintian)
 
 # a monitoring core for test/integration/test_nagios.py (the plugin mode)
 APT_PACKAGES+=(nagios4-core)

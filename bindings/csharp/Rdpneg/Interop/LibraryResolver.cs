@@ -15,9 +15,11 @@ namespace Rdpneg.Interop
     ///    as given, then its uv, lib and lib/uv subdirectories (so a meson
     ///    build tree and its lib directory both work; librdpneg-uv is in
     ///    lib/uv);
-    /// 3. the platform file names (librdpneg.so.0, librdpneg.0.dylib,
-    ///    rdpneg-0.dll / librdpneg-0.dll / rdpneg.dll) through the runtime's
-    ///    search (application directory, runtimes/RID/native, the system).
+    /// 3. the platform file names (librdpneg.so.0, librdpneg.so,
+    ///    librdpneg.0.dylib, rdpneg-0.dll / librdpneg-0.dll / rdpneg.dll) in
+    ///    the application's native directories (the application directory,
+    ///    runtimes/RID/native of the NuGet package), then through the
+    ///    runtime's search (which includes the system's directories).
     /// The core is loaded before librdpneg-uv so that both bind to one copy.
     /// On .NET 8 this is a NativeLibrary.SetDllImportResolver callback; on
     /// netstandard2.0 (.NET Framework) only the default search applies.
@@ -158,6 +160,8 @@ namespace Rdpneg.Interop
                     }
                 }
                 if (h == IntPtr.Zero)
+                    h = LoadFromAppNativeDirs(lib, ref from);
+                if (h == IntPtr.Zero)
                 {
                     foreach (string n in PlatformNames(lib))
                     {
@@ -176,6 +180,30 @@ namespace Rdpneg.Interop
                 }
                 return h;
             }
+        }
+
+        /// <summary>Every platform name of |lib| in the application's native
+        /// directories (the host's NATIVE_DLL_SEARCH_DIRECTORIES: the
+        /// application directory and the runtimes/RID/native directories of
+        /// its packages), before the runtime's search, which tries each name
+        /// in the system directories too: so the copy a NuGet package carries
+        /// (librdpneg.so) wins over an installed librdpneg.so.0.</summary>
+        private static IntPtr LoadFromAppNativeDirs(string lib, ref string? from)
+        {
+            var dirs = AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string;
+            if (string.IsNullOrEmpty(dirs))
+                return IntPtr.Zero;
+            foreach (string d in dirs!.Split(new[] { Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries))
+                foreach (string n in PlatformNames(lib))
+                {
+                    string f = Path.Combine(d, n);
+                    if (File.Exists(f) && NativeLibrary.TryLoad(f, out IntPtr h))
+                    {
+                        from = f;
+                        return h;
+                    }
+                }
+            return IntPtr.Zero;
         }
 
         /// <summary>True when |lib| exports |symbol| (feature detection).</summary>
