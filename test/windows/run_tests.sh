@@ -50,7 +50,6 @@ fi
 t_build=$((SECONDS - t_start))
 
 export WINEPREFIX=$BUILD_WIN/wineprefix WINEDEBUG=-all WINEARCH=win64
-export WINEDLLOVERRIDES='mscoree,mshtml=' # no Mono/Gecko install dialogs
 export WINEPATH="Z:${BUILD_WIN//\//\\}\\deps\\bin" # libuv.dll for meson test
 stop_wine() { # every wineserver of our prefixes (per network namespace too)
   local p
@@ -64,7 +63,10 @@ trap stop_wine EXIT
 # the wineserver (persistent while the suites run: wine starts faster) and
 # wine's services, started with no inherited output (see wine-run.sh)
 "$WINESERVER" -p
-timeout 300 "$WINE" wineboot --init </dev/null >"$BUILD_WIN/wineboot.log" 2>&1
+# (creating a prefix, wine would offer to download Mono and Gecko: not wanted;
+# the override is for wineboot only, .NET programs need wine's mscoree.dll)
+WINEDLLOVERRIDES='mscoree,mshtml=' timeout 300 "$WINE" wineboot --init \
+  </dev/null >"$BUILD_WIN/wineboot.log" 2>&1
 readlink /proc/self/ns/net >"$WINEPREFIX/.rdpneg-netns" # see wine-run.sh
 
 echo "== Windows C unit tests (wine)"

@@ -37,7 +37,7 @@ fi
   flock -w 300 9 # programs started in parallel wait for the first one's boot
   # (9>&-: the daemons must not keep the lock)
   if "$WINESERVER" -p60 </dev/null >/dev/null 2>&1 9>&-; then # none ran yet
-    timeout 300 "$WINE" wineboot </dev/null >/dev/null 2>&1 9>&-
+    WINEDLLOVERRIDES="mscoree,mshtml=" timeout 300 "$WINE" wineboot </dev/null >/dev/null 2>&1 9>&-
   fi
 } 9>"${WINEPREFIX:-$HOME/.wine}.lock"
 timeout -k 5 "${RDPNEG_WINE_TIMEOUT:-600}" "$WINE" "$@" | tr -d '\r'
