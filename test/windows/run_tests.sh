@@ -14,7 +14,7 @@
 #                 RDPNEG_LINUX_BUILD, default build/, else build-win/linux)
 # Last line "N passed, N failed, N skipped"; exit 0 only when none failed.
 # Environment: BUILD_WIN (default build-win), RDPNEG_WINE_TIMEOUT_MULTIPLIER
-# (meson test, default 4: wine starts slowly on a loaded machine).
+# (meson test, default 10: wine starts slowly on a loaded machine).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -23,7 +23,7 @@ B=$BUILD_WIN/meson
 LINUX_BUILD=${RDPNEG_LINUX_BUILD:-$ROOT/build}
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver
-MULT=${RDPNEG_WINE_TIMEOUT_MULTIPLIER:-4}
+MULT=${RDPNEG_WINE_TIMEOUT_MULTIPLIER:-10}
 pass=0 fail=0 skip=0
 t_start=$SECONDS
 
