@@ -51,6 +51,7 @@ t_build=$((SECONDS - t_start))
 
 export WINEPREFIX=$BUILD_WIN/wineprefix WINEDEBUG=-all WINEARCH=win64
 export WINEPATH="Z:${BUILD_WIN//\//\\}\\deps\\bin" # libuv.dll for meson test
+export RDPNEG_TARGET_OS=windows # for tests that know a platform difference
 stop_wine() { # every wineserver of our prefixes (per network namespace too)
   local p
   for p in "$BUILD_WIN"/wineprefix "$BUILD_WIN"/wineprefix-netns-*; do
