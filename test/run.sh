@@ -82,6 +82,22 @@ meson test -C "$BUILD" --no-rebuild --suite packaging --logbase packaging \
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/packaging.json")" \
   "packages"
 
+# Windows (mingw-w64 cross build, tests under wine; test/windows/): when the
+# cross compiler is installed, or in CI (CI=true), where build.sh installs it.
+# RDPNEG_WINDOWS=0 skips, =1 forces.
+if [ "${RDPNEG_WINDOWS:-}" != 0 ] && { [ "${RDPNEG_WINDOWS:-}" = 1 ] || [ "${CI:-}" = true ] ||
+  command -v x86_64-w64-mingw32-gcc-win32 >/dev/null; }; then
+  echo "== Windows suites (test/windows/run_tests.sh)"
+  RDPNEG_LINUX_BUILD=$BUILD bash test/windows/run_tests.sh >"$BUILD/windows.log" 2>&1
+  rc=$?
+  grep -E '^(== |not ok)' "$BUILD/windows.log"
+  read -r p f s < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' \
+    "$BUILD/windows.log" | tail -n 1)
+  [ -z "${p:-}" ] && p=0 f=1 s=0
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  add "$p $f $s" "Windows (wine; log $BUILD/windows.log)"
+fi
+
 for suite in python csharp; do
   if [ -f "bindings/$suite/run_tests.sh" ]; then
     echo "== $suite binding tests"
