@@ -158,6 +158,14 @@ class FirstFinding(unittest.TestCase):
         self.expect(local("LAB_XRDP_TLS_TLS13ONLY"), "TLS1_3_REQUIRED")
 
     def test_rsa1024_key_unusable(self):
+        if os.environ.get("RDPNEG_TARGET_OS") == "windows":
+            # the cleartext TPKT and the reset come at once; Windows sockets
+            # (and wine) may report the reset first: the bytes are lost
+            code, j = probe(local("LAB_XRDP_NEG_RSA1024"))
+            self.assertIn(j["diagnosis"][0]["cause"],
+                          ("TLS_SERVER_KEY_UNUSABLE", "CONNECTION_RESET"))
+            self.assertEqual(code, 2)
+            return
         self.expect(local("LAB_XRDP_NEG_RSA1024"), "TLS_SERVER_KEY_UNUSABLE")
 
     def test_cert_weak_key(self):
