@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # librdpneg demo.
 #   ./examples/demo.sh                 start real RDP servers on loopback
 #                                      (xrdp, FreeRDP shadow), probe each,

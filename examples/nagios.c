@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-probe --nagios (see nagios.h). */
 #include "nagios.h"
 #include "scan_json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-probe --nagios: the output of a Nagios / Icinga / Naemon plugin
  * (Nagios Plugin Development Guidelines; monitoring-plugins):
  *

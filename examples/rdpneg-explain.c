@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-explain: what an RDP error code officially means, and which root
  * causes can be behind it (with the evidence that tells them apart and the
  * remedies). Uses only the public API (rdpneg/rdpneg_taxonomy.h).

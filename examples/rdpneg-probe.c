@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-probe: probe one RDP server and explain what its negotiation shows.
  *
  *   rdpneg-probe [--json] [--protocols LIST] [--timeout MS] [--cookie NAME]

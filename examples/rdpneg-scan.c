@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan: probe many RDP servers, one rdpneg.probe/1 document per
  * target as JSON Lines.
  *

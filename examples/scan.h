@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's engine: runs the probe plans of a target list on several
  * libuv loops (scan_engine.c), with the progress line and the summary
  * (scan_report.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's engine (see scan.h).
  *
  * Threads: the main thread runs a small loop with the signal handles, the

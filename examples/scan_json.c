@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Read-only JSON helpers for the command-line tools (see scan_json.h). */
 #include "scan_json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A few read-only JSON helpers for the command-line tools: rdpneg-scan
  * writes JSON Lines (one document per line) and reads back the targets of a
  * previous run; rdpneg-probe --nagios reads phase times and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's progress line and summary (see scan.h). */
 #include "scan.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's target list (see scan_targets.h). */
 #include "scan_targets.h"
 #include "scan_json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's target list: parsing target specifications (host,
  * host:port, [v6]:port, IPv4/IPv6 CIDR ranges, DNS names) and port lists,
  * expanding ranges, removing duplicates, reading targets files and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test suite: C unit, C integration against real servers (xrdp,
 # FreeRDP shadow, scripted responders, network namespaces), Python and C#
 # bindings. Installs what is missing (Debian packages), builds, starts the

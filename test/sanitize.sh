@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The C unit and integration suites once more under AddressSanitizer +
 # UndefinedBehaviorSanitizer (clang): build-asan/ is configured with
 #   CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false

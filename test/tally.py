@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Counts TAP results in meson test logs (testlog JSON lines) or TAP text.
 
 Usage: tally.py --meson LOG.json | --tap FILE

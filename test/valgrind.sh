@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The integration probes under valgrind memcheck: rdpneg-probe against each
 # kind of lab server (xrdp TLS, FreeRDP shadow NLA with and without
 # credentials, a closed port, a silent responder, ...). Each case passes

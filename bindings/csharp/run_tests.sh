@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the C# binding tests (xunit, dotnet test) against the meson build's
 # libraries. Last line: "N passed, N failed, N skipped" taken from dotnet
 # test's summary; exit 0 only when nothing failed.

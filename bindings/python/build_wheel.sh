@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the rdpneg wheel (rdpneg-<version>-py3-none-linux_x86_64.whl) with
 # Debian's python3-build, offline (--no-isolation): setup.py builds
 # librdpneg and librdpneg-uv from this source tree with meson in a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Python binding tests (stdlib unittest) against the meson build's
 # library. Last line: "N passed, N failed, N skipped"; exit 0 only when
 # nothing failed.

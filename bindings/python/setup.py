@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The build step of the rdpneg wheel (metadata: pyproject.toml).
 
 build_py builds librdpneg and librdpneg-uv from this source tree with meson

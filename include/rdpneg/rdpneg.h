@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * librdpneg - RDP pre-connection negotiation analysis (sans-I/O core).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * librdpneg diagnosis: a pure function from a probe's evidence (all
  * connections, all phases; rdpneg_evidence in rdpneg.h) to findings: a stable

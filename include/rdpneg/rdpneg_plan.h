@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * librdpneg probe plans (sans-I/O): which connections one probe makes, and
  * why.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * librdpneg taxonomy: what RDP error codes officially mean, and which root
  * causes can be behind them.

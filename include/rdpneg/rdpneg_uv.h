@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * librdpneg-uv - run librdpneg sessions on a libuv loop.
  *

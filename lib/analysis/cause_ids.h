@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cause IDs checked by the compiler (internal): RDPNEG_CID_<ID> for every
  * CAUSE row of lib/taxonomy/causes.def, in file order. The value of
  * RDPNEG_CID_<ID> is the cause's index for the rdpneg_cause_*() accessors,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Evidence -> findings (pure): which cause, how sure, what was seen. */
 #include "analysis/cause_ids.h"
 #include "analysis/diagnose.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnosis internals shared with the output layer (document.c). */
 #ifndef RDPNEG_DIAGNOSE_H
 #define RDPNEG_DIAGNOSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnosis internals shared by the rule files of lib/analysis (internal):
  * the findings list, how rules add to it, and the rules over one
  * connection, so that diagnose_plan.c can compare connections. */

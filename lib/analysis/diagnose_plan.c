@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnosis across the connections of a probe plan: a cause is stated only
  * as firmly as the connections allow.
  *  - seen: in how many of the connections that made the same request a

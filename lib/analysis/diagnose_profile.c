@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Findings from the enumeration's profile: what the server accepts from
  * clients other than the one that probed it. */
 #include "analysis/diagnose_profile.h"

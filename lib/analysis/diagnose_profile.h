@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Findings from the enumeration's profile (analysis, internal): called by
  * rdpneg_diagnose after the rules over the connections. */
 #ifndef RDPNEG_DIAGNOSE_PROFILE_H

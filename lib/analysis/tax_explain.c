@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Explain: the interpretations of a code (or a pair) and the candidate
  * causes linked to them, in the order to check them. */
 #include "analysis/tax_internal.h"

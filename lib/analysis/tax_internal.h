@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy internals shared by lib/analysis/tax_*.c (one file per job):
  *
  *   tax_tables.c       tables expanded from the .def files in lib/taxonomy/,

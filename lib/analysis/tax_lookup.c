@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy lookup: code rows by (kind, value), name or index, and the
  * cause catalogue's accessors (evidence, remedies under overrides, codes). */
 #include "analysis/tax_internal.h"

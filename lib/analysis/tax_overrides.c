@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy handles and vendor remedy overrides loaded from JSON. */
 #include "analysis/tax_internal.h"
 

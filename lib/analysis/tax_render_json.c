@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy as JSON: rdpneg.explain/1, rdpneg.cause/1, rdpneg.taxonomy/1. */
 #include "analysis/tax_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy as text: explain and cause descriptions wrapped for a
  * terminal. */
 #include "analysis/tax_internal.h"

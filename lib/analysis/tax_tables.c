@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy tables: the cause catalogue, links, notes, sources and kinds,
  * expanded from the .def files in lib/taxonomy/ (the code rows are in
  * base/codes.c), with the small helpers every part of the taxonomy shares. */

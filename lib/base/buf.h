@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded growable byte queue (internal). */
 #ifndef RDPNEG_BUF_H
 #define RDPNEG_BUF_H

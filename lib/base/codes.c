@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The code table of the taxonomy, expanded from lib/taxonomy/codes.def. */
 #include "base/codes.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The code table of the taxonomy (internal): one row per row of
  * lib/taxonomy/codes.def, compiled once here in the base layer so that
  * every name the library prints for a code -- TLS alert, NTSTATUS,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration object (internal layout). */
 #ifndef RDPNEG_CONFIG_H
 #define RDPNEG_CONFIG_H

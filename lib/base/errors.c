@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Library error table and protocol name lookups (names from the taxonomy
  * data, base/codes.h). */
 #include <rdpneg/rdpneg.h>

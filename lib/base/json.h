@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal streaming JSON writer (internal). Output is UTF-8; strings are
  * escaped per RFC 8259. Errors (NOMEM) are sticky in w->err. */
 #ifndef RDPNEG_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small bounded JSON reader (internal), RFC 8259.
  *
  * Parses a whole document into a tree of nodes that remember their line and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Civil dates with H. Hinnant's public-domain days_from_civil /
  * civil_from_days algorithms. See timefmt.h. */
 #include "base/timefmt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Civil UTC dates <-> seconds since 1970 (internal). The one date formatter
  * of the library: certificate validity (cert.c) and the NTLM server time
  * (nla.c) are both printed with rdpneg_unix_to_iso(). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Evidence values: a session's observations copied out of it, so that they
  * outlive the session and can be diagnosed, written and read back. */
 #include "core/evidence.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Evidence: what a probe observed, as a value (internal layout).
  *
  * A session writes its connection's evidence into one rdpneg_attempt_ev;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe plans (sans-I/O): the connections of one probe, decided from the
  * answers. Policy lives here and nowhere else: the NLA fallback, one
  * connection per TLS version, what an answer makes predictable, the

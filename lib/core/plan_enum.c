@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enumeration plan: what the server selects for each requestedProtocols
  * set worth asking, whether it requires NLA or TLS, whether Standard RDP
  * Security is still accepted (from clients that negotiate and from legacy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Enumeration plan (core, internal; RDPNEG_OPT_ENUMERATE): the server's
  * whole pre-connection profile in as few connections as its answers
  * allow. plan.c calls these hooks; the policy lives in plan_enum.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe plan internals shared by the plan's policy files (core only). */
 #ifndef RDPNEG_PLAN_INTERNAL_H
 #define RDPNEG_PLAN_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe plans: verifying an answer before it is believed.
  *
  * Silence, a reset, a stall: a lossy path, a middlebox, a listener that is

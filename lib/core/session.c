@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sans-I/O session: TCP -> X.224 -> TLS -> NLA, evidence per phase. */
 #include "core/session.h"
 #include "core/session_mcs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Session internals (core only: session.c, session_nla.c, evidence.c). */
 #ifndef RDPNEG_SESSION_H
 #define RDPNEG_SESSION_H
@@ -74,8 +75,8 @@ struct rdpneg_session {
   int mcs_ran;
   rdpneg_tstamp mcs_start, mcs_end;
   rdpneg_mcs_ev mcs;
-  int mode;              /* RDPNEG_MODE_*: what is sent after connect */
-  int tcp_mss;           /* MSS the driver should set, 0 = system default */
+  int mode;    /* RDPNEG_MODE_*: what is sent after connect */
+  int tcp_mss; /* MSS the driver should set, 0 = system default */
 };
 
 #endif

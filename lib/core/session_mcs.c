@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The session's MCS exchange: Standard RDP Security's Connect Initial /
  * Connect Response, the evidence of what the server would protect the
  * connection with. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The session's MCS exchange (core, internal; RDPNEG_OPT_DO_MCS): after a
  * confirm that leaves the connection on Standard RDP Security (PROTOCOL_RDP
  * selected, or a legacy confirm without negotiation data) the session sends

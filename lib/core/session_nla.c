@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Glue between the session and the sans-I/O CredSSP client (nla.c): moves
  * plaintext between TLS and the NLA module and records the phase. */
 #include "core/session_nla.h"

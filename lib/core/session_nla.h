@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The session's NLA phase (core, internal): glue between the session and
  * the sans-I/O CredSSP client in proto/nla.h. These functions record the
  * NLA phase's evidence; they never change the session's state: each

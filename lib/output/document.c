@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe document: evidence (+ diagnosis) -> JSON (schema
  * rdpneg.probe/1) and the human-readable report. The one module that writes
  * the document; document_read.c reads it back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe document (output, internal): rdpneg.probe/1 written from an
  * evidence value and its diagnosis (document.c), and read back into an
  * evidence value (document_read.c). */

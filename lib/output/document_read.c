@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reads a saved rdpneg.probe/1 document back into an evidence value, the
  * inverse of document.c, so that a saved probe can be diagnosed again with
  * this build's rules. Members added after schema version 1's first release

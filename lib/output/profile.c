@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enumeration's members of the rdpneg.probe/1 document: "profile" (top
  * level) and "mcs" (per attempt), written from evidence and read back, and
  * the profile's lines in the text report. The TLS versions, the

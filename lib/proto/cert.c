@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Server certificate analysis. The one place that reads the fields of a
  * parsed mbedtls_x509_crt: tls.c hands the peer chain over and asks for the
  * public key (rdpneg_cert_pubkey); base/config.c only checks that a CA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Server certificate analysis over an mbedTLS chain (internal). */
 #ifndef RDPNEG_CERT_H
 #define RDPNEG_CERT_H

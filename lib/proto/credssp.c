@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CredSSP TSRequest DER codec. See credssp.h. */
 #include "proto/credssp.h"
 #include "proto/crypto.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CredSSP TSRequest DER codec (MS-CSSP 2.2.1), internal.
  *
  *   TSRequest ::= SEQUENCE {

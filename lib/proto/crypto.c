@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crypto shim over mbedTLS 2.28. See crypto.h for what a port to 3.x
  * changes here. */
 #include "proto/crypto.h"

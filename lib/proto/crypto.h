@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crypto shim (internal): the hashes, HMAC, RC4 and randomness that NTLM,
  * SPNEGO and CredSSP need, behind an API with no mbedTLS type in it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DER helpers over mbedtls/asn1.h and asn1write.h. See der.h. */
 #include "proto/der.h"
 

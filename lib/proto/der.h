@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DER helpers shared by the CredSSP (credssp.c) and SPNEGO (spnego.c)
  * codecs (internal). The API has no mbedTLS type; der.c reads and writes
  * with mbedtls/asn1.h and asn1write.h, whose API is the same in 3.x.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MCS Connect Initial / Connect Response for Standard RDP Security
  * (MS-RDPBCGR 2.2.1.3, 2.2.1.4; T.125 BER, T.124 PER). */
 #include "proto/mcs.h"

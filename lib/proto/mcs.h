@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MCS Connect Initial / Connect Response codec for Standard RDP Security
  * (pure). The client side of MS-RDPBCGR 2.2.1.3 (MCS Connect Initial PDU
  * with a GCC Conference Create Request: T.125 BER around T.124 PER around

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sans-I/O CredSSP (NLA) client. See nla.h. */
 #include "proto/nla.h"
 

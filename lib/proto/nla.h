@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sans-I/O CredSSP (NLA) client, internal.
  *
  * Runs after the TLS handshake, on the plaintext inside TLS: the session

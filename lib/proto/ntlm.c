@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NTLM (MS-NLMP) messages: flag names, text, parsing, NEGOTIATE and
  * AUTHENTICATE construction. The NTLMv2 computations are in
  * ntlm_crypto.c. See ntlm.h. */

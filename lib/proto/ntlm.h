@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NTLM (MS-NLMP) messages and NTLMv2 crypto (internal).
  *
  * Pure functions over byte spans: no I/O, no clock, no global state.

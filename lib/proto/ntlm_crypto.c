@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NTLMv2 values and keys (MS-NLMP 3.3.2, 3.4.5) and session security:
  * signing and sealing (MS-NLMP 3.4). All primitives come from the crypto
  * shim. See ntlm.h. */

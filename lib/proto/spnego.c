@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SPNEGO wrapping of NTLM tokens. See spnego.h. */
 #include "proto/spnego.h"
 #include "proto/der.h"

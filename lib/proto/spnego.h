@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SPNEGO (RFC 4178, MS-SPNG) wrapping of NTLM tokens, internal.
  *
  * The client side of what Windows does in CredSSP: an initial

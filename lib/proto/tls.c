@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS client through mbedTLS 2.28 over memory buffers.
  *
  * mbedTLS reads from t->in and writes to t->out through the BIO callbacks;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS client over memory buffers (internal). The only module that knows
  * mbedTLS's SSL API: a port to mbedTLS 3.6 (TLS 1.3) replaces tls.c and
  * keeps this interface. */

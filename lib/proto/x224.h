@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TPKT + X.224 Connection Request / Confirm + RDP_NEG_* codec (pure).
  * MS-RDPBCGR 2.2.1.1 and 2.2.1.2; taxonomy-facts.md §1. */
 #ifndef RDPNEG_X224_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libuv driver: DNS, TCP, timers; a consumer of the public API only. */
 #include <rdpneg/rdpneg_uv.h>
 

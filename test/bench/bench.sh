@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Benchmarks librdpneg against the other tools, in one run, on the lab's
 # real servers (loopback):
 #  1. wall time per probe (hyperfine, process start included) of every tool

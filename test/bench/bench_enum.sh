@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Enumeration benchmark: wall time of `rdpneg-probe --enumerate` against
 # `nmap --script rdp-enum-encryption` on the same servers, in one run, the
 # two interleaved run by run so that both see the same machine load (process

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* In-process benchmark: N probes against one server through the libuv
  * driver, at most C in flight on one loop. Prints wall time per probe
  * (median, p90) and process CPU time per probe (getrusage), which is what

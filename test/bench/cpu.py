@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Whole-process CPU per NLA probe: rdpneg-probe against the other tools.
 
     cpu.py --probe PATH --impacket PATH --home DIR [--rounds 15] [--json F]

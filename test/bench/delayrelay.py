@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A userspace TCP relay that adds network latency, for benchmarks.
 
     delayrelay.py --target HOST:PORT [--listen PORT] [--delay-ms 25] [--log F]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Wall time of rdpneg-probe through a delay relay, in round trips.
 
     rtt.py --probe PATH --target HOST:PORT --min-rtt N [--name NAME]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the fuzz targets (test/fuzz/README in README.md "Fuzzing").
  *
  * Every target defines LLVMFuzzerTestOneInput. Built with clang and

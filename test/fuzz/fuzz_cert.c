@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate analysis (rdpneg_cert_analyse) of arbitrary DER: one or more
  * concatenated certificates as the server's chain, an expected name from
  * the input, a clock and optionally the chain's own tail as trust anchors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Explain (public rdpneg_taxonomy.h) for any kind and code, with and
  * without an extended code and vendor overrides, and the lookups by name:
  * every document must be well-formed JSON, every text NUL-free.

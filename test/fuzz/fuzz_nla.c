@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CredSSP phase inside a real in-memory TLS connection, against a
  * server that does the work (tls_peer.c for TLS): it answers the client's
  * NEGOTIATE with an NTLM CHALLENGE (raw or SPNEGO), checks the

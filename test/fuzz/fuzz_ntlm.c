@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NTLM (MS-NLMP) messages: NEGOTIATE, CHALLENGE and AUTHENTICATE parsing of
  * arbitrary bytes, UTF-16 conversion, and the client's answer to a fuzzed
  * CHALLENGE: the AUTHENTICATE we build must parse, carry our names, and a
@@ -117,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   c.target_info + c.target_info_len <= msg + len);
     if (c.has_timestamp) {
       char t[32];
-      rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c.timestamp), t, sizeof t);
+      rdpneg_unix_to_iso(rdpneg_ntlm_filetime_to_unix(c.timestamp), t,
+                         sizeof t);
       FUZZ_ASSERT(strlen(t) < sizeof t);
     }
     for (int b = 0; b < 32; b++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Vendor override loader (rdpneg_taxonomy_load_overrides_mem) on arbitrary
  * bytes. A refused document must name itself in the error and change
  * nothing; an accepted one must leave every cause's JSON and text well

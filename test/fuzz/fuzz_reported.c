@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The reported-code parser ("[kind:]code[/ext]", rdpneg-probe --reported)
  * through the public API: rdpneg_diagnose() on the evidence of finished
  * sessions of several kinds and rdpneg_reported_check(), with the input as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The whole session through the public API, fed arbitrary server bytes in
  * arbitrary splits with arbitrary clocks: rdpneg_session_new / start /
  * tcp_result / read / write / expiry / handle_expiry / transport_closed.

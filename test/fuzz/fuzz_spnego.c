@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SPNEGO (RFC 4178): NegTokenInit / NegTokenInit2 and NegTokenResp parsing
  * of arbitrary bytes. A parsed NegTokenResp must write back to bytes that
  * parse to the same fields; a mechToken found in a NegTokenInit must

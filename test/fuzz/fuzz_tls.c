@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TLS phase against a real mbedTLS server in memory (tls_peer.c): the
  * fuzzer chooses both configurations, damages the server's bytes (XOR at
  * stream offsets, a cut), splits them and sets the clock; after the

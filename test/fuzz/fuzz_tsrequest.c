@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CredSSP TSRequest (MS-CSSP 2.2.1): framing and parsing of arbitrary
  * bytes. What parses must frame as exactly its own length (and every
  * prefix as "need more"), and must write back to bytes that parse to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* X.224 codec: TPKT framing and decoding of arbitrary bytes (as a
  * Connection Confirm or as a Connection Request), and a Connection Request
  * encoded from fuzzed fields must decode back to the same fields.

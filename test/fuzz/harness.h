@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Session driving shared by the session, TLS and CredSSP fuzz targets:
  * deterministic randomness and clock for mbedTLS, a session opened through
  * the public API, and the checks run on every finished session. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Library bugs the fuzzers found that are not fixed yet: their inputs are
 # regress/<target>/known-*. The regression run passes them (the check that
 # catches the bug is skipped unless RDPNEG_FUZZ_STRICT=1); this test runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main() for builds without libFuzzer: runs every file given, and every
  * file inside every directory given, through LLVMFuzzerTestOneInput once.
  * Prints TAP, one line per argument: a crash or a failed FUZZ_ASSERT

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Builds the seed corpora of the fuzz targets from the public captures.
 
     make_corpus.py --extractor BUILD/test/fuzz/pcap_streams \

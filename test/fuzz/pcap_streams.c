@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writes the reassembled TCP streams of a capture for make_corpus.py, with
  * the reader the capture tests use (test/unit/pcap.c):
  *

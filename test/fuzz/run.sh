@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the libFuzzer targets for longer than the regression test does.
 #
 #   test/fuzz/run.sh [SECONDS] [TARGET...]    default 60 s each, all targets

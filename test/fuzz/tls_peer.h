@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An in-memory mbedTLS server for the TLS and CredSSP fuzz targets: a CA
  * and two leaf certificates (EC P-256, RSA 1024) made at start-up with
  * mbedtls x509write, a server context talking through two byte buffers.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs a unittest module and reports each test as a TAP line."""
 import sys
 import unittest

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Diagnosis against every real-server scenario of the lab: the probe's
 first finding names the right cause ID; a healthy server yields no failing
 finding; --reported cross-checks what a user saw. TAP output."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Enumeration (rdpneg-probe --enumerate, issue 10 part 1) against the lab's
 real xrdp and FreeRDP shadow servers.
 

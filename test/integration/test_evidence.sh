@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Diagnosis over evidence, against the whole lab matrix: every document a
 # live probe writes, read back with `rdpneg-probe --evidence` (and the same
 # --reported code), gives the same document and exit code. TAP.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Verdicts on misbehaving networks and services that are not RDP (issue 10,
 part 2).  TAP output.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rdpneg-probe --nagios: the plugin output format (Nagios Plugin
 Development Guidelines) for a healthy, a degraded (certificate expiring:
 -w large), a failing (closed port) and an unknown (DNS failure) target, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """NLA phase against FreeRDP's shadow server (/sec:nla, SAM file) and xrdp.
 
 The NTLM fields are compared with what nmap's rdp-ntlm-info reports for the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rdpneg-scan against the lab: JSON Lines (one valid rdpneg.probe/1
 document per target, duplicates removed), the per-listener limit (a
 scripted counting server), --resume, Ctrl-C, the exit code, the progress

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Integration: the libuv driver against real servers started by
  * test/lab/lab.sh (ports in the environment, see test/lab/README.md).
  * Asserts the negotiation matrix of real-peers.md §2-3 and the TCP and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """TLS phase against real xrdp and FreeRDP shadow servers (issue: TLS phase).
 
 Runs rdpneg-probe --json and compares every certificate field with what

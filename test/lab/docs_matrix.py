@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Probe the whole lab matrix and save the rdpneg.probe/1 documents, or
 compare two such sets field by field (timings aside).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A TCP relay that misbehaves on purpose, for the librdpneg fault lab.
 
 Usage: faultrelay.py MODE LISTEN_HOST:PORT TARGET_HOST:PORT [options]

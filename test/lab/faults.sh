@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # librdpneg fault lab: RDP servers and services that are not RDP behind a
 # router namespace whose nftables/tc/MTU faults are switched per scenario.
 # Recipes: shared/reference/real-peers.md section 6.  Scenarios: faults.md.

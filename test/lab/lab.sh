@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # librdpneg test lab: real RDP servers (xrdp 0.9.21, FreeRDP shadow 2.11.7) on
 # loopback, scripted misbehaving responders, and a three-namespace network with
 # firewall faults.  Recipes: shared/reference/real-peers.md.  See README.md.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Smoke checks for the librdpneg test lab (Python standard library only).
 
   labcheck.py smoke RUN_DIR          check every instance listed in RUN_DIR/instances

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Scripted TCP responders for the librdpneg test lab.
 
 Usage: responder.py MODE PORT [HOST]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Capture reader for the unit tests; see pcap.h. Every read goes through
  * a length check against what the buffer really holds. */
 #include "pcap.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small capture reader for the unit tests: classic pcap (both byte orders,
  * microsecond and nanosecond stamps) and pcapng (SHB/IDB/EPB/SPB and the
  * obsolete PB, both byte orders, several sections); link types Ethernet

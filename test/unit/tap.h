@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tiny TAP emitter shared by the C test programs.
  *
  *   TAP_TEST(name) { ... CHECK(cond); CHECK_EQ_INT(a, b); ... }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build options (TAP), each in a temporary build directory of this tree:
 #   -Duv=disabled -Dtests=false -Dexamples=false   the core library alone
 #   -Ddefault_library=static -Dtests=false         librdpneg.a (+ librdpneg-uv.a),

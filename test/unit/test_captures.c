@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* X.224 codec and session over real captures (../shared/captures, pcap and
  * pcapng), through the small reader in pcap.c; plus tests of that reader
  * over frames built here, and robustness over damaged files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate evidence from hostile certificates (issue 12): every
  * server-supplied text is terminal-safe, a dNSName with an embedded NUL
  * never matches, long dNSNames are compared on their whole length. The

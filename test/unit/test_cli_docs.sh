@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A command-line tool's documentation (TAP): --version prints "NAME VERSION",
 # every option its --help lists and every exit status it names are in its
 # scdoc man page, and the page rendered at build time reads as a man page.

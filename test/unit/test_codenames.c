@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One source for every code name.
  *
  * The names the library prints for TLS alerts, NTSTATUS / SECURITY_STATUS

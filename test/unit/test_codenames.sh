@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # One table of code names (TAP): no file in lib/ outside the taxonomy data
 # holds a string literal of a TLS alert, NTSTATUS, SECURITY_STATUS,
 # RDP_NEG_FAILURE, protocol or RDP_NEG_REQ/RSP flag name. Every such name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CredSSP TSRequest and SPNEGO codec tests: the real CredSSP v2 exchange
  * between Windows XP SP3 and Windows 7 (redemption), framing, round trips
  * of every field and version, and truncation/mutation of real messages. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crypto shim (lib/proto/crypto.c) against published vectors: RFC 1320
  * (MD4), RFC 1321 (MD5), RFC 2202 (HMAC-MD5), RFC 6229 (RC4), FIPS 180-2
  * appendix B (SHA-256), plus split inputs, in-place RC4 and the rng

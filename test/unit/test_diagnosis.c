@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnosis over sessions driven by hand: rule -> cause ID, ordering,
  * verdict, the --reported cross-check, and that every cause ID the rules can
  * emit exists in the catalogue with remedies. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # rdpneg-explain end to end (TAP). Usage: test_explain_cli.sh PATH-TO-EXE
 # RDPNEG_SRCDIR (set by meson) points at the project root, for the
 # generated reference lib/taxonomy/CAUSES.md.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Packaging checks (TAP): `meson install` into a staging dir, the pkg-config
 # files, a core example and the README's C example compiled and linked
 # against the installed tree (pkg-config --static for a static-only build),

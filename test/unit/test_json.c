@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON writer: escaping, nesting, UTF-8 validation. */
 #include "base/json.h"
 #include "tap.h"

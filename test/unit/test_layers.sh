@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Layering of lib/: each folder includes only itself and the folders below
 # it, and no source file grows past 800 lines. TAP output.
 #   base < proto < core < analysis < output < uv

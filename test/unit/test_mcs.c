@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MCS Connect Initial encoder and Connect Response decoder over real bytes:
  * Windows 2000/XP/2003/2008/2012 answers (../shared/captures/redemption),
  * Wireshark/Zeek/nDPI pcaps of Windows servers, and the lab's xrdp

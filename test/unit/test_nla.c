@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NLA (CredSSP client) state machine against a scripted server.
  *
  * The server side is played with the same NTLM primitives, doing what a

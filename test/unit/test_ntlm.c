@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NTLM (MS-NLMP) unit tests: the MS-NLMP 4.2.4 NTLMv2 vectors, real
  * messages from Windows, FreeRDP and scapy captures, the AUTHENTICATE
  * builder checked the way a server checks it, and truncation/mutation of

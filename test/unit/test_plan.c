@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe plans driven by hand: which connections a plan makes, what it
  * skips, the overall deadline, cancellation, and the evidence of every
  * attempt. No sockets: sessions get scripted server bytes. */

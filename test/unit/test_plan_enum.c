@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The enumeration plan driven by hand against scripted servers: which
  * connections it makes, what it infers instead, at most three at a time,
  * the profile it derives, the findings, and the document read back. No

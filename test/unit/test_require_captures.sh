@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # RDPNEG_REQUIRE_CAPTURES (TAP): every test program that reads
 # ../shared/captures, run against a source root without captures, skips
 # those cases without the variable; with it, every skipped case fails, and so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sans-I/O session driven by hand: no sockets, explicit timestamps. */
 #include "core/session.h"
 #include "tap.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # librdpneg as a meson subproject (TAP). A throwaway parent project in a
 # temporary folder gets subprojects/librdpneg as a symlink to this source tree
 # and uses dependency('librdpneg') with the fallback. Checks: building the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy: code tables against the fact sheet, cause catalogue integrity,
  * explain, vendor overrides, and the JSON reader behind them.
  *

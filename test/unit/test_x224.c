@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* X.224 codec over real bytes (../shared/captures/redemption) and over
  * hand-made malformed input. */
 #include "tap.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Windows (win-x64) build of librdpneg with mingw-w64; tests run under wine.
 #
 #   test/windows/build.sh [all|install|deps|build]      (default: all)

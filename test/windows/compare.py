@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """rdpneg-probe --json on Windows (under wine) against the Linux build (TAP).
 
 Both probes run against the same lab servers (test/lab/lab.sh, ports from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entropy source for the Windows build of mbedTLS 2.28
  * (MBEDTLS_ENTROPY_HARDWARE_ALT with MBEDTLS_NO_PLATFORM_ENTROPY):
  * BCryptGenRandom with the system-preferred RNG, as mbedTLS 3 does on

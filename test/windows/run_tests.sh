@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Windows suites: builds win-x64 with test/windows/build.sh (installs the
 # toolchain when missing), then runs under wine 8:
 #   C unit        meson test --suite unit (all but the Linux packaging test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks of the win-x64 output directory (TAP), run under wine:
 #   test_package.sh OUT_DIR [LINUX_BUILD_DIR]
 # OUT_DIR is build-win/out from test/windows/build.sh. The programs run with

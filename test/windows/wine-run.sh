@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # wine-run.sh PROGRAM.exe [ARGS...]: runs a Windows program under Debian 12's
 # wine 8 (64-bit loader /usr/lib/wine/wine64, not on PATH) for the tests; the
 # exe_wrapper of the Windows build (build-win/deps/paths.ini).

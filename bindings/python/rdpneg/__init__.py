@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """librdpneg for Python: why an RDP connection fails, before the session.
 
     import rdpneg

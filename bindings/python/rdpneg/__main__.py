@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``python -m rdpneg HOST[:PORT]``: rdpneg-probe in Python (see cli.py)."""
 
 import sys

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Base classes of the binding's enums: str() is the name in the JSON.
 
 A member keeps its C value (``int(Verdict.FAILING) == 2``, it compares

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ctypes declarations: every C function declared once, here.
 
 Functions whose int result is "0 or a negative RDPNEG_ERR_*" get an errcheck

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The lifetime of a native object, once for every wrapper class.
 
 A wrapper holds one pointer, a lock serialising the calls on it, and

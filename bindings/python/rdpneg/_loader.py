@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Find and load librdpneg and librdpneg-uv.
 
 Order, for each of the two libraries:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An asyncio driver for probe plans: no libuv involved.
 
     report = await rdpneg.aio.probe("rdp.example", 3389, config)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``python -m rdpneg``: rdpneg-probe in Python.
 
     python -m rdpneg [--json] [--protocols LIST] [--timeout MS]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Config: a probe configuration (wraps rdpneg_config)."""
 
 from __future__ import annotations

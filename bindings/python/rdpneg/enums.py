@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every enum of the binding, in one place.
 
 ``str()`` of any member is its name in the JSON documents (rdpneg.probe/1,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Exceptions: one class per error band of rdpneg_errors.h.
 
 A negative return from the C library becomes an instance of the class of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Evidence (what a probe observed), its Diagnosis, and the Report of both.
 
     ev = rdpneg.Evidence.parse(open("probe.json").read())  # a saved document

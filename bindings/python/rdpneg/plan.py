@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Plan: the sans-I/O probe plan (rdpneg_plan), the connections of one probe.
 
     with rdpneg.Plan("rdp.example", 3389, cfg) as plan:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """probe(): one blocking probe through librdpneg-uv (rdpneg_probe_run)."""
 
 from __future__ import annotations

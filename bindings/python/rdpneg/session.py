@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Session: the sans-I/O core of one connection (rdpneg_session)."""
 
 from __future__ import annotations

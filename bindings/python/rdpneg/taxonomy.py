@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The taxonomy: what RDP error codes mean and which causes are behind them.
 
 Wraps include/rdpneg/rdpneg_taxonomy.h. The functions are looked up at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers of the binding tests (stdlib only).
 
 Importing this module puts bindings/python on sys.path, so the tests run

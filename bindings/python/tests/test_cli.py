@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """python -m rdpneg against rdpneg-probe: the same options, the same output
 (report text and rdpneg.probe/1 document, timings aside), the same exit
 codes (0 healthy, 1 degraded, 2 failing, 3 could not probe or usage). The

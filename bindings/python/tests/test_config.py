@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Config: defaults, typed setters, validation."""
 
 import gc

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The diagnosis (rdpneg_diagnosis.h) through the binding: findings in the
 Report, Session.diagnose(), reported-code cross-check, vendor overrides."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Exception classes by band."""
 
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Generated tables: up to date with the headers, and equal to the library."""
 
 import os

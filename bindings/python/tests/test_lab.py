@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration against the real servers of test/lab (xrdp, FreeRDP shadow,
 scripted responders). Skipped when test/lab/run/env is absent."""
 

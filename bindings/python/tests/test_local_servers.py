@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """probe() (librdpneg-uv) and rdpneg.aio (asyncio, no libuv) against
 scripted servers on loopback in this process: no lab needed."""
 

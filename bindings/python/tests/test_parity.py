@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Driver parity on the lab: the same probe through rdpneg.probe (the libuv
 driver in C), rdpneg.aio.probe (the asyncio plan driver in Python) and the
 CLI (rdpneg-probe --json) gives the same rdpneg.probe/1 document, field by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The probe plan (rdpneg_plan) driven by hand: scripted server bytes,
 explicit timestamps, no sockets. Evidence from a plan, a session and a
 saved document."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Results are frozen dataclasses, and every enum prints as its name in the
 JSON documents: str(rep.verdict) is the document's "verdict", just as
 str(finding.severity) is the finding's "severity"."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The sans-I/O Session driven by hand: scripted server bytes, explicit
 timestamps, no sockets."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """rdpneg.taxonomy over rdpneg_taxonomy.h. Skipped when the loaded library
 was built without the taxonomy functions."""
 

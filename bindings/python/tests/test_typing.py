@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The package's type hints: mypy --strict (Debian's mypy) over the whole
 package and over code written against its public API."""
 

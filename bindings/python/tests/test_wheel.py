@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The wheel as a user gets it: build_wheel.sh builds it (the libraries from
 this tree, with meson, offline), it is installed into a fresh venv in a
 temporary directory (pip --no-index: nothing from the network) and used

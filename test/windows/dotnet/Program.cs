@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TAP smoke test of the .NET binding on the Windows DLLs (under wine).
 // Args: none. Environment: LAB_* ports (test/lab/run/env) for the lab cases,
 // RDPNEG_CLOSED_PORT (default 1) for the closed-port case.

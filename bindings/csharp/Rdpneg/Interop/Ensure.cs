@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 namespace Rdpneg.Interop
 {
     /// <summary>Turns negative native results into exceptions (LibGit2Sharp's

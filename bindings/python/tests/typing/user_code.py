@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Code as a user of the package writes it: type-checked with mypy --strict
 against the package (tests/test_typing.py; test_wheel.py checks it against
 the installed wheel, whose py.typed makes mypy read the package). Never run.
