@@ -44,6 +44,13 @@ void rdpneg_taxonomy_free(rdpneg_taxonomy *tax) {
 #define OVR_MAX_FILE (1024 * 1024)
 #define OVR_MAX_REMEDIES 64
 #define OVR_MAX_TEXT 4096
+/* Values a document may hold: every cause with its most remedies and its
+ * other members, plus one value per 16 bytes for free-form comments. This
+ * bounds the parse tree (64 bytes a value) to about 5 times the file size
+ * plus 0.5 MB, where an array of small numbers would otherwise cost 33 times
+ * its size; no file that only says something needs more. */
+#define OVR_MAX_VALUES(len)                                                    \
+  ((size_t)RDPNEG_CID_COUNT * (OVR_MAX_REMEDIES + 8) + 64 + (len) / 16)
 
 static void seterr(char *errbuf, size_t errlen, const char *label,
                    const char *fmt, ...) {
@@ -255,7 +262,8 @@ int rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax, const char *data,
     seterr(errbuf, errlen, label, "larger than %d bytes", OVR_MAX_FILE);
     return RDPNEG_ERR_BAD_FILE;
   }
-  rc = rdpneg_jp_parse(data ? data : "", len, &root, perr, sizeof perr);
+  rc = rdpneg_jp_parse_max(data ? data : "", len, OVR_MAX_VALUES(len), &root,
+                           perr, sizeof perr);
   if (rc < 0) {
     seterr(errbuf, errlen, label, "%s", perr);
     return rc;
@@ -343,10 +351,24 @@ static int read_file(const char *path, char **pbuf, size_t *plen, char *errbuf,
     close(fd);
     return RDPNEG_ERR_BAD_FILE;
   }
+  /* one read of the whole file (plus one byte to see its end) when its
+   * size is known; grow only if it grew meanwhile */
+  if (st.st_size > OVR_MAX_FILE) {
+    seterr(errbuf, errlen, path, "larger than %d bytes", OVR_MAX_FILE);
+    close(fd);
+    return RDPNEG_ERR_BAD_FILE;
+  }
+  cap = (size_t)st.st_size + 1;
+  buf = malloc(cap);
+  if (!buf) {
+    close(fd);
+    seterr(errbuf, errlen, path, "out of memory");
+    return RDPNEG_ERR_NOMEM;
+  }
   for (;;) {
     ssize_t n;
     if (len == cap) {
-      size_t ncap = cap ? cap * 2 : 4096;
+      size_t ncap = cap * 2;
       char *nb;
       if (cap > OVR_MAX_FILE) {
         close(fd);
