@@ -515,6 +515,21 @@ static void cross_check(rdpneg_diagnosis *d) {
                              : "server_healthy";
 }
 
+/* A connection ended by the probe's own failure (out of memory, internal
+ * or crypto error, the -900 band), or one the plan needed but could not
+ * make for want of memory (its note says so): what was seen then says
+ * nothing certain about the server, so the verdict is unknown. */
+static int probe_failed(const rdpneg_evidence *e) {
+  for (int i = 0; i < e->nattempts; i++)
+    for (int k = 0; k < RDPNEG_PHASE_COUNT; k++)
+      if (e->att[i].ph[k].err <= RDPNEG_ERR_NOMEM)
+        return 1;
+  for (int i = 0; i < e->nnotes; i++)
+    if (strstr(e->notes[i], "out of memory"))
+      return 1;
+  return 0;
+}
+
 RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
                                   const rdpneg_taxonomy *tax,
                                   const char *reported,
@@ -538,7 +553,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
     d->f[i].order = i;
   qsort(d->f, (size_t)d->n, sizeof d->f[0], cmp_finding);
   if (s->cancelled || e->cancelled || s->tcp_status == RDPNEG_TCP_DNS_FAILED ||
-      !s->finished) {
+      !s->finished || probe_failed(e)) {
     d->verdict = RDPNEG_VERDICT_UNKNOWN;
   } else {
     d->verdict = RDPNEG_VERDICT_HEALTHY;

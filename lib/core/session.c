@@ -125,6 +125,23 @@ RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *s,
   return 0;
 }
 
+/* Bytes could not be buffered: they are lost, so the current phase ends
+ * here with NOMEM instead of timing out later and blaming the server. */
+static void end_nomem(rdpneg_session *s, rdpneg_tstamp ts, const char *why) {
+  if (s->state == S_X224) {
+    end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOMEM, ts, "%s",
+        why);
+  } else if (s->state == S_TLS) {
+    s->tls_status = RDPNEG_TLS_FAILED;
+    end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOMEM, ts, "%s",
+        why);
+  } else if (s->state == S_NLA && s->nla) {
+    rdpneg_nla_abort(s->nla, RDPNEG_ERR_NOMEM, why);
+    rdpneg_session_nla_end_transport(s, 0, ts);
+  }
+  finish(s, "not reached: out of memory in the probe");
+}
+
 static void start_tls(rdpneg_session *s, rdpneg_tstamp ts);
 
 /* Identification of a service that is not RDP: an HTTP request whose
@@ -138,7 +155,10 @@ static int start_http(rdpneg_session *s, rdpneg_tstamp ts) {
                "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: rdpneg/%s\r\n\r\n",
                s->host, RDPNEG_VERSION);
   s->cr_len = n > 0 && (size_t)n < sizeof s->cr ? (size_t)n : 0;
-  return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  int rv = rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  if (rv)
+    end_nomem(s, ts, "out of memory in the probe: request not sent");
+  return rv;
 }
 
 static int start_x224(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -170,7 +190,10 @@ static int start_x224(rdpneg_session *s, rdpneg_tstamp ts) {
     return (int)n;
   }
   s->cr_len = (size_t)n;
-  return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  int rv = rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  if (rv)
+    end_nomem(s, ts, "out of memory in the probe: request not sent");
+  return rv;
 }
 
 RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
@@ -217,12 +240,13 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
 
 /* ---- TLS and NLA ---- */
 
+/* Moves TLS output behind the session's; when that cannot grow, the bytes
+ * stay in the TLS buffer, which rdpneg_session_write drains next. */
 static void flush_tls(rdpneg_session *s) {
   rdpneg_buf *o = rdpneg_tls_output(s->tls);
-  if (rdpneg_buf_size(o)) {
-    rdpneg_buf_append(&s->out, rdpneg_buf_peek(o), rdpneg_buf_size(o));
+  if (rdpneg_buf_size(o) &&
+      rdpneg_buf_append(&s->out, rdpneg_buf_peek(o), rdpneg_buf_size(o)) == 0)
     rdpneg_buf_consume(o, rdpneg_buf_size(o));
-  }
 }
 
 static const char *hs_msg_name(int t) {
@@ -372,8 +396,13 @@ static void start_tls(rdpneg_session *s, rdpneg_tstamp ts) {
   }
   /* bytes the server sent right after the confirm belong to TLS */
   if (rdpneg_buf_size(&s->in)) {
-    rdpneg_tls_input(s->tls, rdpneg_buf_peek(&s->in), rdpneg_buf_size(&s->in));
+    rv = rdpneg_tls_input(s->tls, rdpneg_buf_peek(&s->in),
+                          rdpneg_buf_size(&s->in));
     rdpneg_buf_consume(&s->in, rdpneg_buf_size(&s->in));
+    if (rv) {
+      end_nomem(s, ts, "out of memory in the probe while reading");
+      return;
+    }
   }
   tls_pump(s, ts);
 }
@@ -498,8 +527,11 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
       size_t room = s->in.limit - rdpneg_buf_size(&s->in);
       size_t take = len < room ? len : room;
       rv = rdpneg_buf_append(&s->in, data, take);
-      if (rv)
+      if (rv) {
+        if (rv == RDPNEG_ERR_NOMEM)
+          end_nomem(s, ts, "out of memory in the probe while reading");
         return rv;
+      }
       data += take;
       len -= take;
       x224_input(s, ts);
@@ -514,8 +546,11 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
       continue;
     }
     rv = rdpneg_tls_input(s->tls, data, len);
-    if (rv)
+    if (rv) {
+      if (rv == RDPNEG_ERR_NOMEM)
+        end_nomem(s, ts, "out of memory in the probe while reading");
       return rv;
+    }
     len = 0;
     if (s->state == S_TLS) {
       tls_pump(s, ts);
@@ -538,7 +573,10 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
   (void)ts;
   if (!s || (!dest && cap))
     return RDPNEG_ERR_INVALID_ARGUMENT;
-  return (rdpneg_ssize)rdpneg_buf_take(&s->out, dest, cap);
+  size_t n = rdpneg_buf_take(&s->out, dest, cap);
+  if (s->tls && n < cap) /* what flush_tls could not move */
+    n += rdpneg_buf_take(rdpneg_tls_output(s->tls), dest + n, cap - n);
+  return (rdpneg_ssize)n;
 }
 
 RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
