@@ -44,13 +44,16 @@ void rdpneg_taxonomy_free(rdpneg_taxonomy *tax) {
 #define OVR_MAX_FILE (1024 * 1024)
 #define OVR_MAX_REMEDIES 64
 #define OVR_MAX_TEXT 4096
-/* Values a document may hold: every cause with its most remedies and its
- * other members, plus one value per 16 bytes for free-form comments. This
- * bounds the parse tree (64 bytes a value) to about 5 times the file size
- * plus 0.5 MB, where an array of small numbers would otherwise cost 33 times
- * its size; no file that only says something needs more. */
-#define OVR_MAX_VALUES(len)                                                    \
-  ((size_t)RDPNEG_CID_COUNT * (OVR_MAX_REMEDIES + 8) + 64 + (len) / 16)
+/* The parse tree a document may take: 6 bytes per byte of the file (an
+ * array of small numbers would take 33), plus room for every cause with its
+ * most remedies and other members whatever their size. Files that only say
+ * something stay below: long remedies take about 1.1 bytes per byte, a
+ * comment of short strings ("note 1", 10 bytes a value) about 5.8. */
+#define OVR_VALUE_BYTES 64 /* sizeof(rdpneg_jp_node) on LP64 */
+#define OVR_MAX_TREE(len)                                                      \
+  ((size_t)6 * (len) +                                                         \
+   (size_t)RDPNEG_CID_COUNT * (OVR_MAX_REMEDIES + 8) * OVR_VALUE_BYTES +       \
+   65536)
 
 static void seterr(char *errbuf, size_t errlen, const char *label,
                    const char *fmt, ...) {
@@ -262,7 +265,7 @@ int rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax, const char *data,
     seterr(errbuf, errlen, label, "larger than %d bytes", OVR_MAX_FILE);
     return RDPNEG_ERR_BAD_FILE;
   }
-  rc = rdpneg_jp_parse_max(data ? data : "", len, OVR_MAX_VALUES(len), &root,
+  rc = rdpneg_jp_parse_max(data ? data : "", len, OVR_MAX_TREE(len), &root,
                            perr, sizeof perr);
   if (rc < 0) {
     seterr(errbuf, errlen, label, "%s", perr);

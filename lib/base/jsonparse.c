@@ -13,8 +13,8 @@
  * the second one fills a single block sized exactly for the tree:
  * [header][node 0 (the root), node 1, ...][strings, each NUL-terminated].
  * A document therefore costs one allocation of about 64 bytes per value
- * plus its text, whatever its shape, and a document over the caller's
- * value limit is refused before anything is allocated. */
+ * plus its text, whatever its shape, and a document whose tree would
+ * exceed the caller's limit is refused before anything is allocated. */
 #define JP_MAGIC ((size_t)0x6a736f6e74726565u) /* "jsontree" */
 
 typedef struct jp_block {
@@ -33,7 +33,7 @@ typedef struct jp {
   size_t errlen;
   int build;             /* 0: first pass (count), 1: second pass (fill) */
   size_t nnodes;         /* values seen so far */
-  size_t max_nodes;      /* first pass: limit on values */
+  size_t max_tree;       /* first pass: limit on the tree's bytes */
   size_t nbytes;         /* string bytes so far (NULs included) */
   rdpneg_jp_node *nodes; /* second pass: the block's nodes */
   char *strs;            /* second pass: the block's string area */
@@ -328,16 +328,18 @@ static rdpneg_jp_node *jp_value(jp *j);
 
 /* A new node: the next one of the block (second pass), or the throw-away
  * node of the current nesting level (first pass, which also enforces the
- * caller's limit on values). */
+ * caller's limit on the tree's size). */
 static rdpneg_jp_node *jp_new(jp *j, rdpneg_jp_type t) {
   rdpneg_jp_node *n;
   if (j->build) {
     n = &j->nodes[j->nnodes++];
   } else {
-    if (j->nnodes >= j->max_nodes) {
-      char what[120];
-      snprintf(what, sizeof what, "too many values (more than %zu)",
-               j->max_nodes);
+    if ((j->nnodes + 1) * sizeof *n + j->nbytes > j->max_tree) {
+      char what[160];
+      snprintf(what, sizeof what,
+               "too many values for a document of this size (the tree "
+               "would take more than %zu bytes)",
+               j->max_tree);
       jp_fail_at(j, j->p, what);
       return NULL;
     }
@@ -507,7 +509,7 @@ static rdpneg_jp_node *jp_pass(jp *j) {
   return root;
 }
 
-int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_values,
+int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_tree,
                         rdpneg_jp_node **proot, char *err, size_t errlen) {
   jp j;
   memset(&j, 0, sizeof j);
@@ -531,10 +533,19 @@ int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_values,
   /* A UTF-8 byte order mark is tolerated. */
   if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
     j.base += 3;
-  j.max_nodes = max_values;
+  j.max_tree = max_tree;
   if (!jp_pass(&j))
     return j.rc ? j.rc : RDPNEG_ERR_BAD_FILE;
   size_t nn = j.nnodes, nb = j.nbytes;
+  if (nn * sizeof(rdpneg_jp_node) + nb > max_tree) { /* the last strings */
+    char what[160];
+    snprintf(what, sizeof what,
+             "document too large for its limit (the tree would take more "
+             "than %zu bytes)",
+             max_tree);
+    jp_fail_at(&j, j.end, what);
+    return j.rc;
+  }
   size_t size = offsetof(jp_block, nodes) + nn * sizeof(rdpneg_jp_node) + nb;
   jp_block *b = malloc(size);
   if (!b) {

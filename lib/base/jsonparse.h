@@ -55,12 +55,11 @@ struct rdpneg_jp_node {
 int rdpneg_jp_parse(const char *data, size_t len, rdpneg_jp_node **proot,
                     char *err, size_t errlen);
 
-/* Like rdpneg_jp_parse, and a document of more than |max_values| values
- * (every scalar, array, object and member value counts one) is refused
- * with RDPNEG_ERR_BAD_FILE ("too many values") before the tree is
- * allocated, which bounds the tree to about 64 * |max_values| bytes plus
- * the input's length. */
-int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_values,
+/* Like rdpneg_jp_parse, and a document whose tree would take more than
+ * |max_tree| bytes (64 per value on LP64 plus the decoded strings; see
+ * rdpneg_jp_tree_size) is refused with RDPNEG_ERR_BAD_FILE ("too many
+ * values for a document of this size") before anything is allocated. */
+int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_tree,
                         rdpneg_jp_node **proot, char *err, size_t errlen);
 
 /* Frees a tree given its root as rdpneg_jp_parse returned it (NULL is a
