@@ -136,7 +136,15 @@ struct peer {
   size_t challenge_len;
   uint8_t negotiate[64];
   size_t negotiate_len;
+  size_t rx; /* bytes from the client */
+  int last_rc;
 };
+
+int peer_debug(const peer *p, size_t *rx, int *rc) {
+  *rx = p->rx;
+  *rc = p->last_rc;
+  return p->state;
+}
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len) {
   bytes_put(&((peer *)ctx)->out, buf, len);
@@ -268,7 +276,8 @@ static void make_challenge(peer *p) {
   put_av(b, &o, RDPNEG_NTLM_AV_DNS_COMPUTER_NAME, "srv.oom.test");
   put16(b, &o, RDPNEG_NTLM_AV_TIMESTAMP);
   put16(b, &o, 8);
-  uint64_t ft = 1700000000ull * 10000000ull + RDPNEG_NTLM_FILETIME_UNIX_EPOCH;
+  uint64_t now = p->o.now_unix > 0 ? (uint64_t)p->o.now_unix : 1700000000ull;
+  uint64_t ft = now * 10000000ull + RDPNEG_NTLM_FILETIME_UNIX_EPOCH;
   put32(b, &o, (uint32_t)ft);
   put32(b, &o, (uint32_t)(ft >> 32));
   put16(b, &o, RDPNEG_NTLM_AV_EOL);
@@ -450,6 +459,7 @@ static int pump(peer *p) {
     return -1;
   if (p->state == P_TLS) {
     int rc = mbedtls_ssl_handshake(&p->ssl);
+    p->last_rc = rc;
     if (rc == 0)
       p->state = P_NEGOTIATE;
     else if (rc != MBEDTLS_ERR_SSL_WANT_READ)
@@ -490,6 +500,7 @@ int peer_input(peer *p, const uint8_t *data, size_t len) {
   if (p->state == P_CLOSED)
     return 0;
   oom_pause();
+  p->rx += len;
   bytes_put(&p->in, data, len);
   int rc = pump(p);
   if (rc < 0) {

@@ -20,6 +20,7 @@ typedef struct peer peer;
 typedef struct peer_opts {
   uint32_t selected; /* RDPNEG_PROTOCOL_* the confirm selects */
   int reject_spnego; /* answer a SPNEGO NEGOTIATE with an errorCode */
+  int64_t now_unix;  /* the CHALLENGE's timestamp (0: 1700000000) */
 } peer_opts;
 
 /* Key and certificate, once per program. Returns 0 or -1. */
@@ -35,5 +36,9 @@ size_t peer_output(peer *p, uint8_t *dst, size_t cap);
 /* 1 once the server has closed its side (after its last answer, or on a
  * protocol error, or after the client's close_notify). */
 int peer_closed(const peer *p);
+/* For diagnostics: the server's state (0 X.224, 1 TLS, 2 waiting for the
+ * NEGOTIATE, 3 for the AUTHENTICATE, 4 answered, 5 closed), the bytes it
+ * received and its last mbedTLS handshake result. */
+int peer_debug(const peer *p, size_t *rx, int *rc);
 
 #endif

@@ -18,9 +18,11 @@
  * What is covered: every malloc/calloc/realloc/free/strdup of librdpneg
  * (the static internal library), i.e. all of lib/. mbedTLS is covered only
  * in test_oom_mbedtls, which links the static mbedTLS archives (then its
- * calloc calls are wrapped too); with Debian's shared libmbedcrypto its
- * allocations are invisible to --wrap. The scripted server (oom_peer.c)
- * runs with failures paused.
+ * calloc calls are wrapped too; a TLS handshake makes some 13,000, so that
+ * build tries an evenly spread 2,000 of each operation's unless
+ * OOM_STRIDE=1); with Debian's shared libmbedcrypto its allocations are
+ * invisible to --wrap. The scripted server (oom_peer.c) runs with
+ * failures paused.
  *
  * Operations: a whole NLA probe through the session API (X.224, TLS 1.2,
  * CredSSP v6 with SPNEGO, mechListMIC, pubKeyAuth binding and the Early
@@ -30,7 +32,9 @@
  * taxonomy overrides (memory and file), explain, the cause catalogue; the
  * configuration.
  *
- * OOM_STRIDE=k in the environment tries every kth N only (a quick look). */
+ * OOM_STRIDE=k in the environment tries every kth N only (a quick look);
+ * OOM_ONLY=name runs one test, OOM_TRACE=N prints where allocation N is,
+ * OOM_VERBOSE=1 every run's outcome. */
 #include "tap.h"
 
 #include "oom_alloc.h"
