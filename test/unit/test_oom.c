@@ -112,7 +112,12 @@ static void sig_evidence(outcome *o, const rdpneg_evidence *ev) {
       if (a->ph[k].err == RDPNEG_ERR_NOMEM)
         o->nomem_ev = 1;
     }
-    sig_add(o, " auth %d]", (int)a->nla.auth);
+    sig_add(o, " auth %d", (int)a->nla.auth);
+    if (a->tls_ran && a->tls.has_cert) /* the certificate's analysis */
+      sig_add(o, " cert %d%d%d%d", a->tls.cert.self_signed,
+              a->tls.cert.hostname_match, a->tls.cert.trusted,
+              a->tls.cert.expired);
+    sig_add(o, "]");
   }
   /* a follow-up connection the plan could not make is a note */
   for (int i = 0; i < ev->nnotes; i++)
