@@ -368,7 +368,10 @@ int main(int argc, char **argv) {
     const char *pw = getenv(pw_env);
     if (!pw)
       USAGE("password variable is not set", pw_env);
-    if (rdpneg_config_set_credentials(cfg, user, domain, pw) != 0)
+    rv = rdpneg_config_set_credentials(cfg, user, domain, pw);
+    if (rv == RDPNEG_ERR_INVALID_ARGUMENT)
+      USAGE("--user, --domain and the password must be valid UTF-8", NULL);
+    if (rv != 0)
       USAGE("cannot store credentials", NULL);
   }
   char host[256];

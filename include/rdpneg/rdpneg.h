@@ -238,7 +238,8 @@ RDPNEG_EXTERN int rdpneg_config_add_ca(rdpneg_config *cfg, const uint8_t *data,
 /* Sets the credentials for the NLA check. All three strings are copied; the
  * password copy is zeroised after the NTLM computation and on free. NULL
  * |user| clears them. |domain| may be NULL. Returns 0,
- * RDPNEG_ERR_INVALID_ARGUMENT (|user| set but |password| NULL) or NOMEM. */
+ * RDPNEG_ERR_INVALID_ARGUMENT (|user| set but |password| NULL, or a string
+ * that is not valid UTF-8: nothing is changed then) or NOMEM. */
 RDPNEG_EXTERN int rdpneg_config_set_credentials(rdpneg_config *cfg,
                                                 const char *user,
                                                 const char *domain,

@@ -45,6 +45,16 @@ void rdpneg_taxonomy_free(rdpneg_taxonomy *tax) {
 #define OVR_MAX_FILE (1024 * 1024)
 #define OVR_MAX_REMEDIES 64
 #define OVR_MAX_TEXT 4096
+/* The parse tree a document may take: 6 bytes per byte of the file (an
+ * array of small numbers would take 33), plus room for every cause with its
+ * most remedies and other members whatever their size. Files that only say
+ * something stay below: long remedies take about 1.1 bytes per byte, a
+ * comment of short strings ("note 1", 10 bytes a value) about 5.8. */
+#define OVR_VALUE_BYTES 64 /* sizeof(rdpneg_jp_node) on LP64 */
+#define OVR_MAX_TREE(len)                                                      \
+  ((size_t)6 * (len) +                                                         \
+   (size_t)RDPNEG_CID_COUNT * (OVR_MAX_REMEDIES + 8) * OVR_VALUE_BYTES +       \
+   65536)
 
 static void seterr(char *errbuf, size_t errlen, const char *label,
                    const char *fmt, ...) {
@@ -256,7 +266,8 @@ int rdpneg_taxonomy_load_overrides_mem(rdpneg_taxonomy *tax, const char *data,
     seterr(errbuf, errlen, label, "larger than %d bytes", OVR_MAX_FILE);
     return RDPNEG_ERR_BAD_FILE;
   }
-  rc = rdpneg_jp_parse(data ? data : "", len, &root, perr, sizeof perr);
+  rc = rdpneg_jp_parse_max(data ? data : "", len, OVR_MAX_TREE(len), &root,
+                           perr, sizeof perr);
   if (rc < 0) {
     seterr(errbuf, errlen, label, "%s", perr);
     return rc;
@@ -344,10 +355,24 @@ static int read_file(const char *path, char **pbuf, size_t *plen, char *errbuf,
     close(fd);
     return RDPNEG_ERR_BAD_FILE;
   }
+  /* one read of the whole file (plus one byte to see its end) when its
+   * size is known; grow only if it grew meanwhile */
+  if (st.st_size > OVR_MAX_FILE) {
+    seterr(errbuf, errlen, path, "larger than %d bytes", OVR_MAX_FILE);
+    close(fd);
+    return RDPNEG_ERR_BAD_FILE;
+  }
+  cap = (size_t)st.st_size + 1;
+  buf = malloc(cap);
+  if (!buf) {
+    close(fd);
+    seterr(errbuf, errlen, path, "out of memory");
+    return RDPNEG_ERR_NOMEM;
+  }
   for (;;) {
     ssize_t n;
     if (len == cap) {
-      size_t ncap = cap ? cap * 2 : 4096;
+      size_t ncap = cap * 2;
       char *nb;
       if (cap > OVR_MAX_FILE) {
         close(fd);

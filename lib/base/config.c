@@ -188,6 +188,46 @@ RDPNEG_EXTERN int rdpneg_config_add_ca(rdpneg_config *c, const uint8_t *data,
   return 0;
 }
 
+/* Is |s| well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF)? NTLM sends the names and hashes the password
+ * as UTF-16LE, which only a valid string converts to. */
+static int utf8_valid(const char *str) {
+  const unsigned char *p = (const unsigned char *)str;
+  while (*p) {
+    unsigned char c = *p;
+    size_t n;
+    uint32_t cp, min;
+    if (c < 0x80) {
+      p++;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 2;
+      cp = c & 0x1F;
+      min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 3;
+      cp = c & 0x0F;
+      min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else {
+      return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+      if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
+        return 0;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    p += n;
+  }
+  return 1;
+}
+
 RDPNEG_EXTERN int rdpneg_config_set_credentials(rdpneg_config *c,
                                                 const char *user,
                                                 const char *domain,
@@ -195,6 +235,9 @@ RDPNEG_EXTERN int rdpneg_config_set_credentials(rdpneg_config *c,
   if (!c)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   if (user && !password)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  if (user && (!utf8_valid(user) || (domain && !utf8_valid(domain)) ||
+               !utf8_valid(password)))
     return RDPNEG_ERR_INVALID_ARGUMENT;
   char *u = NULL, *d = NULL, *p = NULL;
   if (user) {

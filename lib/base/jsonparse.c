@@ -3,10 +3,26 @@
 
 #include <rdpneg/rdpneg.h>
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The reader makes two passes over the input. The first one validates and
+ * counts the values and the bytes of their decoded strings, writing nothing;
+ * the second one fills a single block sized exactly for the tree:
+ * [header][node 0 (the root), node 1, ...][strings, each NUL-terminated].
+ * A document therefore costs one allocation of about 64 bytes per value
+ * plus its text, whatever its shape, and a document whose tree would
+ * exceed the caller's limit is refused before anything is allocated. */
+#define JP_MAGIC ((size_t)0x6a736f6e74726565u) /* "jsontree" */
+
+typedef struct jp_block {
+  size_t magic;
+  size_t size; /* bytes of the whole block */
+  rdpneg_jp_node nodes[];
+} jp_block;
 
 typedef struct jp {
   const unsigned char *base, *p, *end;
@@ -16,6 +32,14 @@ typedef struct jp {
   int rc; /* 0, RDPNEG_ERR_BAD_FILE or RDPNEG_ERR_NOMEM */
   char *err;
   size_t errlen;
+  int build;             /* 0: first pass (count), 1: second pass (fill) */
+  size_t nnodes;         /* values seen so far */
+  size_t max_tree;       /* first pass: limit on the tree's bytes */
+  size_t nbytes;         /* string bytes so far (NULs included) */
+  rdpneg_jp_node *nodes; /* second pass: the block's nodes */
+  char *strs;            /* second pass: the block's string area */
+  /* first pass: one throw-away node per nesting level */
+  rdpneg_jp_node scratch[RDPNEG_JP_MAX_DEPTH + 2];
 } jp;
 
 static int jp_col(const jp *j, const unsigned char *at) {
@@ -65,30 +89,15 @@ static void jp_ws(jp *j) {
   }
 }
 
-/* Growable byte buffer for decoded strings. */
-typedef struct sbuf {
-  char *b;
-  size_t len, cap;
-} sbuf;
-
-static int sb_put(sbuf *s, const char *d, size_t n) {
-  if (s->len + n + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 64;
-    while (s->len + n + 1 > cap)
-      cap *= 2;
-    char *nb = realloc(s->b, cap);
-    if (!nb)
-      return -1;
-    s->b = nb;
-    s->cap = cap;
-  }
-  memcpy(s->b + s->len, d, n);
-  s->len += n;
-  s->b[s->len] = 0;
-  return 0;
+/* Appends |n| decoded bytes to the current string (second pass), or
+ * only counts them (first pass). */
+static void jp_put(jp *j, const char *d, size_t n) {
+  if (j->build)
+    memcpy(j->strs + j->nbytes, d, n);
+  j->nbytes += n;
 }
 
-static int sb_utf8(sbuf *s, uint32_t cp) {
+static void jp_put_utf8(jp *j, uint32_t cp) {
   char o[4];
   size_t n;
   if (cp < 0x80) {
@@ -110,7 +119,7 @@ static int sb_utf8(sbuf *s, uint32_t cp) {
     o[3] = (char)(0x80 | (cp & 0x3F));
     n = 4;
   }
-  return sb_put(s, o, n);
+  jp_put(j, o, n);
 }
 
 /* Length of a valid UTF-8 sequence starting at |p| (1..4), 0 if invalid. */
@@ -165,16 +174,16 @@ static int hex4(const unsigned char *p, uint32_t *v) {
   return 0;
 }
 
-/* Parses a string at j->p (which is '"'); on success *out and *outlen get a
- * malloc'd NUL-terminated decoded copy. */
-static int jp_string(jp *j, char **out, size_t *outlen) {
-  sbuf s = {0};
+/* Parses a string at j->p (which is '"'). Second pass: *out and *outlen get
+ * the decoded, NUL-terminated copy in the block; first pass: NULL. */
+static int jp_string(jp *j, char **out, uint32_t *outlen) {
   const unsigned char *start = j->p;
+  size_t first = j->nbytes;
   j->p++; /* opening quote */
   for (;;) {
     if (j->p >= j->end) {
       jp_fail_at(j, start, "unterminated string");
-      goto fail;
+      return -1;
     }
     unsigned char c = *j->p;
     if (c == '"') {
@@ -185,13 +194,13 @@ static int jp_string(jp *j, char **out, size_t *outlen) {
       jp_fail_at(j, j->p,
                  c == '\n' ? "unterminated string (newline inside a string)"
                            : "control character inside a string");
-      goto fail;
+      return -1;
     }
     if (c == '\\') {
       const unsigned char *esc = j->p;
       if (j->end - j->p < 2) {
         jp_fail_at(j, esc, "unterminated string");
-        goto fail;
+        return -1;
       }
       unsigned char e = j->p[1];
       const char *lit = NULL;
@@ -224,58 +233,51 @@ static int jp_string(jp *j, char **out, size_t *outlen) {
         break;
       default:
         jp_fail_at(j, esc, "invalid escape sequence");
-        goto fail;
+        return -1;
       }
       if (lit) {
-        if (sb_put(&s, lit, 1) < 0)
-          goto nomem;
+        jp_put(j, lit, 1);
         j->p += 2;
         continue;
       }
       uint32_t cp, lo;
       if (j->end - j->p < 6 || hex4(j->p + 2, &cp) < 0) {
         jp_fail_at(j, esc, "invalid \\u escape (four hex digits expected)");
-        goto fail;
+        return -1;
       }
       j->p += 6;
       if (cp >= 0xD800 && cp <= 0xDBFF) {
         if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
             hex4(j->p + 2, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF) {
           jp_fail_at(j, esc, "unpaired UTF-16 surrogate in \\u escape");
-          goto fail;
+          return -1;
         }
         j->p += 6;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
         jp_fail_at(j, esc, "unpaired UTF-16 surrogate in \\u escape");
-        goto fail;
+        return -1;
       } else if (cp == 0) {
         jp_fail_at(j, esc, "\\u0000 is not allowed in strings");
-        goto fail;
+        return -1;
       }
-      if (sb_utf8(&s, cp) < 0)
-        goto nomem;
+      jp_put_utf8(j, cp);
       continue;
     }
     size_t n = utf8_seq(j->p, j->end);
     if (!n) {
       jp_fail_at(j, j->p, "invalid UTF-8 in string");
-      goto fail;
+      return -1;
     }
-    if (sb_put(&s, (const char *)j->p, n) < 0)
-      goto nomem;
+    jp_put(j, (const char *)j->p, n);
     j->p += n;
   }
-  if (!s.b && sb_put(&s, "", 0) < 0)
-    goto nomem;
-  *out = s.b;
-  *outlen = s.len;
+  if (j->build) {
+    *out = j->strs + first;
+    *outlen = (uint32_t)(j->nbytes - first);
+  }
+  jp_put(j, "", 1);
   return 0;
-nomem:
-  jp_nomem(j);
-fail:
-  free(s.b);
-  return -1;
 }
 
 static int jp_number(jp *j, rdpneg_jp_node *n) {
@@ -313,26 +315,39 @@ static int jp_number(jp *j, rdpneg_jp_node *n) {
       p++;
   }
   size_t len = (size_t)(p - s);
-  n->str = malloc(len + 1);
-  if (!n->str) {
-    jp_nomem(j);
-    return -1;
+  if (j->build) {
+    n->str = j->strs + j->nbytes;
+    n->len = (uint32_t)len;
   }
-  memcpy(n->str, s, len);
-  n->str[len] = 0;
-  n->len = len;
+  jp_put(j, (const char *)s, len);
+  jp_put(j, "", 1);
   j->p = p;
   return 0;
 }
 
 static rdpneg_jp_node *jp_value(jp *j);
 
+/* A new node: the next one of the block (second pass), or the throw-away
+ * node of the current nesting level (first pass, which also enforces the
+ * caller's limit on the tree's size). */
 static rdpneg_jp_node *jp_new(jp *j, rdpneg_jp_type t) {
-  rdpneg_jp_node *n = calloc(1, sizeof *n);
-  if (!n) {
-    jp_nomem(j);
-    return NULL;
+  rdpneg_jp_node *n;
+  if (j->build) {
+    n = &j->nodes[j->nnodes++];
+  } else {
+    if ((j->nnodes + 1) * sizeof *n + j->nbytes > j->max_tree) {
+      char what[160];
+      snprintf(what, sizeof what,
+               "too many values for a document of this size (the tree "
+               "would take more than %zu bytes)",
+               j->max_tree);
+      jp_fail_at(j, j->p, what);
+      return NULL;
+    }
+    j->nnodes++;
+    n = &j->scratch[j->depth];
   }
+  memset(n, 0, sizeof *n);
   n->type = t;
   n->line = j->line;
   n->col = jp_col(j, j->p);
@@ -357,7 +372,7 @@ static rdpneg_jp_node *jp_container(jp *j, int is_object) {
   tail = &n->child;
   if (++j->depth > RDPNEG_JP_MAX_DEPTH) {
     jp_fail_at(j, open, "nesting too deep");
-    goto fail;
+    return NULL;
   }
   j->p++;
   jp_ws(j);
@@ -368,7 +383,7 @@ static rdpneg_jp_node *jp_container(jp *j, int is_object) {
   }
   for (;;) {
     char *key = NULL;
-    size_t key_len = 0;
+    uint32_t key_len = 0;
     int kline = 0, kcol = 0;
     jp_ws(j);
     if (is_object) {
@@ -377,26 +392,23 @@ static rdpneg_jp_node *jp_container(jp *j, int is_object) {
                    j->p >= j->end ? "unexpected end of input, object member "
                                     "name expected"
                                   : "object member name (a string) expected");
-        goto fail;
+        return NULL;
       }
       kline = j->line;
       kcol = jp_col(j, j->p);
       if (jp_string(j, &key, &key_len) < 0)
-        goto fail;
+        return NULL;
       jp_ws(j);
       if (j->p >= j->end || *j->p != ':') {
-        free(key);
         jp_fail_at(j, j->p, "':' expected after the member name");
-        goto fail;
+        return NULL;
       }
       j->p++;
       jp_ws(j);
     }
     rdpneg_jp_node *v = jp_value(j);
-    if (!v) {
-      free(key);
-      goto fail;
-    }
+    if (!v)
+      return NULL;
     v->key = key;
     v->key_len = key_len;
     v->key_line = kline;
@@ -410,14 +422,14 @@ static rdpneg_jp_node *jp_container(jp *j, int is_object) {
                  is_object ? "unterminated object"
                            : "unterminated "
                              "array");
-      goto fail;
+      return NULL;
     }
     if (*j->p == ',') {
       j->p++;
       jp_ws(j);
       if (j->p < j->end && *j->p == close) {
         jp_fail_at(j, j->p, "trailing comma");
-        goto fail;
+        return NULL;
       }
       continue;
     }
@@ -427,13 +439,10 @@ static rdpneg_jp_node *jp_container(jp *j, int is_object) {
     }
     jp_fail_at(j, j->p,
                is_object ? "',' or '}' expected" : "',' or ']' expected");
-    goto fail;
+    return NULL;
   }
   j->depth--;
   return n;
-fail:
-  rdpneg_jp_free(n);
-  return NULL;
 }
 
 static rdpneg_jp_node *jp_value(jp *j) {
@@ -450,12 +459,8 @@ static rdpneg_jp_node *jp_value(jp *j) {
     return jp_container(j, 0);
   case '"':
     n = jp_new(j, RDPNEG_JP_STRING);
-    if (!n)
+    if (!n || jp_string(j, &n->str, &n->len) < 0)
       return NULL;
-    if (jp_string(j, &n->str, &n->len) < 0) {
-      free(n);
-      return NULL;
-    }
     return n;
   case 't':
   case 'f':
@@ -470,7 +475,6 @@ static rdpneg_jp_node *jp_value(jp *j) {
                       : t == RDPNEG_JP_FALSE ? "false"
                                              : "null") < 0) {
       jp_fail_at(j, j->p, "invalid literal (true, false or null expected)");
-      free(n);
       return NULL;
     }
     return n;
@@ -478,12 +482,8 @@ static rdpneg_jp_node *jp_value(jp *j) {
   default:
     if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
       n = jp_new(j, RDPNEG_JP_NUMBER);
-      if (!n)
+      if (!n || jp_number(j, n) < 0)
         return NULL;
-      if (jp_number(j, n) < 0) {
-        free(n);
-        return NULL;
-      }
       return n;
     }
     jp_fail_at(j, j->p, "unexpected character, value expected");
@@ -491,47 +491,106 @@ static rdpneg_jp_node *jp_value(jp *j) {
   }
 }
 
-int rdpneg_jp_parse(const char *data, size_t len, rdpneg_jp_node **proot,
-                    char *err, size_t errlen) {
+/* One pass over the whole document (after an optional byte order mark). */
+static rdpneg_jp_node *jp_pass(jp *j) {
+  j->p = j->base;
+  j->line = 1;
+  j->line_start = j->p;
+  j->depth = 0;
+  j->nnodes = 0;
+  j->nbytes = 0;
+  rdpneg_jp_node *root = jp_value(j);
+  if (!root)
+    return NULL;
+  jp_ws(j);
+  if (j->p < j->end) {
+    jp_fail_at(j, j->p, "unexpected data after the JSON document");
+    return NULL;
+  }
+  return root;
+}
+
+int rdpneg_jp_parse_max(const char *data, size_t len, size_t max_tree,
+                        rdpneg_jp_node **proot, char *err, size_t errlen) {
   jp j;
-  rdpneg_jp_node *root;
   memset(&j, 0, sizeof j);
-  j.base = j.p = (const unsigned char *)data;
-  j.end = j.p + len;
-  j.line = 1;
-  j.line_start = j.p;
   j.err = err;
   j.errlen = errlen;
   if (err && errlen)
     err[0] = 0;
+  if (!proot || (!data && len))
+    return RDPNEG_ERR_INVALID_ARGUMENT;
   *proot = NULL;
-  /* A UTF-8 byte order mark is tolerated. */
-  if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-    j.base = j.p += 3;
-    j.line_start = j.p;
-  }
-  root = jp_value(&j);
-  if (!root)
-    return j.rc ? j.rc : RDPNEG_ERR_BAD_FILE;
-  jp_ws(&j);
-  if (j.p < j.end) {
-    jp_fail_at(&j, j.p, "unexpected data after the JSON document");
-    rdpneg_jp_free(root);
+  if (!data)
+    data = "";
+  j.base = (const unsigned char *)data;
+  j.end = j.base + len;
+  /* lengths and counts are kept in 32 bits, positions in int */
+  if (len > RDPNEG_JP_MAX_INPUT) {
+    j.line_start = j.base;
+    jp_fail_at(&j, j.base, "document too large");
     return j.rc;
+  }
+  /* A UTF-8 byte order mark is tolerated. */
+  if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+    j.base += 3;
+  j.max_tree = max_tree;
+  if (!jp_pass(&j))
+    return j.rc ? j.rc : RDPNEG_ERR_BAD_FILE;
+  size_t nn = j.nnodes, nb = j.nbytes;
+  if (nn * sizeof(rdpneg_jp_node) + nb > max_tree) { /* the last strings */
+    char what[160];
+    snprintf(what, sizeof what,
+             "document too large for its limit (the tree would take more "
+             "than %zu bytes)",
+             max_tree);
+    jp_fail_at(&j, j.end, what);
+    return j.rc;
+  }
+  size_t size = offsetof(jp_block, nodes) + nn * sizeof(rdpneg_jp_node) + nb;
+  jp_block *b = malloc(size);
+  if (!b) {
+    jp_nomem(&j);
+    return j.rc;
+  }
+  b->magic = JP_MAGIC;
+  b->size = size;
+  j.build = 1;
+  j.nodes = b->nodes;
+  j.strs = (char *)(b->nodes + nn);
+  rdpneg_jp_node *root = jp_pass(&j);
+  if (!root || root != b->nodes || j.nnodes != nn || j.nbytes != nb) {
+    /* cannot happen: the same bytes parse the same way twice */
+    free(b);
+    if (!j.rc)
+      jp_fail_at(&j, j.base, "internal error");
+    return RDPNEG_ERR_BAD_FILE;
   }
   *proot = root;
   return 0;
 }
 
-void rdpneg_jp_free(rdpneg_jp_node *node) {
-  while (node) {
-    rdpneg_jp_node *next = node->next;
-    rdpneg_jp_free(node->child);
-    free(node->key);
-    free(node->str);
-    free(node);
-    node = next;
-  }
+int rdpneg_jp_parse(const char *data, size_t len, rdpneg_jp_node **proot,
+                    char *err, size_t errlen) {
+  return rdpneg_jp_parse_max(data, len, SIZE_MAX, proot, err, errlen);
+}
+
+void rdpneg_jp_free(rdpneg_jp_node *root) {
+  if (!root)
+    return;
+  jp_block *b = (jp_block *)((char *)root - offsetof(jp_block, nodes));
+  if (b->magic != JP_MAGIC)
+    return; /* not a root from rdpneg_jp_parse: nothing of its own to free */
+  b->magic = 0;
+  free(b);
+}
+
+size_t rdpneg_jp_tree_size(const rdpneg_jp_node *root) {
+  if (!root)
+    return 0;
+  const jp_block *b =
+      (const jp_block *)((const char *)root - offsetof(jp_block, nodes));
+  return b->magic == JP_MAGIC ? b->size : 0;
 }
 
 const char *rdpneg_jp_type_name(rdpneg_jp_type type) {

@@ -127,6 +127,23 @@ RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *s,
   return 0;
 }
 
+/* Bytes could not be buffered: they are lost, so the current phase ends
+ * here with NOMEM instead of timing out later and blaming the server. */
+static void end_nomem(rdpneg_session *s, rdpneg_tstamp ts, const char *why) {
+  if (s->state == S_X224) {
+    end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOMEM, ts, "%s",
+        why);
+  } else if (s->state == S_TLS) {
+    s->tls_status = RDPNEG_TLS_FAILED;
+    end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOMEM, ts, "%s",
+        why);
+  } else if (s->state == S_NLA && s->nla) {
+    rdpneg_nla_abort(s->nla, RDPNEG_ERR_NOMEM, why);
+    rdpneg_session_nla_end_transport(s, 0, ts);
+  }
+  finish(s, "not reached: out of memory in the probe");
+}
+
 static void start_tls(rdpneg_session *s, rdpneg_tstamp ts);
 
 /* Identification of a service that is not RDP: an HTTP request whose
@@ -140,7 +157,10 @@ static int start_http(rdpneg_session *s, rdpneg_tstamp ts) {
                "GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: rdpneg/%s\r\n\r\n",
                s->host, RDPNEG_VERSION);
   s->cr_len = n > 0 && (size_t)n < sizeof s->cr ? (size_t)n : 0;
-  return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  int rv = rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  if (rv)
+    end_nomem(s, ts, "out of memory in the probe: request not sent");
+  return rv;
 }
 
 static int start_x224(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -172,7 +192,10 @@ static int start_x224(rdpneg_session *s, rdpneg_tstamp ts) {
     return (int)n;
   }
   s->cr_len = (size_t)n;
-  return rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  int rv = rdpneg_buf_append(&s->out, s->cr, s->cr_len);
+  if (rv)
+    end_nomem(s, ts, "out of memory in the probe: request not sent");
+  return rv;
 }
 
 RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
@@ -219,12 +242,13 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
 
 /* ---- TLS and NLA ---- */
 
+/* Moves TLS output behind the session's; when that cannot grow, the bytes
+ * stay in the TLS buffer, which rdpneg_session_write drains next. */
 static void flush_tls(rdpneg_session *s) {
   rdpneg_buf *o = rdpneg_tls_output(s->tls);
-  if (rdpneg_buf_size(o)) {
-    rdpneg_buf_append(&s->out, rdpneg_buf_peek(o), rdpneg_buf_size(o));
+  if (rdpneg_buf_size(o) &&
+      rdpneg_buf_append(&s->out, rdpneg_buf_peek(o), rdpneg_buf_size(o)) == 0)
     rdpneg_buf_consume(o, rdpneg_buf_size(o));
-  }
 }
 
 static const char *hs_msg_name(int t) {
@@ -374,8 +398,13 @@ static void start_tls(rdpneg_session *s, rdpneg_tstamp ts) {
   }
   /* bytes the server sent right after the confirm belong to TLS */
   if (rdpneg_buf_size(&s->in)) {
-    rdpneg_tls_input(s->tls, rdpneg_buf_peek(&s->in), rdpneg_buf_size(&s->in));
+    rv = rdpneg_tls_input(s->tls, rdpneg_buf_peek(&s->in),
+                          rdpneg_buf_size(&s->in));
     rdpneg_buf_consume(&s->in, rdpneg_buf_size(&s->in));
+    if (rv) {
+      end_nomem(s, ts, "out of memory in the probe while reading");
+      return;
+    }
   }
   tls_pump(s, ts);
 }
@@ -524,8 +553,11 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
       size_t room = s->in.limit - rdpneg_buf_size(&s->in);
       size_t take = len < room ? len : room;
       rv = rdpneg_buf_append(&s->in, data, take);
-      if (rv)
+      if (rv) {
+        if (rv == RDPNEG_ERR_NOMEM)
+          end_nomem(s, ts, "out of memory in the probe while reading");
         return rv;
+      }
       data += take;
       len -= take;
       x224_input(s, ts);
@@ -549,8 +581,11 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
       continue;
     }
     rv = rdpneg_tls_input(s->tls, data, len);
-    if (rv)
+    if (rv) {
+      if (rv == RDPNEG_ERR_NOMEM)
+        end_nomem(s, ts, "out of memory in the probe while reading");
       return rv;
+    }
     len = 0;
     if (s->state == S_TLS) {
       tls_pump(s, ts);
@@ -573,7 +608,10 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
   (void)ts;
   if (!s || (!dest && cap))
     return RDPNEG_ERR_INVALID_ARGUMENT;
-  return (rdpneg_ssize)rdpneg_buf_take(&s->out, dest, cap);
+  size_t n = rdpneg_buf_take(&s->out, dest, cap);
+  if (s->tls && n < cap) /* what flush_tls could not move */
+    n += rdpneg_buf_take(rdpneg_tls_output(s->tls), dest + n, cap - n);
+  return (rdpneg_ssize)n;
 }
 
 RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
@@ -709,82 +747,4 @@ RDPNEG_EXTERN int rdpneg_session_done(const rdpneg_session *s) {
 RDPNEG_EXTERN int rdpneg_session_want_read(const rdpneg_session *s) {
   return s && (s->state == S_X224 || s->state == S_TLS || s->state == S_NLA ||
                s->state == S_MCS);
-}
-
-RDPNEG_EXTERN int rdpneg_session_phase(const rdpneg_session *s,
-                                       rdpneg_phase phase, double *ms,
-                                       int *err) {
-  if (!s || (int)phase < 0 || phase >= RDPNEG_PHASE_COUNT)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  const rdpneg_phase_ev *p = &s->ph[phase];
-  if (ms)
-    *ms = p->started && p->end >= p->start ? (double)(p->end - p->start) / 1e6
-                                           : 0.0;
-  if (err)
-    *err = p->err;
-  return (int)p->status;
-}
-
-RDPNEG_EXTERN rdpneg_tcp_status
-rdpneg_session_tcp_status(const rdpneg_session *s) {
-  return s ? s->tcp_status : RDPNEG_TCP_PENDING;
-}
-
-RDPNEG_EXTERN rdpneg_x224_status
-rdpneg_session_x224_status(const rdpneg_session *s) {
-  if (!s)
-    return RDPNEG_X224_PENDING;
-  if (s->x224_status == RDPNEG_X224_PENDING &&
-      s->ph[RDPNEG_PHASE_X224].status == RDPNEG_PHASE_SKIPPED)
-    return RDPNEG_X224_SKIPPED;
-  return s->x224_status;
-}
-
-RDPNEG_EXTERN rdpneg_tls_status
-rdpneg_session_tls_status(const rdpneg_session *s) {
-  if (!s)
-    return RDPNEG_TLS_PENDING;
-  if (!s->tls)
-    return s->state == S_DONE ? RDPNEG_TLS_SKIPPED : RDPNEG_TLS_PENDING;
-  return s->tls_status;
-}
-
-RDPNEG_EXTERN int64_t
-rdpneg_session_selected_protocol(const rdpneg_session *s) {
-  if (!s || !s->have_cc || !s->cc.has_neg ||
-      s->cc.neg_type != RDPNEG_NEG_TYPE_RSP)
-    return -1;
-  return s->cc.neg_value;
-}
-
-RDPNEG_EXTERN uint32_t rdpneg_session_failure_code(const rdpneg_session *s) {
-  if (!s || !s->have_cc || !s->cc.has_neg ||
-      s->cc.neg_type != RDPNEG_NEG_TYPE_FAILURE)
-    return 0;
-  return s->cc.neg_value;
-}
-
-RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *s,
-                                               int64_t now_unix) {
-  if (!s || now_unix < 0)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  s->cfg->opt[RDPNEG_OPT_NOW_UNIX] = now_unix;
-  return 0;
-}
-
-RDPNEG_EXTERN const char *rdpneg_session_host(const rdpneg_session *s) {
-  return s ? s->host : NULL;
-}
-
-RDPNEG_EXTERN uint16_t rdpneg_session_port(const rdpneg_session *s) {
-  return s ? s->port : 0;
-}
-
-RDPNEG_EXTERN const char *
-rdpneg_session_connect_address(const rdpneg_session *s) {
-  return s && s->connect_addr[0] ? s->connect_addr : NULL;
-}
-
-RDPNEG_EXTERN int rdpneg_session_tcp_mss(const rdpneg_session *s) {
-  return s ? s->tcp_mss : 0;
 }

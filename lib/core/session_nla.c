@@ -27,9 +27,13 @@ static void wipe_password(rdpneg_session *s) {
 static void flush_output(rdpneg_session *s) {
   size_t len;
   const uint8_t *buf = rdpneg_nla_output(s->nla, &len);
-  if (len)
-    rdpneg_tls_write(s->tls, buf, len);
+  int rv = len ? rdpneg_tls_write(s->tls, buf, len) : 0;
   rdpneg_nla_output_consume(s->nla, len);
+  if (rv) /* the message never left: no answer will come */
+    rdpneg_nla_abort(s->nla, rv,
+                     rv == RDPNEG_ERR_NOMEM
+                         ? "out of memory in the probe while sending"
+                         : "TLS failed while sending");
 }
 
 static void conclude(rdpneg_session *s, rdpneg_tstamp ts) {
@@ -88,6 +92,10 @@ int rdpneg_session_nla_begin(rdpneg_session *s, rdpneg_tstamp ts) {
     return 1;
   }
   flush_output(s);
+  if (rdpneg_nla_done(s->nla)) {
+    conclude(s, ts);
+    return 1;
+  }
   return 0;
 }
 

@@ -587,9 +587,11 @@ int rdpneg_nla_abort(rdpneg_nla *n, int err, const char *detail) {
     n->state = ST_DONE;
     return err;
   }
+  /* running out of memory here says nothing about the credentials */
   return fail(n, err,
-              n->state == ST_WAIT_PUBKEY ? RDPNEG_NLA_AUTH_FAILED
-                                         : RDPNEG_NLA_AUTH_NOT_TESTED,
+              n->state == ST_WAIT_PUBKEY && err != RDPNEG_ERR_NOMEM
+                  ? RDPNEG_NLA_AUTH_FAILED
+                  : RDPNEG_NLA_AUTH_NOT_TESTED,
               detail ? "%s" : NULL, detail);
 }
 

@@ -14,10 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/asn1.h>
+#include <mbedtls/bignum.h>
+#include <mbedtls/cipher.h>
 #include <mbedtls/ctr_drbg.h>
+#include <mbedtls/dhm.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -31,6 +39,7 @@ struct rdpneg_tls {
   int has_ca;
   rdpneg_buf in, out;
   int eof, reset, done, failed;
+  int nomem; /* a buffer could not grow: the handshake ends with NOMEM */
   int min_version, max_version;
   int64_t now_unix;
   int warn_days;
@@ -65,10 +74,28 @@ const char *rdpneg_tls_alert_name(int code) {
   return rdpneg_codename(RDPNEG_CK_TLS_ALERT, (uint32_t)code);
 }
 
+/* Is |rv| an mbedTLS allocation failure (high- or low-level part)? */
+static int mbed_nomem(int rv) {
+  int hi = -rv & 0xFF80, lo = -rv & 0x7F;
+  return rv < 0 && (hi == -MBEDTLS_ERR_SSL_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_X509_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_PK_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_ECP_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_CIPHER_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_MD_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_PEM_ALLOC_FAILED ||
+                    hi == -MBEDTLS_ERR_DHM_ALLOC_FAILED ||
+                    lo == -MBEDTLS_ERR_MPI_ALLOC_FAILED ||
+                    lo == -MBEDTLS_ERR_ASN1_ALLOC_FAILED);
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len) {
   rdpneg_tls *t = ctx;
-  if (rdpneg_buf_append(&t->out, buf, len) != 0)
-    return MBEDTLS_ERR_SSL_WANT_WRITE;
+  if (rdpneg_buf_append(&t->out, buf, len) != 0) {
+    /* not WANT_WRITE: nothing will drain the buffer and retry */
+    t->nomem = 1;
+    return MBEDTLS_ERR_SSL_ALLOC_FAILED;
+  }
   return (int)len;
 }
 
@@ -106,12 +133,12 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
   snprintf(t->name, sizeof t->name, "%s", p->name ? p->name : "");
 
   static const unsigned char pers[] = "librdpneg";
-  if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, pers,
-                            sizeof pers - 1) != 0)
+  if ((rv = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+                                  pers, sizeof pers - 1)) != 0)
     goto crypto_fail;
-  if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
-                                  MBEDTLS_SSL_TRANSPORT_STREAM,
-                                  MBEDTLS_SSL_PRESET_DEFAULT) != 0)
+  if ((rv = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+                                        MBEDTLS_SSL_TRANSPORT_STREAM,
+                                        MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
     goto crypto_fail;
   /* Analysis, not a gate: finish the handshake, judge the chain after. */
   mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
@@ -137,7 +164,7 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
     if (t->has_ca)
       mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
   }
-  if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0)
+  if ((rv = mbedtls_ssl_setup(&t->ssl, &t->conf)) != 0)
     goto crypto_fail;
   if (p->sni && *p->sni) {
     uint8_t ip[16];
@@ -152,7 +179,7 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
   return 0;
 crypto_fail:
   rdpneg_tls_free(t);
-  return RDPNEG_ERR_CRYPTO;
+  return mbed_nomem(rv) ? RDPNEG_ERR_NOMEM : RDPNEG_ERR_CRYPTO;
 }
 
 void rdpneg_tls_free(rdpneg_tls *t) {
@@ -323,6 +350,12 @@ static int fail(rdpneg_tls *t, int mbed_rv) {
   }
   if (ev->server_selected_version == 0x0304)
     ev->requires_tls13 = 1;
+  if (t->nomem || mbed_nomem(mbed_rv)) {
+    /* our side ran out of memory: says nothing about the server */
+    ev->status = RDPNEG_TLS_FAILED;
+    t->failed = RDPNEG_ERR_NOMEM;
+    return t->failed;
+  }
   if (not_tls(t)) {
     ev->status = RDPNEG_TLS_NOT_TLS;
     err = RDPNEG_ERR_NOT_TLS;
@@ -399,8 +432,9 @@ int rdpneg_tls_write(rdpneg_tls *t, const uint8_t *data, size_t len) {
   while (len > 0) {
     int rv = mbedtls_ssl_write(&t->ssl, data, len);
     if (rv < 0)
-      return rv == MBEDTLS_ERR_SSL_WANT_WRITE ? RDPNEG_ERR_NOMEM
-                                              : RDPNEG_ERR_TLS_HANDSHAKE;
+      return rv == MBEDTLS_ERR_SSL_WANT_WRITE || t->nomem || mbed_nomem(rv)
+                 ? RDPNEG_ERR_NOMEM
+                 : RDPNEG_ERR_TLS_HANDSHAKE;
     data += rv;
     len -= (size_t)rv;
   }
@@ -418,6 +452,8 @@ rdpneg_ssize rdpneg_tls_read(rdpneg_tls *t, uint8_t *out, size_t cap) {
     return RDPNEG_ERR_PEER_CLOSED;
   if (rv == MBEDTLS_ERR_NET_CONN_RESET)
     return RDPNEG_ERR_PEER_RESET;
+  if (t->nomem || mbed_nomem(rv))
+    return RDPNEG_ERR_NOMEM;
   t->ev.mbedtls_error = rv;
   mbedtls_strerror(rv, t->ev.error, sizeof t->ev.error);
   if (rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
