@@ -580,7 +580,7 @@ static void doc_add(doc *d, const char *fmt, ...) {
   va_list ap;
   for (;;) {
     va_start(ap, fmt);
-    int n = vsnprintf(d->b + d->len, d->cap - d->len, fmt, ap);
+    int n = vsnprintf(d->b ? d->b + d->len : NULL, d->cap - d->len, fmt, ap);
     va_end(ap);
     if (n >= 0 && d->len + (size_t)n < d->cap) {
       d->len += (size_t)n;
