@@ -34,7 +34,8 @@
  * configuration.
  *
  * OOM_STRIDE=k in the environment tries every kth N only (a quick look);
- * OOM_ONLY=name runs one test, OOM_TRACE=N prints where allocation N is,
+ * OOM_ONLY=name runs one test, OOM_FROM=N starts the sweeps at N,
+ * OOM_TRACE=N prints where allocation N is,
  * OOM_VERBOSE=1 every run's outcome. */
 #include "tap.h"
 
@@ -239,6 +240,8 @@ static void scen_session(outcome *o) {
     CHECK(json && jl == strlen(json));
   if (!rec(o, "session_report", rdpneg_session_report(c.s, &text, &tl), 0))
     CHECK(text && tl == strlen(text));
+  if (getenv("OOM_DUMP") && text && oom_failures()) /* debugging */
+    printf("%s\n", text);
   if (v == RDPNEG_VERDICT_UNKNOWN)
     o->nomem = 1; /* the only way this healthy probe is unknown */
   o->verdict = (int)v;
@@ -432,8 +435,25 @@ static void scen_config(outcome *o) {
   rdpneg_config_free(cfg);
 }
 
-/* ---- the sweep ------------------------------------------------------------
- */
+#ifdef OOM_MBEDTLS_STATIC
+/* With mbedTLS linked in, the number of its allocations depends on the
+ * random numbers (bignum sizes): the client's entropy is made repeatable
+ * (--wrap=mbedtls_entropy_func) so that allocation N is the same one in
+ * every run. */
+static unsigned entropy_ctr;
+int __wrap_mbedtls_entropy_func(void *data, unsigned char *out, size_t len);
+int __wrap_mbedtls_entropy_func(void *data, unsigned char *out, size_t len) {
+  (void)data;
+  for (size_t i = 0; i < len; i++)
+    out[i] = (unsigned char)((++entropy_ctr * 2654435761u) >> 13);
+  return 0;
+}
+#define REPEATABLE_ENTROPY() (entropy_ctr = 0)
+#else
+#define REPEATABLE_ENTROPY() ((void)0)
+#endif
+
+/* ---- the sweep ----------------------------------------------------------- */
 
 typedef void (*scenario)(outcome *);
 
@@ -445,6 +465,7 @@ static long run_once(scenario fn, size_t n, int persistent, outcome *o) {
   size_t before = oom_live();
   oom_reset();
   oom_fail_at(n, persistent);
+  REPEATABLE_ENTROPY();
   fn(o);
   oom_fail_at(0, 0);
   return (long)oom_live() - (long)before;
@@ -481,7 +502,8 @@ static void sweep(const char *name, scenario fn, int persistent) {
   }
   size_t runs = 0, by_return = 0, by_evidence = 0, same = 0, bad = 0;
   size_t step = stride(total);
-  for (size_t n = 1;; n += step) {
+  const char *from = getenv("OOM_FROM"); /* debugging: start the sweep here */
+  for (size_t n = from && atol(from) > 0 ? (size_t)atol(from) : 1;; n += step) {
     leak = run_once(fn, n, persistent, &o);
     runs++;
     if (leak) {
