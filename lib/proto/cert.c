@@ -304,6 +304,7 @@ static int self_signed(const mbedtls_x509_crt *c) {
   int lo = -rv & 0x7F, hi = -rv & 0xFF80;
   if (rv < 0 && (lo == -MBEDTLS_ERR_MPI_ALLOC_FAILED ||
                  hi == -MBEDTLS_ERR_ECP_ALLOC_FAILED ||
+                 hi == -MBEDTLS_ERR_MD_ALLOC_FAILED ||
                  hi == -MBEDTLS_ERR_PK_ALLOC_FAILED))
     return 1;
   return rv == 0;
