@@ -189,13 +189,37 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         req);
     break;
   case RDPNEG_X224_LEGACY:
-    if (!s->sent_neg_req)
+    if (!s->sent_neg_req && s->mcs_ran && s->mcs.status == RDPNEG_MCS_OK)
       /* a plain confirm is the right answer to a plain request: this says
        * the server accepts legacy clients, not that it is one */
       add(d, RDPNEG_CID_LEGACY_CLIENT_ACCEPTED, "x224", NULL, "high",
           "a Connection Request without RDP_NEG_REQ (a legacy client) got a "
-          "Connection Confirm: the server lets such a client use Standard "
-          "RDP Security instead of refusing it");
+          "Connection Confirm and an MCS Connect Response: the server lets "
+          "such a client use Standard RDP Security instead of refusing it");
+    else if (!s->sent_neg_req && s->mcs_ran &&
+             s->mcs.status != RDPNEG_MCS_CANCELLED &&
+             s->mcs.status != RDPNEG_MCS_PENDING)
+      /* xrdp confirms a plain request and refuses it only at MCS: the
+       * confirm alone does not say the legacy client gets in */
+      add(d, RDPNEG_CID_TLS_REQUIRED_BY_SERVER, "x224", NULL,
+          s->mcs.status == RDPNEG_MCS_REFUSED ? "high" : "medium",
+          "a Connection Request without RDP_NEG_REQ (a legacy client) got a "
+          "Connection Confirm, but the MCS Connect Initial that follows did "
+          "not get a Connect Response (%s): %s does not let a client that "
+          "does not negotiate use Standard RDP Security",
+          s->mcs.detail[0] ? s->mcs.detail : "no answer",
+          s->mcs.status == RDPNEG_MCS_REFUSED
+              ? "the server (an MCS Disconnect Provider Ultimatum comes from "
+                "the RDP stack)"
+              : "the server, or a device on the path,");
+    else if (!s->sent_neg_req)
+      add(d, RDPNEG_CID_LEGACY_CLIENT_ACCEPTED, "x224", NULL, "medium",
+          "a Connection Request without RDP_NEG_REQ (a legacy client) got a "
+          "Connection Confirm, which MS-RDPBCGR gives only to a server that "
+          "accepts such a client; the probe did not go on to the MCS "
+          "Connect Initial, so it did not see Standard RDP Security "
+          "actually start (xrdp confirms and refuses there; --enumerate "
+          "checks it)");
     else
       add(d, RDPNEG_CID_LEGACY_SERVER, "x224", NULL, "high",
           "the Connection Confirm carries no RDP_NEG_RSP (answer to %s): the "

@@ -271,6 +271,29 @@ class Enumerate(unittest.TestCase):
                 if f["cause"] == "RDP_SECURITY_ACCEPTED"][0]
         self.assertIn("not encrypted at all", text)
 
+    def legacy_probe(self, env, *extra):
+        cmd = [PROBE, "--json", "--protocols", "none", "--timeout", "3000"]
+        r = subprocess.run(cmd + list(extra) + ["127.0.0.1:%d" % port(env)],
+                           capture_output=True, text=True, timeout=60)
+        j = json.loads(r.stdout)
+        return [(f["cause"], f["confidence"]) for f in j["diagnosis"]], j
+
+    def test_legacy_request_confirm_is_not_proof(self):
+        """A plain confirm to a plain request: MS-RDPBCGR's sign of a server
+        that accepts legacy clients, but xrdp with security_layer=tls
+        confirms and refuses at MCS. Without the MCS step the finding is
+        medium; with it, the MCS answer decides."""
+        causes, _ = self.legacy_probe("LAB_XRDP_TLS_VALID")
+        self.assertEqual(causes[0], ("LEGACY_CLIENT_ACCEPTED", "medium"))
+        causes, j = self.legacy_probe("LAB_XRDP_TLS_VALID", "--enumerate")
+        self.assertIs(j["profile"]["legacy_accepted"], False)
+        self.assertNotIn("LEGACY_CLIENT_ACCEPTED", [c for c, _ in causes])
+        self.assertEqual(causes[0], ("TLS_REQUIRED_BY_SERVER", "high"))
+        self.assertEqual(j["verdict"], "failing")
+        causes, j = self.legacy_probe("LAB_XRDP_RDP", "--enumerate")
+        self.assertIs(j["profile"]["legacy_accepted"], True)
+        self.assertIn(("LEGACY_CLIENT_ACCEPTED", "high"), causes)
+
     def test_text_report(self):
         r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
                             "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
