@@ -143,6 +143,13 @@ def start_exporter(config, log):
     return proc, "127.0.0.1:%d" % p
 
 
+def proc_cpu(proc):
+    """User and system CPU seconds of a process we started (/proc)."""
+    with open("/proc/%d/stat" % proc.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def write_config(d):
     path = os.path.join(d, "exporter.yml")
     with open(path, "w") as f:
@@ -340,6 +347,33 @@ class Exporter(unittest.TestCase):
             shutil.rmtree(d, ignore_errors=True)
 
 
+class Docs(unittest.TestCase):
+    """--version, every option and exit status of --help in
+    man/rdpneg-exporter.1.scd, and the page renders (scdoc, man)."""
+
+    def test_man_page(self):
+        need_tools(self)
+        scdoc = shutil.which("scdoc")
+        if not scdoc:
+            self.skipTest("scdoc not installed")
+        with open(os.path.join(ROOT, "meson.build")) as f:
+            version = f.read().split("version: '", 1)[1].split("'", 1)[0]
+        page = os.path.join(ROOT, "man", "rdpneg-exporter.1.scd")
+        d = tempfile.mkdtemp(prefix="rdpneg-exporter-man-")
+        try:
+            rendered = os.path.join(d, "rdpneg-exporter.1")
+            with open(page) as src, open(rendered, "w") as dst:
+                subprocess.run([scdoc], stdin=src, stdout=dst, check=True)
+            p = subprocess.run(["bash", os.path.join(
+                ROOT, "test", "unit", "test_cli_docs.sh"), EXPORTER, version,
+                page, rendered], capture_output=True, text=True, timeout=60)
+            print("\n".join("# " + line for line in p.stdout.splitlines()))
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertNotIn("not ok", p.stdout)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def hashmod(value, modulus):
     """Prometheus's hashmod relabel action: the low 64 bits of the MD5 of
     the joined source labels, big-endian, modulo |modulus|."""
@@ -440,6 +474,7 @@ class PastOneMachine(unittest.TestCase):
                     stdout=log, stderr=log)
                 procs.append(proc)
                 proms.append(addr)
+            for addr, proc in zip(proms, procs[2:]):
                 wait_http("http://%s/-/ready" % addr, proc, "prometheus")
             print("# 2 exporters and 2 prometheus ready after %.1f s" % (
                 time.monotonic() - t_start))
@@ -458,6 +493,7 @@ class PastOneMachine(unittest.TestCase):
                 len(targets), time.monotonic() - t_start))
             before = [samples(http("http://%s/metrics" % a)[1])
                       for a in exporters]
+            prom_cpu0 = [proc_cpu(p) for p in procs[2:]]
             time.sleep(4)  # two more scrape rounds: nothing extra appears
             for i in range(2):
                 seen[i] = {r["metric"]["instance"] for r in query(
@@ -503,16 +539,22 @@ class PastOneMachine(unittest.TestCase):
                                         len(shards[i]))
 
             # the cost of the steady state: CPU of each exporter per probe
-            # served over the last rounds
-            for addr, s0 in zip(exporters, before):
+            # served over the last rounds, and of its Prometheus per scrape
+            prom_cpu1 = [proc_cpu(p) for p in procs[2:]]
+            for i, (addr, s0) in enumerate(zip(exporters, before)):
                 s1 = samples(http("http://%s/metrics" % addr)[1])
                 n = sum(v - s0.get(k, 0.0) for k, v in s1.items()
                         if k.startswith("rdpneg_exporter_probes_total{"))
                 cpu = (s1["process_cpu_seconds_total"] -
                        s0["process_cpu_seconds_total"])
-                print("# exporter %s: %d probes in the last rounds, %.1f ms "
-                      "process CPU per probe" % (addr, n,
-                                                 1000 * cpu / max(n, 1)))
+                nsamples = query(proms[i], 'avg(scrape_samples_scraped'
+                                 '{job="rdpneg"})')
+                print("# pair %d: exporter %d probes in the last rounds, "
+                      "%.1f ms process CPU per probe; prometheus %.1f ms CPU "
+                      "per probe scraped, %.0f samples per scrape" % (
+                          i, n, 1000 * cpu / max(n, 1),
+                          1000 * (prom_cpu1[i] - prom_cpu0[i]) / max(n, 1),
+                          float(nsamples[0]["value"][1])))
         finally:
             for p in reversed(procs):
                 stop(p)
