@@ -57,6 +57,18 @@ meson test -C "$BUILD" --no-rebuild --suite faults --logbase faults \
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/faults.json")" \
   "faults"
 
+# rdpneg-exporter: promtool on its output, two Prometheus servers sharing
+# the lab's targets by hashmod (skips without prometheus and
+# python3-prometheus-client, which lab.sh install brings; fails then in CI)
+echo "== rdpneg-exporter and Prometheus (test/integration/test_exporter.py)"
+RDPNEG_LIBRARY_DIR=$BUILD python3 test/integration/test_exporter.py \
+  >"$BUILD/exporter.tap" 2>&1
+rc=$?
+grep -E '^(not ok|ok .*# SKIP|# )' "$BUILD/exporter.tap" | head -n 60
+read -r p f s <<<"$(python3 test/tally.py --tap "$BUILD/exporter.tap")"
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+add "$p $f $s" "exporter"
+
 if [ "${LAB_NETNS:-0}" = 1 ]; then
   echo "== C integration tests inside network namespace ${LAB_NS_CLIENT}"
   ip netns exec "$LAB_NS_CLIENT" env RDPNEG_IN_NETNS=1 \

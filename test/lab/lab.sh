@@ -76,6 +76,10 @@ APT_PACKAGES=(meson ninja-build pkg-config gcc libmbedtls-dev libuv1-dev xrdp
 # a monitoring core for test/integration/test_nagios.py (the plugin mode)
 APT_PACKAGES+=(nagios4-core)
 
+# Prometheus and its Python client for examples/rdpneg-exporter and
+# test/integration/test_exporter.py (promtool ships in prometheus)
+APT_PACKAGES+=(prometheus python3-prometheus-client python3-yaml)
+
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
   log "error: $*"
