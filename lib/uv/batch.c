@@ -15,8 +15,8 @@
  * something becomes startable, so no target waits on a loop that is idle.
  * The batch ends (every loop closes its handles) when the input has ended
  * or the batch was cancelled and nothing is queued, waiting or running. */
-#include <rdpneg/rdpneg_batch.h>
-#include <rdpneg/rdpneg_diagnosis.h>
+#include "uv/batch_int.h"
+
 #include <rdpneg/rdpneg_uv.h>
 
 #include <stdlib.h>
@@ -49,16 +49,6 @@ struct target {
   uint64_t t0;
   uint16_t port;
   char *spec, *host; /* one allocation: spec '\0' host '\0' */
-};
-
-struct rdpneg_batch_result {
-  rdpneg_batch_result *next;
-  rdpneg_evidence *ev;
-  int status;
-  int64_t index;
-  uint64_t t0, t1;
-  uint16_t port;
-  char *spec, *host;
 };
 
 struct worker {
@@ -597,74 +587,20 @@ int rdpneg_batch_set(rdpneg_batch *b, int opt, int64_t value) {
   return rv;
 }
 
-/* Parses |spec| into a new target (host and port); NULL when malformed
- * (*|rv| INVALID_ARGUMENT) or out of memory (NOMEM). */
-static target *parse_target(const char *spec, uint16_t defport, int *rv) {
-  size_t n = strlen(spec);
-  const char *h = spec, *p = NULL;
-  size_t hl = n;
-  *rv = RDPNEG_ERR_INVALID_ARGUMENT;
-  if (n == 0 || n > 1024)
-    return NULL;
-  if (spec[0] == '[') {
-    const char *close = strchr(spec, ']');
-    if (!close || close == spec + 1)
-      return NULL;
-    h = spec + 1;
-    hl = (size_t)(close - h);
-    if (close[1] == ':')
-      p = close + 2;
-    else if (close[1] != '\0')
-      return NULL;
-  } else {
-    const char *c = strchr(spec, ':');
-    if (c && strchr(c + 1, ':') == NULL) { /* host:port */
-      hl = (size_t)(c - spec);
-      p = c + 1;
-    } /* else a name, an IPv4 address or a bare IPv6 address */
-  }
-  if (hl == 0)
-    return NULL;
-  unsigned long port = defport;
-  if (p) {
-    char *end;
-    if (*p < '0' || *p > '9')
-      return NULL;
-    port = strtoul(p, &end, 10);
-    if (*end != '\0' || port == 0 || port > 65535)
-      return NULL;
-  }
-  for (size_t i = 0; i < hl; i++)
-    if ((unsigned char)h[i] <= ' ' || h[i] == '/' || h[i] == '[' || h[i] == ']')
-      return NULL;
-  *rv = RDPNEG_ERR_NOMEM;
-  target *t = calloc(1, sizeof *t);
-  char *s = malloc(n + 1 + hl + 1);
-  if (!t || !s) {
-    free(t);
-    free(s);
-    return NULL;
-  }
-  memcpy(s, spec, n + 1);
-  memcpy(s + n + 1, h, hl);
-  s[n + 1 + hl] = '\0';
-  t->spec = s;
-  t->host = s + n + 1;
-  t->port = (uint16_t)port;
-  *rv = 0;
-  return t;
-}
-
 int rdpneg_batch_add(rdpneg_batch *b, const char *spec) {
   if (!b || !spec)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   uv_mutex_lock(&b->mu);
   uint16_t defport = (uint16_t)b->default_port;
   uv_mutex_unlock(&b->mu);
-  int rv;
-  target *t = parse_target(spec, defport, &rv);
+  target *t = calloc(1, sizeof *t);
   if (!t)
+    return RDPNEG_ERR_NOMEM;
+  int rv = batch_parse_target(spec, defport, &t->spec, &t->host, &t->port);
+  if (rv != 0) {
+    free(t);
     return rv;
+  }
   uv_mutex_lock(&b->mu);
   if (b->cancelled)
     rv = RDPNEG_ERR_CANCELLED;
@@ -824,68 +760,4 @@ void rdpneg_batch_free(rdpneg_batch *b) {
   uv_cond_destroy(&b->cv);
   uv_mutex_destroy(&b->mu);
   free(b);
-}
-
-/* ---- results ---- */
-
-const char *rdpneg_batch_result_target(const rdpneg_batch_result *r) {
-  return r ? r->spec : NULL;
-}
-
-const char *rdpneg_batch_result_host(const rdpneg_batch_result *r) {
-  return r ? r->host : NULL;
-}
-
-uint16_t rdpneg_batch_result_port(const rdpneg_batch_result *r) {
-  return r ? r->port : 0;
-}
-
-int64_t rdpneg_batch_result_index(const rdpneg_batch_result *r) {
-  return r ? r->index : -1;
-}
-
-int rdpneg_batch_result_status(const rdpneg_batch_result *r) {
-  return r ? r->status : RDPNEG_ERR_INVALID_ARGUMENT;
-}
-
-uint64_t rdpneg_batch_result_started_ns(const rdpneg_batch_result *r) {
-  return r ? r->t0 : 0;
-}
-
-uint64_t rdpneg_batch_result_ended_ns(const rdpneg_batch_result *r) {
-  return r ? r->t1 : 0;
-}
-
-const rdpneg_evidence *
-rdpneg_batch_result_evidence(const rdpneg_batch_result *r) {
-  return r ? r->ev : NULL;
-}
-
-int rdpneg_batch_result_take_evidence(rdpneg_batch_result *r,
-                                      rdpneg_evidence **pev) {
-  if (!r || !pev)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  *pev = r->ev;
-  if (!r->ev)
-    return RDPNEG_ERR_INVALID_STATE;
-  r->ev = NULL;
-  return 0;
-}
-
-int rdpneg_batch_result_json(const rdpneg_batch_result *r, char **pjson,
-                             size_t *plen) {
-  if (!r || !pjson)
-    return RDPNEG_ERR_INVALID_ARGUMENT;
-  *pjson = NULL;
-  if (!r->ev)
-    return RDPNEG_ERR_INVALID_STATE;
-  return rdpneg_evidence_json(r->ev, NULL, pjson, plen);
-}
-
-void rdpneg_batch_result_free(rdpneg_batch_result *r) {
-  if (!r)
-    return;
-  rdpneg_evidence_free(r->ev);
-  free(r->spec);
-  free(r);
 }
