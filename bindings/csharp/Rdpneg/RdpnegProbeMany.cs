@@ -75,7 +75,6 @@ namespace Rdpneg
 
     public static partial class RdpnegProbe
     {
-        private const int BatchConcurrency = 1, BatchPerListener = 2, BatchRate = 3, BatchThreads = 4, BatchDefaultPort = 5;
         private const int BatchEnd = 0, BatchResult = 1;
         private const int PollMs = 100;
 
@@ -163,11 +162,11 @@ namespace Rdpneg
                 }
                 try
                 {
-                    Set(BatchConcurrency, options.Concurrency);
-                    Set(BatchPerListener, options.PerListener);
-                    Set(BatchRate, options.Rate);
-                    Set(BatchThreads, options.Threads);
-                    Set(BatchDefaultPort, options.DefaultPort);
+                    Set(BatchOption.Concurrency, options.Concurrency);
+                    Set(BatchOption.PerListener, options.PerListener);
+                    Set(BatchOption.Rate, options.Rate);
+                    Set(BatchOption.Threads, options.Threads);
+                    Set(BatchOption.DefaultPort, options.DefaultPort);
                     _targets = targets.GetEnumerator();
                 }
                 catch
@@ -179,8 +178,8 @@ namespace Rdpneg
                 _thread.Start();
             }
 
-            private void Set(int opt, long value) =>
-                Ensure.Success(NativeMethods.rdpneg_batch_set(_batch, opt, value), "rdpneg_batch_set");
+            private void Set(BatchOption opt, long value) =>
+                Ensure.Success(NativeMethods.rdpneg_batch_set(_batch, (int)opt, value), "rdpneg_batch_set");
 
             /// <summary>The next result, null at the end.</summary>
             internal Task<ProbeManyResult?> NextAsync()

@@ -21,6 +21,7 @@ from typing import (TYPE_CHECKING, Any, Dict, Iterable, Iterator,
                     Optional, Tuple, Union)
 
 from . import _errors, _ffi
+from ._enums import BatchCounter, BatchOption
 from .config import Config
 from .errors import RdpnegError
 from .evidence import Evidence, Report, check_reported
@@ -32,11 +33,8 @@ if TYPE_CHECKING:
 __all__ = ["probe_many", "ProbeMany", "AsyncProbeMany", "aprobe_many",
            "ManyResult", "Target"]
 
-# rdpneg_batch.h
-_OPT_CONCURRENCY, _OPT_PER_LISTENER, _OPT_RATE, _OPT_THREADS, \
-    _OPT_DEFAULT_PORT = 1, 2, 3, 4, 5
-_COUNT_ADDED, _COUNT_STARTED, _COUNT_INFLIGHT, _COUNT_QUEUED, \
-    _COUNT_DELIVERED, _COUNT_DROPPED = 1, 2, 3, 4, 5, 6
+# rdpneg_batch_next's answers (rdpneg_batch.h; the options and counters
+# are generated: _enums.BatchOption, BatchCounter)
 _END, _RESULT, _TIMEOUT = 0, 1, 2
 # How long one wait in C lasts before Python looks again (signals,
 # cancellation from another thread).
@@ -115,11 +113,12 @@ class _Batch:
         with probe_config(config, tls_versions) as cfg:
             uv.rdpneg_batch_new(ctypes.byref(self._ptr), cfg._handle())
         try:
-            for opt, val in ((_OPT_CONCURRENCY, concurrency),
-                             (_OPT_PER_LISTENER, per_listener),
-                             (_OPT_RATE, rate), (_OPT_THREADS, threads),
-                             (_OPT_DEFAULT_PORT, default_port)):
-                uv.rdpneg_batch_set(self._ptr, opt, int(val))
+            for opt, val in ((BatchOption.CONCURRENCY, concurrency),
+                             (BatchOption.PER_LISTENER, per_listener),
+                             (BatchOption.RATE, rate),
+                             (BatchOption.THREADS, threads),
+                             (BatchOption.DEFAULT_PORT, default_port)):
+                uv.rdpneg_batch_set(self._ptr, int(opt), int(val))
             self.feed()
         except BaseException:
             self.free()
@@ -242,10 +241,8 @@ class ProbeMany:
         """The batch's counters: added, started, inflight, queued,
         delivered, dropped (all 0 once closed)."""
         b = self._batch
-        names = ("added", "started", "inflight", "queued", "delivered",
-                 "dropped")
-        return {n: (b.count(i + 1) if b is not None else 0)
-                for i, n in enumerate(names)}
+        return {c.name.lower(): (b.count(int(c)) if b is not None else 0)
+                for c in BatchCounter}
 
     def close(self) -> None:
         """Cancels what still runs and frees the batch (idempotent)."""
