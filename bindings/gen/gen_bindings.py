@@ -6,6 +6,8 @@ Reads
   include/rdpneg/rdpneg_errors.h    RDPNEG_ERR_MAP(XX): the one error table
   include/rdpneg/rdpneg.h           typedef enums and protocol #defines
   include/rdpneg/rdpneg_taxonomy.h  rdpneg_kind (when the header exists)
+  include/rdpneg/rdpneg_batch.h     rdpneg_batch_opt, rdpneg_batch_counter
+                                    (librdpneg-uv's batch; when it exists)
 and writes
   bindings/python/rdpneg/_errors.py
   bindings/python/rdpneg/_enums.py
@@ -54,6 +56,8 @@ ENUMS = [
     ("rdpneg_close_reason", "CloseReason", "CloseReason", "int", False),
     ("rdpneg_verdict", "Verdict", "Verdict", "int", False),
     ("rdpneg_kind", "Kind", "CodeKind", "int", False),
+    ("rdpneg_batch_opt", "BatchOption", "BatchOption", "int", False),
+    ("rdpneg_batch_counter", "BatchCounter", "BatchCounter", "int", False),
 ]
 
 # #define groups: (macro prefix, Python class, C# type, underlying, is_flags).
@@ -212,12 +216,17 @@ def collect(root):
     rows = parse_errors(errors_h)
     c_enums = parse_enums(main_h)
     c_enums.update(parse_enums(tax_h))
+    batch_path = os.path.join(inc, "rdpneg_batch.h")
+    batch_h = read(batch_path) if os.path.exists(batch_path) else ""
+    c_enums.update(parse_enums(batch_h))
     # (c name, py name, cs name, underlying, flags, [(short, value)],
     #  sentinels)
     enums = []
     for cname, pyname, csname, under, flags in ENUMS:
         if cname not in c_enums:
             if cname == "rdpneg_kind" and not tax_h:
+                continue
+            if cname.startswith("rdpneg_batch_") and not batch_h:
                 continue
             raise GenError("enum %s not found in the headers" % cname)
         members = c_enums[cname]

@@ -138,6 +138,27 @@ namespace Rdpneg
         Event = 17,
     }
 
+    /// <summary>C: rdpneg_batch_opt</summary>
+    public enum BatchOption : int
+    {
+        Concurrency = 1,
+        PerListener = 2,
+        Rate = 3,
+        Threads = 4,
+        DefaultPort = 5,
+    }
+
+    /// <summary>C: rdpneg_batch_counter</summary>
+    public enum BatchCounter : int
+    {
+        Added = 1,
+        Started = 2,
+        Inflight = 3,
+        Queued = 4,
+        Delivered = 5,
+        Dropped = 6,
+    }
+
     /// <summary>C: RDPNEG_PROTOCOL_*</summary>
     [System.Flags]
     public enum Protocol : uint

@@ -9,7 +9,7 @@ namespace Rdpneg
     /// <summary>One blocking probe plan through librdpneg-uv
     /// (rdpneg_probe_run), or the same plan asynchronously on the managed
     /// socket driver (RunAsync).</summary>
-    public static class RdpnegProbe
+    public static partial class RdpnegProbe
     {
         /// <summary>
         /// Probes |host|:|port| (TCP, X.224, TLS, NLA as configured) with a

@@ -42,6 +42,7 @@ from .errors import (AuthError, CredsspError, InternalError,
                      UsageError)
 from .evidence import (Attempt, Diagnosis, Evidence, Finding, PhaseResult,
                        Report, check_reported, diagnose)
+from .many import ManyResult, ProbeMany, probe_many
 from .plan import Plan
 from .probe import probe
 from .session import TSTAMP_NEVER, Session, now_ns
@@ -85,7 +86,7 @@ def failure_name(code: Union[NegFailure, int]) -> Optional[str]:
 
 
 __all__ = [
-    "probe", "Config", "Session", "Plan", "Evidence", "Report", "Attempt",
+    "probe", "probe_many", "ProbeMany", "ManyResult", "Config", "Session", "Plan", "Evidence", "Report", "Attempt",
     "PhaseResult", "Finding", "Diagnosis", "diagnose", "check_reported",
     "now_ns",
     "TSTAMP_NEVER", "TLS_VERSIONS", "library_version", "library_path",

@@ -148,6 +148,27 @@ class Kind(JsonIntEnum):
 KIND_COUNT = 18
 
 
+class BatchOption(JsonIntEnum):
+    """rdpneg_batch_opt"""
+
+    CONCURRENCY = 1
+    PER_LISTENER = 2
+    RATE = 3
+    THREADS = 4
+    DEFAULT_PORT = 5
+
+
+class BatchCounter(JsonIntEnum):
+    """rdpneg_batch_counter"""
+
+    ADDED = 1
+    STARTED = 2
+    INFLIGHT = 3
+    QUEUED = 4
+    DELIVERED = 5
+    DROPPED = 6
+
+
 class Protocol(NamedIntFlag):
     """RDPNEG_PROTOCOL_*"""
 

@@ -51,12 +51,22 @@ class _Plan(ctypes.Structure):
     """Opaque rdpneg_plan."""
 
 
+class _Batch(ctypes.Structure):
+    """Opaque rdpneg_batch (librdpneg-uv)."""
+
+
+class _BatchResult(ctypes.Structure):
+    """Opaque rdpneg_batch_result (librdpneg-uv)."""
+
+
 ConfigP = POINTER(_Config)
 SessionP = POINTER(_Session)
 TaxonomyP = POINTER(_Taxonomy)
 DiagnosisP = POINTER(_Diagnosis)
 EvidenceP = POINTER(_Evidence)
 PlanP = POINTER(_Plan)
+BatchP = POINTER(_Batch)
+BatchResultP = POINTER(_BatchResult)
 c_uint8_p = POINTER(c_uint8)
 
 core: ctypes.CDLL = _loader.load(_loader.CORE)
@@ -203,6 +213,31 @@ _UV_DECLS: List[_Decl] = [
      [c_void_p, c_void_p, ConfigP, c_char_p, c_uint16, c_void_p, c_void_p],
      False),
 ]
+
+# rdpneg_batch.h (librdpneg-uv); optional (feature-detected: probe_many
+# raises NotImplementedError without it).
+_BATCH_DECLS: List[_Decl] = [
+    ("rdpneg_batch_new", c_int, [POINTER(BatchP), ConfigP], True),
+    ("rdpneg_batch_set", c_int, [BatchP, c_int, c_int64], True),
+    ("rdpneg_batch_add", c_int, [BatchP, c_char_p], True),
+    ("rdpneg_batch_end_input", c_int, [BatchP], True),
+    ("rdpneg_batch_next", c_int, [BatchP, c_int, POINTER(BatchResultP)],
+     False),
+    ("rdpneg_batch_cancel", c_int, [BatchP], True),
+    ("rdpneg_batch_count", c_int64, [BatchP, c_int], False),
+    ("rdpneg_batch_free", None, [BatchP], False),
+    ("rdpneg_batch_result_target", c_char_p, [BatchResultP], False),
+    ("rdpneg_batch_result_host", c_char_p, [BatchResultP], False),
+    ("rdpneg_batch_result_port", c_uint16, [BatchResultP], False),
+    ("rdpneg_batch_result_index", c_int64, [BatchResultP], False),
+    ("rdpneg_batch_result_status", c_int, [BatchResultP], False),
+    ("rdpneg_batch_result_started_ns", c_uint64, [BatchResultP], False),
+    ("rdpneg_batch_result_ended_ns", c_uint64, [BatchResultP], False),
+    ("rdpneg_batch_result_take_evidence", c_int,
+     [BatchResultP, POINTER(EvidenceP)], False),
+    ("rdpneg_batch_result_free", None, [BatchResultP], False),
+]
+BATCH_MISSING: List[str] = []
 
 # rdpneg_taxonomy.h; optional (feature-detected).
 _TAX_DECLS: List[_Decl] = [
@@ -354,6 +389,7 @@ def uv() -> ctypes.CDLL:
         try:
             lib = _loader.load(_loader.UV)
             _declare(lib, _UV_DECLS)
+            BATCH_MISSING[:] = _declare(lib, _BATCH_DECLS, optional=True)
         except ImportError as e:
             _uv_error = e
             raise

@@ -29,6 +29,7 @@ from ._enums import CloseReason, TcpStatus
 from .config import Config
 from .errors import RdpnegError
 from .evidence import Report, check_reported
+from .many import aprobe_many as probe_many
 from .plan import Plan
 from .probe import probe_config
 from .session import Host, Session, now_ns
@@ -41,7 +42,7 @@ _Addr = Tuple[socket.AddressFamily,
               Union[Tuple[str, int], Tuple[str, int, int, int]]]
 _Conn = Tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
-__all__ = ["probe", "run", "drive", "cancelled_report"]
+__all__ = ["probe", "probe_many", "run", "drive", "cancelled_report"]
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES,
                 errno.EPERM}
