@@ -195,6 +195,7 @@ static void server_confirm(rdpneg_observer *o, int64_t t) {
     a->x224_status = RDPNEG_X224_LEGACY;
   } else if (pdu.neg_type == RDPNEG_NEG_TYPE_FAILURE) {
     a->x224_status = RDPNEG_X224_FAILURE;
+    o->phase = RDPNEG_PHASE_X224; /* what follows is its closing */
   } else {
     a->x224_status = RDPNEG_X224_OK;
     a->unexpected_protocol =
