@@ -15,6 +15,7 @@
 #include "proto/mcs.h"
 #include "proto/nla.h"
 #include "proto/tls.h"
+#include "proto/tls_view.h"
 
 #include <rdpneg/rdpneg.h>
 
@@ -27,6 +28,49 @@ typedef struct rdpneg_phase_rec {
   int err;    /* RDPNEG_ERR_* that ended it, 0 if none */
   char detail[RDPNEG_EV_DETAIL_MAX];
 } rdpneg_phase_rec;
+
+/* ---- a connection observed in a capture (core/observe.c) ---- */
+
+#define RDPNEG_OBS_MAX_RECORDS 24
+
+/* Phase in which a FIN or RST was seen: an rdpneg_phase, or this after
+ * the pre-connection phases. */
+#define RDPNEG_OBS_AFTER RDPNEG_PHASE_COUNT
+
+typedef struct rdpneg_obs_end {
+  int seen;
+  int phase;    /* rdpneg_phase or RDPNEG_OBS_AFTER */
+  int64_t t_us; /* from the connection's first packet */
+} rdpneg_obs_end;
+
+/* What only an observer sees: the client's side and the timing of both.
+ * Directions: 0 client to server, 1 server to client. */
+typedef struct rdpneg_obs_ev {
+  char client[64];
+  uint16_t client_port;
+  int64_t start_unix_us; /* capture time of the first packet */
+  int syn, syn_ack;      /* handshake packets seen */
+  int cr_seen;           /* the client's Connection Request was decoded */
+  int has_correlation;
+  uint8_t correlation_id[16];
+  char routing_token[64]; /* a token that is not an mstshash cookie */
+  rdpneg_tlsv_hello hello;
+  int tls13;
+  int client_alert_code, client_alert_level; /* plaintext, -1 none */
+  int enc_alert_dir; /* first encrypted alert record's direction, -1 */
+  int app_records[2];
+  uint64_t app_bytes[2];
+  int nrecords; /* TLS records seen; the first ones kept below */
+  struct {
+    uint8_t dir, type, encrypted, hs_type;
+    uint16_t len;
+    int64_t t_us;
+  } rec[RDPNEG_OBS_MAX_RECORDS];
+  rdpneg_obs_end fin[2], rst[2];
+  uint64_t bytes[2];
+  unsigned dup_bytes[2], conflicts[2], reordered[2];
+  int gap[2]; /* bytes missing from the capture (a hole) */
+} rdpneg_obs_ev;
 
 /* One connection. */
 typedef struct rdpneg_attempt_ev {
@@ -81,6 +125,10 @@ typedef struct rdpneg_attempt_ev {
    * Security) */
   int mcs_ran;
   rdpneg_mcs_ev mcs;
+
+  /* seen in a capture (source "capture"), not probed */
+  int observed;
+  rdpneg_obs_ev obs;
 } rdpneg_attempt_ev;
 
 #define RDPNEG_MAX_TLS_VERSIONS 4

@@ -55,6 +55,10 @@ int rdpneg_doc_read_profile(const struct rdpneg_jp_node *root,
                             rdpneg_evidence *ev, char *err, size_t errlen);
 char *rdpneg_doc_profile_text(const rdpneg_evidence *e);
 
+/* The "observed" member of a connection seen in a capture
+ * (document_observed.c); nothing for a probed one. */
+void rdpneg_doc_write_observed(rdpneg_json *w, const rdpneg_attempt_ev *a);
+
 /* Writes the whole document (evidence, |d|'s findings, verdict). */
 void rdpneg_document_write(rdpneg_json *w, const rdpneg_evidence *e,
                            const rdpneg_diagnosis *d);

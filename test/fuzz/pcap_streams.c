@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Writes the reassembled TCP streams of a capture for make_corpus.py, with
- * the reader the capture tests use (test/unit/pcap.c):
+ * the reader the capture tests use (test/unit/capfile.c, libpcap):
  *
  *   pcap_streams CAPTURE OUTDIR PREFIX
  *
  * creates OUTDIR/PREFIX-<n>-c.bin (client to server) and -s.bin (server to
  * client) for every connection with payload, and prints one line per
  * connection: "<n> <server port> <client bytes> <server bytes>". */
-#include "../unit/pcap.h"
+#include "../unit/capfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +46,10 @@ int main(int argc, char **argv) {
   if (!buf)
     return 1;
   pcap_capture pc;
-  int rc = pcap_parse(buf, len, &pc);
+  int rc = capfile_parse(buf, len, &pc);
   free(buf);
   if (rc != 0) {
-    pcap_capture_free(&pc);
+    capfile_free(&pc);
     fprintf(stderr, "%s: not a capture\n", argv[1]);
     return 1;
   }
@@ -63,13 +63,13 @@ int main(int argc, char **argv) {
                d ? 's' : 'c');
       if (write_file(path, c->dir[d].data, c->dir[d].len) != 0) {
         perror(path);
-        pcap_capture_free(&pc);
+        capfile_free(&pc);
         return 1;
       }
     }
     printf("%zu %u %zu %zu\n", i, (unsigned)c->port[1], c->dir[0].len,
            c->dir[1].len);
   }
-  pcap_capture_free(&pc);
+  capfile_free(&pc);
   return 0;
 }

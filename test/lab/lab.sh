@@ -75,6 +75,8 @@ APT_PACKAGES=(meson ninja-build pkg-config gcc libmbedtls-dev libuv1-dev xrdp
 
 # a monitoring core for test/integration/test_nagios.py (the plugin mode)
 APT_PACKAGES+=(nagios4-core)
+# libpcap: rdpneg-replay and the capture tests read pcap/pcapng with it
+APT_PACKAGES+=(libpcap-dev)
 
 # Prometheus and its Python client for examples/rdpneg-exporter and
 # test/integration/test_exporter.py (promtool ships in prometheus)

@@ -13,7 +13,7 @@
  * only be judged up to the point where mbedTLS needs the real client
  * random (ServerKeyExchange signature, Finished MAC). */
 #include "proto/cert.h"
-#include "pcap.h"
+#include "capfile.h"
 #include "core/session.h"
 #include "tap.h"
 #include "proto/tls.h"
@@ -70,14 +70,14 @@ static const pcap_capture *load(const char *rel) {
     return NULL;
   int i = ncache++;
   snprintf(cache[i].rel, sizeof cache[i].rel, "%s", rel);
-  cache[i].rv = pcap_parse(b, n, &cache[i].cap);
+  cache[i].rv = capfile_parse(b, n, &cache[i].cap);
   free(b);
   return cache[i].rv == 0 ? &cache[i].cap : NULL;
 }
 
 static void cache_free(void) {
   for (int i = 0; i < ncache; i++)
-    pcap_capture_free(&cache[i].cap);
+    capfile_free(&cache[i].cap);
   ncache = 0;
 }
 
@@ -275,7 +275,7 @@ static outcome replay(const rdpneg_config *cfg, const pcap_conn *c,
   outcome o = {.x224 = -1, .tls = -1, .alert = -2};
   rdpneg_session *s = NULL;
   char addr[64];
-  pcap_conn_addr(c, 1, addr, sizeof addr);
+  capfile_conn_addr(c, 1, addr, sizeof addr);
   if (rdpneg_session_new(&s, cfg, addr, c->port[1]) != 0)
     return o;
   rdpneg_session_start(s, 1000 * MSEC);
@@ -554,9 +554,9 @@ TAP_TEST(reassembly_of_public_captures) {
   CHECK_EQ_INT(nd->linktype, PCAP_LINK_NULL);
   CHECK_EQ_INT(nd->tcp_packets, 20);
   char a[64];
-  pcap_conn_addr(&nd->conns[0], 0, a, sizeof a);
+  capfile_conn_addr(&nd->conns[0], 0, a, sizeof a);
   CHECK_EQ_STR(a, "172.16.2.185");
-  pcap_conn_addr(&nd->conns[0], 1, a, sizeof a);
+  capfile_conn_addr(&nd->conns[0], 1, a, sizeof a);
   CHECK_EQ_STR(a, "192.168.2.142");
   NEED_PCAP(rd, "suricata-verify/RDP-003.pcap");
   CHECK_EQ_INT(rd->nconns, 2);
@@ -564,7 +564,6 @@ TAP_TEST(reassembly_of_public_captures) {
   /* the lab capture that starts with a stray TLS record from an earlier
    * session (no SYN): roles guessed from the first sender */
   NEED_PCAP(lr, "lab/xrdp-tls_rdp-only-request_SSL_REQUIRED.pcapng");
-  CHECK_EQ_INT(lr->format, PCAP_FMT_PCAPNG);
   CHECK_EQ_INT(lr->nconns, 2);
   CHECK(!lr->conns[0].client_from_syn);
   CHECK_EQ_INT(lr->conns[0].dir[0].data[0], 0x17);
@@ -1175,7 +1174,7 @@ static void check_flow(const pcap_capture *cap, int v6) {
   CHECK_EQ_INT(c->port[1], 3389);
   CHECK(c->client_from_syn);
   char a[64];
-  pcap_conn_addr(c, 1, a, sizeof a);
+  capfile_conn_addr(c, 1, a, sizeof a);
   CHECK_EQ_STR(a, v6 ? "2001:db8:0:0:0:0:0:14" : "198.51.100.20");
   const pcap_stream *cs = &c->dir[0], *ss = &c->dir[1];
   CHECK_EQ_INT(cs->len, sizeof cli_payload);
@@ -1211,11 +1210,7 @@ TAP_TEST(reader_link_types_and_containers) {
             continue;
           build_file(&f, ct, link, v6, tags, 0x10000000u, 0x20000000u);
           pcap_capture cap;
-          CHECK_EQ_INT(pcap_parse(f.b, f.n, &cap), 0);
-          CHECK_EQ_INT(cap.format,
-                       ct >= C_NG_LE ? PCAP_FMT_PCAPNG : PCAP_FMT_PCAP);
-          CHECK_EQ_INT(cap.big_endian,
-                       ct == C_PCAP_BE || ct == C_PCAP_BE_NS || ct == C_NG_BE);
+          CHECK_EQ_INT(capfile_parse(f.b, f.n, &cap), 0);
           CHECK_EQ_INT(cap.linktype, link);
           check_flow(&cap, v6);
           if (cap.nconns == 1) {
@@ -1228,10 +1223,10 @@ TAP_TEST(reader_link_types_and_containers) {
           if (tap_cur_failed) {
             printf("# container %d link %d v6 %d tags %d\n", ct, link, v6,
                    tags);
-            pcap_capture_free(&cap);
+            capfile_free(&cap);
             return;
           }
-          pcap_capture_free(&cap);
+          capfile_free(&cap);
         }
 }
 
@@ -1240,9 +1235,9 @@ TAP_TEST(reader_sequence_wraparound) {
   /* both streams cross 2^32 */
   build_file(&f, C_PCAP_LE, PCAP_LINK_ETHERNET, 0, 0, 0xffffffe0u, 0xfffffff0u);
   pcap_capture cap;
-  CHECK_EQ_INT(pcap_parse(f.b, f.n, &cap), 0);
+  CHECK_EQ_INT(capfile_parse(f.b, f.n, &cap), 0);
   check_flow(&cap, 0);
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
 }
 
 /* Frames fed one by one: no SYN, the later half first, roles from the
@@ -1260,7 +1255,7 @@ TAP_TEST(reader_without_handshake) {
   for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
     fr.n = 0;
     build_frame(&fr, PCAP_LINK_RAW, 0, &s[i], 1000, 5000, 0);
-    CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr.b, fr.n, i), 1);
+    CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr.b, fr.n, i), 1);
   }
   CHECK_EQ_INT(cap.nconns, 1);
   const pcap_conn *c = &cap.conns[0];
@@ -1275,7 +1270,7 @@ TAP_TEST(reader_without_handshake) {
   seg sa = {1, 0, F_SYN | F_ACK, 0, 0};
   fr.n = 0;
   build_frame(&fr, PCAP_LINK_RAW, 0, &sa, 1000, 5000, 0);
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr.b, fr.n, 9), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr.b, fr.n, 9), 1);
   CHECK_EQ_INT(cap.nconns, 1);
   CHECK(c->client_from_syn);
   CHECK_EQ_INT(c->port[0], 50123);
@@ -1283,7 +1278,7 @@ TAP_TEST(reader_without_handshake) {
   CHECK_EQ_INT(c->dir[0].len, sizeof cli_payload);
   CHECK_EQ_INT(c->dir[1].len, sizeof srv_payload);
   CHECK(memcmp(c->dir[1].data, srv_payload, sizeof srv_payload) == 0);
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
 }
 
 /* The same 4-tuple used again after a close, with a new ISN. */
@@ -1296,7 +1291,7 @@ TAP_TEST(reader_port_reuse) {
     for (size_t i = 0; i < NFLOW; i++) {
       fr.n = 0;
       build_frame(&fr, PCAP_LINK_IPV4, 0, &flow[i], ic, is, 0);
-      pcap_feed_frame(&cap, PCAP_LINK_IPV4, fr.b, fr.n, 1);
+      capfile_feed_frame(&cap, PCAP_LINK_IPV4, fr.b, fr.n, 1);
     }
   }
   CHECK_EQ_INT(cap.nconns, 2);
@@ -1305,7 +1300,7 @@ TAP_TEST(reader_port_reuse) {
     CHECK_EQ_INT(cap.conns[i].dir[1].len, sizeof srv_payload);
     CHECK_EQ_INT(cap.conns[i].dir[0].dup_bytes, 12 + 12);
   }
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
 }
 
 /* Retransmitted bytes that differ: the first copy wins, the conflict is
@@ -1321,11 +1316,11 @@ TAP_TEST(reader_conflicts_and_holes) {
                             0,    0, 0,    0,    0,    0x50, 0x18, 0xff, 0xff,
                             0,    0, 0,    0,    'a',  'b',  'c',  'd'};
   memcpy(fr, base, 44);
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
   fr[40] = 'X'; /* same sequence number, other content */
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
   fr[27] = 8; /* seq 0x1008: a 4-byte hole */
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
   const pcap_stream *st = &cap.conns[0].dir[0];
   CHECK_EQ_INT(st->len, 4);
   CHECK_EQ_INT(st->extent, 12);
@@ -1334,30 +1329,29 @@ TAP_TEST(reader_conflicts_and_holes) {
   CHECK_EQ_INT(st->conflicts, 1);
   CHECK_EQ_INT(st->reordered, 1);
   fr[27] = 4; /* the hole filled */
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
   CHECK_EQ_INT(st->len, 12);
   /* far away (beyond PCAP_STREAM_MAX): dropped, flagged */
   fr[24] = 0x10;
-  CHECK_EQ_INT(pcap_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
+  CHECK_EQ_INT(capfile_feed_frame(&cap, PCAP_LINK_RAW, fr, 44, 0), 1);
   CHECK(st->overflow);
   CHECK_EQ_INT(st->extent, 12);
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
 }
 
 /* Hand-made damage in headers and blocks. */
 TAP_TEST(reader_malformed_headers) {
   pcap_capture cap;
   static const uint8_t junk[] = "not a capture at all";
-  CHECK_EQ_INT(pcap_parse(junk, sizeof junk, &cap), -1);
-  pcap_capture_free(&cap);
-  CHECK_EQ_INT(pcap_parse(junk, 2, &cap), -1);
-  pcap_capture_free(&cap);
+  CHECK_EQ_INT(capfile_parse(junk, sizeof junk, &cap), -1);
+  capfile_free(&cap);
+  CHECK_EQ_INT(capfile_parse(junk, 2, &cap), -1);
+  capfile_free(&cap);
   static wbuf f;
   build_file(&f, C_PCAP_LE, PCAP_LINK_ETHERNET, 0, 0, 1, 2);
   /* classic header cut */
-  CHECK_EQ_INT(pcap_parse(f.b, 20, &cap), -1);
-  CHECK(cap.truncated);
-  pcap_capture_free(&cap);
+  CHECK_EQ_INT(capfile_parse(f.b, 20, &cap), -1);
+  capfile_free(&cap);
   /* a record length past the end */
   uint8_t *b = malloc(f.n);
   memcpy(b, f.b, f.n);
@@ -1365,10 +1359,10 @@ TAP_TEST(reader_malformed_headers) {
   b[24 + 9] = 0xff;
   b[24 + 10] = 0xff;
   b[24 + 11] = 0x7f;
-  CHECK_EQ_INT(pcap_parse(b, f.n, &cap), 0);
+  CHECK_EQ_INT(capfile_parse(b, f.n, &cap), 0);
   CHECK(cap.truncated);
   CHECK_EQ_INT(cap.packets, 0);
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
   free(b);
 
   build_file(&f, C_NG_LE, PCAP_LINK_ETHERNET, 0, 0, 1, 2);
@@ -1382,20 +1376,27 @@ TAP_TEST(reader_malformed_headers) {
   for (size_t i = 0; i < sizeof dmg / sizeof dmg[0]; i++) {
     memcpy(b, f.b, f.n);
     b[dmg[i].at] = dmg[i].v;
-    CHECK_EQ_INT(pcap_parse(b, f.n, &cap), 0);
-    CHECK(cap.malformed > 0 || cap.truncated);
+    /* libpcap refuses a damaged section header outright (-1) and stops
+     * at a damaged block (truncated) */
+    int r = capfile_parse(b, f.n, &cap);
+    if (i == 2) { /* libpcap does not check the SHB's trailing length */
+      CHECK_EQ_INT(r, 0);
+      capfile_free(&cap);
+      continue;
+    }
+    CHECK(r == -1 || cap.malformed > 0 || cap.truncated);
     CHECK_EQ_INT(cap.nconns, 0);
-    pcap_capture_free(&cap);
+    capfile_free(&cap);
   }
   /* EPB for an interface that does not exist */
   memcpy(b, f.b, f.n);
   size_t first_epb = 28 + 44 + 16;
   CHECK_EQ_INT(b[first_epb], 6);
   b[first_epb + 8] = 7;
-  CHECK_EQ_INT(pcap_parse(b, f.n, &cap), 0);
-  CHECK_EQ_INT(cap.malformed, 1);
-  CHECK_EQ_INT(cap.packets, NFLOW);
-  pcap_capture_free(&cap);
+  CHECK_EQ_INT(capfile_parse(b, f.n, &cap), 0);
+  CHECK(cap.truncated); /* libpcap stops there */
+  CHECK_EQ_INT(cap.packets, 0);
+  capfile_free(&cap);
   free(b);
 
   /* frames: IHL beyond the frame, TCP data offset beyond the segment,
@@ -1403,28 +1404,28 @@ TAP_TEST(reader_malformed_headers) {
   pcap_capture c2;
   memset(&c2, 0, sizeof c2);
   uint8_t ip[60] = {0x4f, 0, 0, 40, 0, 0, 0, 0, 64, 6};
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
   ip[0] = 0x45;
   ip[20 + 12] = 0xf0;
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
   ip[20 + 12] = 0x50;
   ip[6] = 0x20; /* MF */
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), 0);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), 0);
   ip[6] = 0;
   ip[9] = 17;
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), 0);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), 0);
   ip[9] = 6;
   ip[3] = 10; /* total length shorter than the header */
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip, 40, 0), -1);
   uint8_t ip6[48] = {0x60, 0, 0, 0, 0, 8, 0, 64};
   ip6[40] = 6;
   ip6[41] = 200; /* 1608-byte hop-by-hop header */
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_RAW, ip6, 48, 0), -1);
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_ETHERNET, ip6, 10, 0), -1);
-  CHECK_EQ_INT(pcap_feed_frame(&c2, PCAP_LINK_SLL2, ip6, 19, 0), -1);
-  CHECK_EQ_INT(pcap_feed_frame(&c2, 147, ip6, 48, 0), 0); /* user DLT */
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_RAW, ip6, 48, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_ETHERNET, ip6, 10, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, PCAP_LINK_SLL2, ip6, 19, 0), -1);
+  CHECK_EQ_INT(capfile_feed_frame(&c2, 147, ip6, 48, 0), 0); /* user DLT */
   CHECK_EQ_INT(c2.nconns, 0);
-  pcap_capture_free(&c2);
+  capfile_free(&c2);
 }
 
 /* ---- robustness: damaged copies of every capture ---- */
@@ -1489,7 +1490,7 @@ static size_t parse_damaged(const uint8_t *src, size_t n) {
     return 0;
   memcpy(b, src, n);
   pcap_capture cap;
-  pcap_parse(b, n, &cap);
+  capfile_parse(b, n, &cap);
   size_t conns = cap.nconns;
   unsigned sum = 0;
   for (size_t i = 0; i < cap.nconns; i++)
@@ -1506,7 +1507,7 @@ static size_t parse_damaged(const uint8_t *src, size_t n) {
     }
   CHECK(cap.mem_used <= PCAP_MEM_BUDGET);
   (void)sum;
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
   free(b);
   return conns;
 }
@@ -1520,11 +1521,11 @@ TAP_TEST(truncated_and_mutated_files) {
       continue;
     files++;
     pcap_capture whole;
-    CHECK_EQ_INT(pcap_parse(b, n, &whole), 0);
+    CHECK_EQ_INT(capfile_parse(b, n, &whole), 0);
     CHECK_EQ_INT(whole.truncated, 0);
     CHECK_EQ_INT(whole.malformed, 0);
     size_t full = whole.nconns;
-    pcap_capture_free(&whole);
+    capfile_free(&whole);
     for (int i = 0; i < 200; i++) {
       size_t cut = (size_t)(rng() % n);
       size_t conns = parse_damaged(b, cut);

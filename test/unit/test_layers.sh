@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Layering of lib/: each folder includes only itself and the folders below
 # it, and no source file grows past 800 lines. TAP output.
-#   base < proto < core < analysis < output < uv
+#   base < proto < core < analysis < output < uv, replay
 # Public headers: rdpneg.h and rdpneg_errors.h from anywhere,
 # rdpneg_taxonomy.h and rdpneg_diagnosis.h from analysis up, rdpneg_uv.h
 # only in uv. lib/taxonomy/*.def is data, readable from every layer.
@@ -11,19 +11,19 @@ cd "$src/lib" || { echo "1..0 # SKIP no lib/"; exit 0; }
 rank() {
   case $1 in
   base) echo 0 ;; proto) echo 1 ;; core) echo 2 ;; analysis) echo 3 ;;
-  output) echo 4 ;; uv) echo 5 ;; *) echo 99 ;;
+  output) echo 4 ;; uv | replay) echo 5 ;; *) echo 99 ;;
   esac
 }
 pub_rank() {
   case $1 in
   rdpneg.h | rdpneg_errors.h) echo 0 ;;
   rdpneg_taxonomy.h | rdpneg_diagnosis.h) echo 3 ;;
-  rdpneg_uv.h) echo 5 ;;
+  rdpneg_uv.h | rdpneg_replay.h) echo 5 ;;
   *) echo 0 ;;
   esac
 }
 n=0 fail=0
-for dir in base proto core analysis output uv; do
+for dir in base proto core analysis output uv replay; do
   r=$(rank $dir)
   bad=""
   for f in "$dir"/*.c "$dir"/*.h; do

@@ -4,7 +4,7 @@
  * Wireshark/Zeek/nDPI pcaps of Windows servers, and the lab's xrdp
  * captures (xfreerdp, nmap rdp-enum-encryption). */
 #include "tap.h"
-#include "pcap.h"
+#include "capfile.h"
 #include "proto/mcs.h"
 #include "proto/x224.h"
 
@@ -302,7 +302,7 @@ static int check_pcap(const pcap_want *pw) {
   if (!b)
     return 0;
   pcap_capture cap;
-  int rv = pcap_parse(b, n, &cap);
+  int rv = capfile_parse(b, n, &cap);
   free(b);
   CHECK_EQ_INT(rv, 0);
   int seen = 0;
@@ -330,7 +330,7 @@ static int check_pcap(const pcap_want *pw) {
     }
     seen++;
   }
-  pcap_capture_free(&cap);
+  capfile_free(&cap);
   return seen;
 }
 

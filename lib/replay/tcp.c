@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Capture reader for the unit tests; see pcap.h. Every read goes through
- * a length check against what the buffer really holds. */
-#include "pcap.h"
+/* TCP reassembly and frame decoding for capture replay; see tcp.h. Every
+ * read goes through a length check against what the frame really holds. */
+#include "replay/tcp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,35 +16,27 @@ static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
          p[3];
 }
-static uint16_t le16(const uint8_t *p) {
-  return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
 static uint32_t le32(const uint8_t *p) {
   return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 |
          p[0];
-}
-static uint16_t rd16(const uint8_t *p, int big) {
-  return big ? be16(p) : le16(p);
-}
-static uint32_t rd32(const uint8_t *p, int big) {
-  return big ? be32(p) : le32(p);
 }
 
 /* ---- TCP reassembly ---- */
 
 /* Makes room for stream offsets [0, need); returns 0 or -1 (limits). */
-static int stream_reserve(pcap_capture *cap, pcap_stream *st, size_t need) {
+static int stream_reserve(rdpneg_tcp_table *cap, rdpneg_tcp_stream *st,
+                          size_t need) {
   if (need <= st->alloc)
     return 0;
-  if (need > PCAP_STREAM_MAX)
+  if (need > RDPNEG_TCP_STREAM_MAX)
     return -1;
   size_t n = st->alloc ? st->alloc : 4096;
   while (n < need)
     n *= 2;
-  if (n > PCAP_STREAM_MAX)
-    n = PCAP_STREAM_MAX;
+  if (n > RDPNEG_TCP_STREAM_MAX)
+    n = RDPNEG_TCP_STREAM_MAX;
   size_t grow = n - st->alloc;
-  if (cap->mem_used + 2 * grow > PCAP_MEM_BUDGET)
+  if (cap->mem_used + 2 * grow > RDPNEG_TCP_MEM_BUDGET)
     return -1;
   uint8_t *d = realloc(st->data, n);
   if (!d)
@@ -61,17 +53,68 @@ static int stream_reserve(pcap_capture *cap, pcap_stream *st, size_t need) {
   return 0;
 }
 
-static void stream_update_len(pcap_stream *st) {
+static void stream_update_len(rdpneg_tcp_stream *st) {
   while (st->len < st->extent && st->have[st->len])
     st->len++;
 }
 
 /* Moves the stream start to sequence number |nb|: bytes before it are
  * dropped, room is made when it lies before the current start. */
-static void stream_rebase(pcap_capture *cap, pcap_stream *st, uint32_t nb) {
+/* Adds a timeline entry; returns quietly when the timeline is full (the
+ * loss is counted) or memory is short. */
+static void conn_event(rdpneg_tcp_table *cap, rdpneg_tcp_conn *c, int dir,
+                       int kind, size_t len, uint64_t ts) {
+  if (kind == RDPNEG_TCP_EV_DATA && c->nevents) {
+    /* merge with the previous growth of the same direction at one time */
+    rdpneg_tcp_event *l = &c->events[c->nevents - 1];
+    if (l->dir == dir && l->kind == kind && l->ts == ts) {
+      l->len = (uint32_t)len;
+      return;
+    }
+  }
+  if (c->nevents == c->events_alloc) {
+    size_t n = c->events_alloc ? 2 * c->events_alloc : 16;
+    if (n > RDPNEG_TCP_MAX_EVENTS ||
+        cap->mem_used + (n - c->events_alloc) * sizeof *c->events >
+            RDPNEG_TCP_MEM_BUDGET) {
+      c->events_dropped++;
+      return;
+    }
+    rdpneg_tcp_event *e = realloc(c->events, n * sizeof *e);
+    if (!e) {
+      c->events_dropped++;
+      return;
+    }
+    cap->mem_used += (n - c->events_alloc) * sizeof *e;
+    c->events = e;
+    c->events_alloc = n;
+  }
+  rdpneg_tcp_event *e = &c->events[c->nevents++];
+  e->dir = (uint8_t)dir;
+  e->kind = (uint8_t)kind;
+  e->len = (uint32_t)len;
+  e->ts = ts;
+}
+
+/* The stream start of direction |dir| moved by |d| bytes (positive:
+ * dropped from the front): the timeline's lengths follow it. */
+static void events_shift(rdpneg_tcp_conn *c, int dir, int64_t d) {
+  for (size_t i = 0; i < c->nevents; i++) {
+    rdpneg_tcp_event *e = &c->events[i];
+    if (e->dir != dir || e->kind != RDPNEG_TCP_EV_DATA)
+      continue;
+    int64_t l = (int64_t)e->len - d;
+    e->len = l < 0 ? 0 : (uint32_t)l;
+  }
+}
+
+static void stream_rebase(rdpneg_tcp_table *cap, rdpneg_tcp_conn *c, int dir,
+                          uint32_t nb) {
+  rdpneg_tcp_stream *st = &c->dir[dir];
   int64_t d = (int32_t)(nb - st->base);
   if (d == 0)
     return;
+  events_shift(c, dir, st->extent ? d : 0);
   if (d > 0) { /* drop the first d bytes */
     size_t k = (size_t)d;
     if (k >= st->extent) {
@@ -106,28 +149,42 @@ static void stream_rebase(pcap_capture *cap, pcap_stream *st, uint32_t nb) {
   stream_update_len(st);
 }
 
-static void stream_segment(pcap_capture *cap, pcap_stream *st, uint32_t seq,
-                           uint8_t flags, const uint8_t *p, size_t n,
-                           uint64_t ts) {
-  const uint8_t SYN = 0x02, FIN = 0x01, RST = 0x04;
+void rdpneg_tcp_segment(rdpneg_tcp_table *cap, rdpneg_tcp_conn *c, int dir,
+                        uint32_t seq, uint8_t flags, const uint8_t *p, size_t n,
+                        uint64_t ts) {
+  const uint8_t SYN = RDPNEG_TCP_SYN, FIN = RDPNEG_TCP_FIN,
+                RST = RDPNEG_TCP_RST;
+  rdpneg_tcp_stream *st = &c->dir[dir & 1];
+  dir &= 1;
+  if (!c->first_ts || ts < c->first_ts)
+    c->first_ts = ts;
+  if (ts > c->last_ts)
+    c->last_ts = ts;
   if (flags & SYN) {
     if (!st->syn) {
       st->syn = 1;
+      st->syn_ts = ts;
       st->isn = seq;
       if (!st->have_base) {
         st->base = seq + 1;
         st->have_base = 1;
       } else if (!st->base_from_syn) {
-        stream_rebase(cap, st, seq + 1);
+        stream_rebase(cap, c, dir, seq + 1);
       }
       st->base_from_syn = 1;
     }
     seq += 1; /* data on a SYN (TFO) starts after it */
   }
-  if (flags & FIN)
+  if (flags & FIN) {
+    if (!st->fin)
+      conn_event(cap, c, dir, RDPNEG_TCP_EV_FIN, 0, ts);
     st->fin = 1;
-  if (flags & RST)
+  }
+  if (flags & RST) {
+    if (!st->rst)
+      conn_event(cap, c, dir, RDPNEG_TCP_EV_RST, 0, ts);
     st->rst = 1;
+  }
   if (n == 0)
     return;
   st->segments++;
@@ -139,10 +196,10 @@ static void stream_segment(pcap_capture *cap, pcap_stream *st, uint32_t seq,
   }
   int64_t rel = (int32_t)(seq - st->base);
   if (rel < 0) {
-    if (!st->base_from_syn && -rel <= (int64_t)PCAP_STREAM_MAX &&
+    if (!st->base_from_syn && -rel <= (int64_t)RDPNEG_TCP_STREAM_MAX &&
         st->rebases < 64) {
       st->rebases++;
-      stream_rebase(cap, st, seq); /* earlier data, no SYN seen */
+      stream_rebase(cap, c, dir, seq); /* earlier data, no SYN seen */
       rel = 0;
     } else { /* retransmission reaching before the start: trim */
       if ((uint64_t)-rel >= n)
@@ -153,12 +210,12 @@ static void stream_segment(pcap_capture *cap, pcap_stream *st, uint32_t seq,
     }
   }
   size_t off = (size_t)rel;
-  if (off >= PCAP_STREAM_MAX) {
+  if (off >= RDPNEG_TCP_STREAM_MAX) {
     st->overflow = 1;
     return;
   }
-  if (n > PCAP_STREAM_MAX - off) {
-    n = PCAP_STREAM_MAX - off;
+  if (n > RDPNEG_TCP_STREAM_MAX - off) {
+    n = RDPNEG_TCP_STREAM_MAX - off;
     st->overflow = 1;
   }
   if (stream_reserve(cap, st, off + n) != 0) {
@@ -184,14 +241,17 @@ static void stream_segment(pcap_capture *cap, pcap_stream *st, uint32_t seq,
   }
   if (off + n > st->extent)
     st->extent = off + n;
+  size_t before = st->len;
   stream_update_len(st);
+  if (st->len > before)
+    conn_event(cap, c, dir, RDPNEG_TCP_EV_DATA, st->len, ts);
 }
 
 static int addr_eq(const uint8_t *a, const uint8_t *b, size_t n) {
   return memcmp(a, b, n) == 0;
 }
 
-static void conn_swap(pcap_conn *c) {
+void rdpneg_tcp_conn_swap(rdpneg_tcp_conn *c) {
   uint8_t a[16];
   memcpy(a, c->addr[0], 16);
   memcpy(c->addr[0], c->addr[1], 16);
@@ -199,12 +259,14 @@ static void conn_swap(pcap_conn *c) {
   uint16_t p = c->port[0];
   c->port[0] = c->port[1];
   c->port[1] = p;
-  pcap_stream s = c->dir[0];
+  rdpneg_tcp_stream s = c->dir[0];
   c->dir[0] = c->dir[1];
   c->dir[1] = s;
+  for (size_t i = 0; i < c->nevents; i++)
+    c->events[i].dir ^= 1;
 }
 
-static void tcp_packet(pcap_capture *cap, int ipv6, const uint8_t *src,
+static void tcp_packet(rdpneg_tcp_table *cap, int ipv6, const uint8_t *src,
                        const uint8_t *dst, const uint8_t *tcp, size_t seglen,
                        uint64_t ts) {
   size_t alen = ipv6 ? 16 : 4;
@@ -217,10 +279,10 @@ static void tcp_packet(pcap_capture *cap, int ipv6, const uint8_t *src,
   int syn_only = (flags & 0x12) == 0x02, syn_ack = (flags & 0x12) == 0x12;
 
   /* newest connection first, so that a reused 4-tuple finds the last one */
-  pcap_conn *c = NULL;
+  rdpneg_tcp_conn *c = NULL;
   int side = 0; /* 0: sender is the client */
   for (size_t i = cap->nconns; i-- > 0;) {
-    pcap_conn *k = &cap->conns[i];
+    rdpneg_tcp_conn *k = &cap->conns[i];
     if (k->ipv6 != ipv6)
       continue;
     if (k->port[0] == sport && k->port[1] == dport &&
@@ -242,12 +304,12 @@ static void tcp_packet(pcap_capture *cap, int ipv6, const uint8_t *src,
        c->dir[0].extent || c->dir[1].extent))
     c = NULL;
   if (!c) {
-    if (cap->nconns >= PCAP_MAX_CONNS) {
+    if (cap->nconns >= RDPNEG_TCP_MAX_CONNS) {
       cap->conns_dropped++;
       return;
     }
     if (cap->nconns % 16 == 0) {
-      pcap_conn *nc =
+      rdpneg_tcp_conn *nc =
           realloc(cap->conns, (cap->nconns + 16) * sizeof *cap->conns);
       if (!nc) {
         cap->conns_dropped++;
@@ -258,7 +320,6 @@ static void tcp_packet(pcap_capture *cap, int ipv6, const uint8_t *src,
     c = &cap->conns[cap->nconns++];
     memset(c, 0, sizeof *c);
     c->ipv6 = ipv6;
-    c->first_ts = ts;
     side = syn_ack ? 1 : 0; /* otherwise the first sender is the client */
     memcpy(c->addr[side], src, alen);
     memcpy(c->addr[!side], dst, alen);
@@ -269,17 +330,17 @@ static void tcp_packet(pcap_capture *cap, int ipv6, const uint8_t *src,
     /* roles guessed from the first packet; a late SYN tells the truth */
     int want = syn_ack ? 1 : 0;
     if (side != want) {
-      conn_swap(c);
+      rdpneg_tcp_conn_swap(c);
       side = want;
     }
     c->client_from_syn = 1;
   }
   c->packets++;
-  stream_segment(cap, &c->dir[side], seq, flags, payload, n, ts);
+  rdpneg_tcp_segment(cap, c, side, seq, flags, payload, n, ts);
 }
 
 /* TCP inside an IP payload of |len| captured bytes (|decl| declared). */
-static int tcp_in_ip(pcap_capture *cap, int ipv6, const uint8_t *src,
+static int tcp_in_ip(rdpneg_tcp_table *cap, int ipv6, const uint8_t *src,
                      const uint8_t *dst, const uint8_t *p, size_t len,
                      uint64_t ts) {
   if (len < 20)
@@ -291,7 +352,8 @@ static int tcp_in_ip(pcap_capture *cap, int ipv6, const uint8_t *src,
   return 1;
 }
 
-static int ipv4(pcap_capture *cap, const uint8_t *p, size_t len, uint64_t ts) {
+static int ipv4(rdpneg_tcp_table *cap, const uint8_t *p, size_t len,
+                uint64_t ts) {
   if (len < 20 || (p[0] >> 4) != 4)
     return -1;
   size_t ihl = (size_t)(p[0] & 0x0f) * 4;
@@ -311,7 +373,8 @@ static int ipv4(pcap_capture *cap, const uint8_t *p, size_t len, uint64_t ts) {
   return tcp_in_ip(cap, 0, p + 12, p + 16, p + ihl, len - ihl, ts);
 }
 
-static int ipv6(pcap_capture *cap, const uint8_t *p, size_t len, uint64_t ts) {
+static int ipv6(rdpneg_tcp_table *cap, const uint8_t *p, size_t len,
+                uint64_t ts) {
   if (len < 40 || (p[0] >> 4) != 6)
     return -1;
   size_t plen = be16(p + 4);
@@ -355,7 +418,7 @@ static int ipv6(pcap_capture *cap, const uint8_t *p, size_t len, uint64_t ts) {
   return -1;
 }
 
-static int by_ethertype(pcap_capture *cap, unsigned type, const uint8_t *p,
+static int by_ethertype(rdpneg_tcp_table *cap, unsigned type, const uint8_t *p,
                         size_t len, uint64_t ts) {
   if (type == 0x0800)
     return ipv4(cap, p, len, ts);
@@ -364,7 +427,7 @@ static int by_ethertype(pcap_capture *cap, unsigned type, const uint8_t *p,
   return 0;
 }
 
-static int by_version(pcap_capture *cap, const uint8_t *p, size_t len,
+static int by_version(rdpneg_tcp_table *cap, const uint8_t *p, size_t len,
                       uint64_t ts) {
   if (len < 1)
     return -1;
@@ -376,7 +439,7 @@ static int by_version(pcap_capture *cap, const uint8_t *p, size_t len,
 }
 
 /* BSD address families seen in DLT_NULL / DLT_LOOP headers */
-static int by_family(pcap_capture *cap, uint32_t af, const uint8_t *p,
+static int by_family(rdpneg_tcp_table *cap, uint32_t af, const uint8_t *p,
                      size_t len, uint64_t ts) {
   if (af == 2)
     return ipv4(cap, p, len, ts);
@@ -385,11 +448,11 @@ static int by_family(pcap_capture *cap, uint32_t af, const uint8_t *p,
   return 0;
 }
 
-int pcap_feed_frame(pcap_capture *cap, int linktype, const uint8_t *f,
-                    size_t len, uint64_t ts) {
+int rdpneg_tcp_feed_frame(rdpneg_tcp_table *cap, int linktype, const uint8_t *f,
+                          size_t len, uint64_t ts) {
   int rv;
   switch (linktype) {
-  case PCAP_LINK_NULL: {
+  case RDPNEG_LINK_NULL: {
     if (len < 4) {
       rv = -1;
       break;
@@ -400,10 +463,10 @@ int pcap_feed_frame(pcap_capture *cap, int linktype, const uint8_t *f,
     rv = by_family(cap, af, f + 4, len - 4, ts);
     break;
   }
-  case PCAP_LINK_LOOP:
+  case RDPNEG_LINK_LOOP:
     rv = len < 4 ? -1 : by_family(cap, be32(f), f + 4, len - 4, ts);
     break;
-  case PCAP_LINK_ETHERNET: {
+  case RDPNEG_LINK_ETHERNET: {
     if (len < 14) {
       rv = -1;
       break;
@@ -428,27 +491,30 @@ int pcap_feed_frame(pcap_capture *cap, int linktype, const uint8_t *f,
     rv = by_ethertype(cap, type, f + off, len - off, ts);
     break;
   }
-  case PCAP_LINK_SLL:
+  case RDPNEG_LINK_SLL:
     rv = len < 16 ? -1 : by_ethertype(cap, be16(f + 14), f + 16, len - 16, ts);
     break;
-  case PCAP_LINK_SLL2:
+  case RDPNEG_LINK_SLL2:
     rv = len < 20 ? -1 : by_ethertype(cap, be16(f), f + 20, len - 20, ts);
     break;
-  case PCAP_LINK_RAW:
+  case RDPNEG_LINK_RAW:
   case 12: /* DLT_RAW on most BSDs */
   case 14: /* DLT_RAW on OpenBSD */
     rv = by_version(cap, f, len, ts);
     break;
-  case PCAP_LINK_IPV4:
+  case RDPNEG_LINK_IPV4:
     rv = ipv4(cap, f, len, ts);
     break;
-  case PCAP_LINK_IPV6:
+  case RDPNEG_LINK_IPV6:
     rv = ipv6(cap, f, len, ts);
     break;
   default:
     rv = 0;
     break;
   }
+  cap->packets++;
+  if (cap->linktype < 0)
+    cap->linktype = linktype;
   if (rv > 0)
     cap->tcp_packets++;
   else if (rv == 0)
@@ -458,231 +524,7 @@ int pcap_feed_frame(pcap_capture *cap, int linktype, const uint8_t *f,
   return rv;
 }
 
-/* ---- classic pcap ---- */
-
-static int parse_pcap(const uint8_t *b, size_t len, pcap_capture *cap) {
-  uint32_t m = le32(b);
-  int big, nsec;
-  if (m == 0xa1b2c3d4u || m == 0xa1b23c4du) {
-    big = 0;
-    nsec = m == 0xa1b23c4du;
-  } else {
-    big = 1;
-    nsec = be32(b) == 0xa1b23c4du;
-  }
-  cap->format = PCAP_FMT_PCAP;
-  cap->big_endian = big;
-  cap->nsec = nsec;
-  if (len < 24) {
-    cap->truncated = 1;
-    return -1;
-  }
-  cap->linktype = (int)(rd32(b + 20, big) & 0xffff);
-  size_t off = 24;
-  while (off < len) {
-    if (len - off < 16) {
-      cap->truncated = 1;
-      break;
-    }
-    uint32_t sec = rd32(b + off, big), frac = rd32(b + off + 4, big);
-    uint32_t incl = rd32(b + off + 8, big);
-    if (incl > len - off - 16) {
-      cap->truncated = 1;
-      break;
-    }
-    uint64_t ts = (uint64_t)sec * 1000000000u +
-                  (nsec ? (uint64_t)frac : (uint64_t)frac * 1000u);
-    cap->packets++;
-    pcap_feed_frame(cap, cap->linktype, b + off + 16, incl, ts);
-    off += 16 + (size_t)incl;
-  }
-  return 0;
-}
-
-/* ---- pcapng ---- */
-
-#define NG_MAX_IF 64
-
-typedef struct ng_if {
-  int linktype;
-  uint32_t snaplen;
-  int res_pow2; /* if_tsresol: 1 = 2^-res, 0 = 10^-res */
-  unsigned res;
-} ng_if;
-
-static uint64_t ng_ts(const ng_if *i, uint64_t t) {
-  if (i->res_pow2) {
-    if (i->res >= 64)
-      return 0;
-    return (uint64_t)((double)t / (double)((uint64_t)1 << i->res) * 1e9);
-  }
-  uint64_t m = 1;
-  if (i->res <= 9) {
-    for (unsigned k = i->res; k < 9; k++)
-      m *= 10;
-    return t * m;
-  }
-  if (i->res > 19)
-    return 0;
-  for (unsigned k = 9; k < i->res; k++)
-    m *= 10;
-  return t / m;
-}
-
-static void ng_idb(const uint8_t *body, size_t n, int big, ng_if *ifs, int *nif,
-                   pcap_capture *cap) {
-  if (n < 8) {
-    cap->malformed++;
-    return;
-  }
-  ng_if i = {.linktype = rd16(body, big),
-             .snaplen = rd32(body + 4, big),
-             .res_pow2 = 0,
-             .res = 6};
-  size_t off = 8;
-  while (n - off >= 4) {
-    unsigned code = rd16(body + off, big);
-    size_t ol = rd16(body + off + 2, big);
-    off += 4;
-    if (code == 0)
-      break;
-    if (ol > n - off) {
-      cap->malformed++;
-      break;
-    }
-    if (code == 9 && ol >= 1) {
-      i.res_pow2 = body[off] >> 7;
-      i.res = body[off] & 0x7f;
-    }
-    size_t pad = (ol + 3) & ~(size_t)3;
-    if (pad > n - off)
-      break;
-    off += pad;
-  }
-  if (cap->linktype < 0)
-    cap->linktype = i.linktype;
-  if (*nif < NG_MAX_IF)
-    ifs[(*nif)++] = i;
-}
-
-static int parse_pcapng(const uint8_t *b, size_t len, pcap_capture *cap) {
-  ng_if ifs[NG_MAX_IF];
-  int nif = 0, big = 0, sections = 0;
-  size_t off = 0;
-  cap->format = PCAP_FMT_PCAPNG;
-  while (off < len) {
-    if (len - off < 12) {
-      cap->truncated = 1;
-      break;
-    }
-    uint32_t type = rd32(b + off, big);
-    if (type == 0x0a0d0d0au) {
-      uint32_t bom = le32(b + off + 8);
-      if (bom == 0x1a2b3c4du)
-        big = 0;
-      else if (bom == 0x4d3c2b1au)
-        big = 1;
-      else {
-        cap->malformed++;
-        break;
-      }
-      if (!sections)
-        cap->big_endian = big;
-      sections++;
-      nif = 0;
-    } else if (!sections) {
-      return -1;
-    }
-    uint32_t blen = rd32(b + off + 4, big);
-    if (blen < 12 || blen % 4 != 0) {
-      cap->malformed++;
-      break;
-    }
-    if (blen > len - off) {
-      cap->truncated = 1;
-      break;
-    }
-    if (rd32(b + off + blen - 4, big) != blen) {
-      cap->malformed++;
-      break;
-    }
-    const uint8_t *body = b + off + 8;
-    size_t n = blen - 12;
-    switch (type) {
-    case 0x0a0d0d0au: /* SHB */
-      if (n < 16)
-        cap->malformed++;
-      break;
-    case 1: /* IDB */
-      ng_idb(body, n, big, ifs, &nif, cap);
-      break;
-    case 2: /* obsolete Packet Block */
-    case 6: /* EPB */ {
-      if (n < 20) {
-        cap->malformed++;
-        break;
-      }
-      uint32_t ifid = type == 6 ? rd32(body, big) : rd16(body, big);
-      uint64_t t = (uint64_t)rd32(body + 4, big) << 32 | rd32(body + 8, big);
-      uint32_t caplen = rd32(body + 12, big);
-      cap->packets++;
-      if (caplen > n - 20) {
-        cap->malformed++;
-        break;
-      }
-      if (ifid >= (uint32_t)nif) {
-        cap->malformed++;
-        break;
-      }
-      pcap_feed_frame(cap, ifs[ifid].linktype, body + 20, caplen,
-                      ng_ts(&ifs[ifid], t));
-      break;
-    }
-    case 3: /* SPB: interface 0, length from the block */ {
-      if (n < 4) {
-        cap->malformed++;
-        break;
-      }
-      cap->packets++;
-      if (nif < 1) {
-        cap->malformed++;
-        break;
-      }
-      size_t caplen = n - 4, orig = rd32(body, big);
-      if (orig < caplen)
-        caplen = orig; /* the rest is padding */
-      if (ifs[0].snaplen && ifs[0].snaplen < caplen)
-        caplen = ifs[0].snaplen;
-      pcap_feed_frame(cap, ifs[0].linktype, body + 4, caplen, 0);
-      break;
-    }
-    default: /* NRB, ISB, DSB, custom...: not needed */
-      break;
-    }
-    off += blen;
-  }
-  return 0;
-}
-
-int pcap_parse(const uint8_t *buf, size_t len, pcap_capture *cap) {
-  memset(cap, 0, sizeof *cap);
-  cap->linktype = -1;
-  if (!buf || len < 4)
-    return -1;
-  uint32_t m = le32(buf);
-  switch (m) {
-  case 0xa1b2c3d4u:
-  case 0xa1b23c4du:
-  case 0xd4c3b2a1u:
-  case 0x4d3cb2a1u:
-    return parse_pcap(buf, len, cap);
-  case 0x0a0d0d0au:
-    return parse_pcapng(buf, len, cap);
-  }
-  return -1;
-}
-
-void pcap_capture_free(pcap_capture *cap) {
+void rdpneg_tcp_table_free(rdpneg_tcp_table *cap) {
   if (!cap)
     return;
   for (size_t i = 0; i < cap->nconns; i++)
@@ -690,11 +532,14 @@ void pcap_capture_free(pcap_capture *cap) {
       free(cap->conns[i].dir[d].data);
       free(cap->conns[i].dir[d].have);
     }
+  for (size_t i = 0; i < cap->nconns; i++)
+    free(cap->conns[i].events);
   free(cap->conns);
   memset(cap, 0, sizeof *cap);
 }
 
-void pcap_conn_addr(const pcap_conn *c, int side, char *out, size_t cap) {
+void rdpneg_tcp_conn_addr(const rdpneg_tcp_conn *c, int side, char *out,
+                          size_t cap) {
   const uint8_t *a = c->addr[side & 1];
   if (!c->ipv6) {
     snprintf(out, cap, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
@@ -707,4 +552,9 @@ void pcap_conn_addr(const pcap_conn *c, int side, char *out, size_t cap) {
       break;
     o += (size_t)w;
   }
+}
+
+void rdpneg_tcp_table_init(rdpneg_tcp_table *t) {
+  memset(t, 0, sizeof *t);
+  t->linktype = -1;
 }
