@@ -50,9 +50,13 @@ static int linktype(int dlt) {
 
 static int usage(FILE *f) {
   fprintf(f, "usage: rdpneg-replay FILE [--port N] [--json]\n"
-             "  FILE      a pcap or pcapng capture\n"
-             "  --port N  the RDP server's TCP port (default 3389)\n"
-             "  --json    one rdpneg.replay/1 JSON document\n");
+             "  FILE       a pcap or pcapng capture\n"
+             "  --port N   the RDP server's TCP port (default 3389)\n"
+             "  --json     one rdpneg.replay/1 JSON document\n"
+             "  --help     this text\n"
+             "  --version  print the version and exit\n"
+             "exit: 0 read, 1 truncated or damaged file, 2 usage or "
+             "unreadable file\n");
   return f == stdout ? 0 : 2;
 }
 
@@ -72,6 +76,9 @@ int main(int argc, char **argv) {
       }
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       return usage(stdout);
+    } else if (!strcmp(argv[i], "--version")) {
+      printf("rdpneg-replay %s\n", rdpneg_version());
+      return 0;
     } else if (argv[i][0] == '-' || file) {
       return usage(stderr);
     } else {
