@@ -52,12 +52,19 @@ static void skip(rdpneg_session *s, rdpneg_phase ph, const char *why) {
   snprintf(p->detail, sizeof p->detail, "%s", why);
 }
 
-/* Ends the session: every phase not reached is skipped. */
+static void flush_tls(rdpneg_session *s);
+
+/* Ends the session: every phase not reached is skipped; mbedTLS's context
+ * and record buffers go at once (the evidence stays). */
 static void finish(rdpneg_session *s, const char *why) {
   for (int i = 0; i < RDPNEG_PHASE_COUNT; i++)
     skip(s, (rdpneg_phase)i, why);
   if (!s->tls && s->tls_status == RDPNEG_TLS_PENDING)
     s->tls_status = RDPNEG_TLS_SKIPPED;
+  if (s->tls) {
+    flush_tls(s);
+    rdpneg_tls_release(s->tls);
+  }
   s->state = S_DONE;
   s->phase_deadline = RDPNEG_TSTAMP_NEVER;
 }

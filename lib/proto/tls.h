@@ -46,6 +46,11 @@ typedef struct rdpneg_tls_ev {
 int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p);
 void rdpneg_tls_free(rdpneg_tls *t);
 
+/* Frees mbedTLS's context and record buffers once the connection is done
+ * with TLS; the evidence, the output not yet taken and the server's
+ * public key stay. Handshake, read and write then return INVALID_STATE. */
+void rdpneg_tls_release(rdpneg_tls *t);
+
 /* Appends received ciphertext. Returns 0 or NOBUF/NOMEM. */
 int rdpneg_tls_input(rdpneg_tls *t, const uint8_t *data, size_t len);
 

@@ -10,10 +10,18 @@
 #ifndef _WIN32
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #endif
 
-#define READ_CHUNK 16384
+/* Every read lands in one buffer per thread (each loop runs on one
+ * thread): libuv calls alloc_cb and then on_read for the same stream
+ * before anything else, and the session copies what it keeps. A probe
+ * holds no read buffer of its own. */
+#define READ_CHUNK 65536
+static _Thread_local char loop_rbuf[READ_CHUNK];
+
+#define MAX_ADDRS 8
 
 /* One connection: a session's bytes over one TCP socket. */
 struct rdpneg_uv_probe {
@@ -32,17 +40,25 @@ struct rdpneg_uv_probe {
   size_t wlen, wcap;
   int gai_active;
   int tcp_open;
+  int connected; /* the connect succeeded: reads are what is awaited */
   int open_handles;
   int finishing;
   int status;
+  rdpneg_tstamp grace_for; /* the deadline already given one more poll */
   char host[256];
   char addr[64];
-  /* resolved addresses, tried in order while connects fail fast */
-  struct sockaddr_storage addrs[8];
+  /* resolved addresses (only for a name), tried in order while connects
+   * fail fast */
+  struct sockaddr_storage *addrs;
   int addr_count, addr_idx;
   uint16_t port;
-  char rbuf[READ_CHUNK];
 };
+
+static void probe_free(rdpneg_uv_probe *p) {
+  free(p->wbuf);
+  free(p->addrs);
+  free(p);
+}
 
 static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
   (void)p;
@@ -77,8 +93,7 @@ static void on_close(uv_handle_t *h) {
   void *ud = p->user_data;
   int status = p->status;
   cb(p, s, status, ud);
-  free(p->wbuf);
-  free(p);
+  probe_free(p);
 }
 
 static void finish(rdpneg_uv_probe *p) {
@@ -180,16 +195,49 @@ static void settle(rdpneg_uv_probe *p) {
   uv_timer_start(&p->timer, on_timer, ms, 0);
 }
 
+/* Has something arrived that the loop has not handed over yet: bytes, an
+ * EOF or a reset once connected, the connect's own result before? */
+static int arrived(rdpneg_uv_probe *p) {
+  uv_os_fd_t fd;
+  if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp) ||
+      uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
+    return 0;
+#ifdef _WIN32
+  WSAPOLLFD pfd = {(SOCKET)fd, p->connected ? POLLRDNORM : POLLWRNORM, 0};
+  return WSAPoll(&pfd, 1, 0) > 0;
+#else
+  struct pollfd pfd = {fd, p->connected ? POLLIN : POLLOUT, 0};
+  int n;
+  do
+    n = poll(&pfd, 1, 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+#endif
+}
+
+/* libuv runs the timers before it polls: when one loop iteration spent
+ * long on other connections (hundreds of TLS handshakes landing at once),
+ * a deadline can come due while this connection's answer already waits
+ * in the socket. Such a deadline is judged once more after the poll phase
+ * that reads it (the 1 ms timer cannot fire before that poll), on the
+ * session's own clock; a server still silent by then timed out. */
 static void on_timer(uv_timer_t *t) {
   rdpneg_uv_probe *p = t->data;
-  rdpneg_session_handle_expiry(p->sess, now_ns(p));
+  rdpneg_tstamp now = now_ns(p);
+  rdpneg_tstamp exp = rdpneg_session_expiry(p->sess);
+  if (now >= exp && p->grace_for != exp && arrived(p)) {
+    p->grace_for = exp;
+    uv_timer_start(&p->timer, on_timer, 1, 0);
+    return;
+  }
+  rdpneg_session_handle_expiry(p->sess, now);
   settle(p);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  rdpneg_uv_probe *p = h->data;
+  (void)h;
   (void)suggested;
-  *buf = uv_buf_init(p->rbuf, sizeof p->rbuf);
+  *buf = uv_buf_init(loop_rbuf, sizeof loop_rbuf);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
@@ -274,6 +322,7 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   if (status == 0) {
+    p->connected = 1;
     rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
     uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
   } else {
@@ -322,7 +371,17 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     return;
   }
   p->addr_count = 0;
-  for (struct addrinfo *ai = res; ai && p->addr_count < 8; ai = ai->ai_next) {
+  if (!p->addrs)
+    p->addrs = malloc(MAX_ADDRS * sizeof *p->addrs);
+  if (!p->addrs) {
+    uv_freeaddrinfo(res);
+    p->status = RDPNEG_ERR_NOMEM;
+    rdpneg_session_cancel(p->sess, now_ns(p));
+    settle(p);
+    return;
+  }
+  for (struct addrinfo *ai = res; ai && p->addr_count < MAX_ADDRS;
+       ai = ai->ai_next) {
     if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
         ai->ai_addrlen > sizeof p->addrs[0])
       continue;
@@ -458,8 +517,7 @@ static void run_attempt_done(rdpneg_uv_probe *p) {
   if (p->status && !r->status)
     r->status = p->status;
   rdpneg_plan_attempt_done(r->plan, p->sess, uv_hrtime());
-  free(p->wbuf);
-  free(p);
+  probe_free(p);
   run_pump(r);
 }
 
