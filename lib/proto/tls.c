@@ -11,6 +11,7 @@
 #include "base/codes.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,10 @@ struct rdpneg_tls {
   int64_t now_unix;
   int warn_days;
   char name[256];
-  rdpneg_tls_ev ev;
-  uint8_t *pubkey; /* the server's SubjectPublicKey, sized to it */
+  rdpneg_tls_hs ev;
+  rdpneg_cert_ev *cert; /* made when the handshake completes */
+  rdpneg_tls_ev *full;  /* rdpneg_tls_evidence's copy, made on demand */
+  uint8_t *pubkey;      /* the server's SubjectPublicKey, sized to it */
   size_t pubkey_len;
   /* sniffer over the server's records */
   int sniff_off; /* stop after ChangeCipherSpec or non-TLS bytes */
@@ -115,7 +118,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len) {
       return 0;
     return MBEDTLS_ERR_SSL_WANT_READ;
   }
-  return (int)rdpneg_buf_take(&t->in, buf, len);
+  int n = (int)rdpneg_buf_take(&t->in, buf, len);
+  if (rdpneg_buf_size(&t->in) == 0)
+    rdpneg_buf_free(&t->in); /* memory only while it holds bytes */
+  return n;
 }
 
 /* The DRBG's entropy source: one entropy context for the process (38 KiB
@@ -261,6 +267,8 @@ void rdpneg_tls_free(rdpneg_tls *t) {
   if (t->pubkey)
     mbedtls_platform_zeroize(t->pubkey, t->pubkey_len);
   free(t->pubkey);
+  free(t->cert);
+  free(t->full);
   mbedtls_platform_zeroize(t, sizeof *t);
   free(t);
 }
@@ -408,7 +416,7 @@ static int not_tls(const rdpneg_tls *t) {
 }
 
 static int fail(rdpneg_tls *t, int mbed_rv) {
-  rdpneg_tls_ev *ev = &t->ev;
+  rdpneg_tls_hs *ev = &t->ev;
   int err;
   ev->mbedtls_error = mbed_rv;
   if (mbed_rv)
@@ -451,9 +459,10 @@ static int fail(rdpneg_tls *t, int mbed_rv) {
   return err;
 }
 
-/* Returns 0, or NOMEM when the server's key could not be kept. */
+/* Returns 0, or NOMEM when the certificate's analysis or the server's key
+ * could not be kept. */
 static int finish(rdpneg_tls *t) {
-  rdpneg_tls_ev *ev = &t->ev;
+  rdpneg_tls_hs *ev = &t->ev;
   ev->status = RDPNEG_TLS_OK;
   tls_live *l = t->live;
   snprintf(ev->version, sizeof ev->version, "%s",
@@ -465,9 +474,14 @@ static int finish(rdpneg_tls *t) {
       *c = '_';
   const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&l->ssl);
   if (peer) {
-    ev->has_cert = rdpneg_cert_analyse(
-                       peer, t->name[0] ? t->name : NULL, t->now_unix,
-                       t->warn_days, l->has_ca ? &l->ca : NULL, &ev->cert) == 0;
+    if (!(t->cert = calloc(1, sizeof *t->cert)))
+      return RDPNEG_ERR_NOMEM;
+    if (rdpneg_cert_analyse(peer, t->name[0] ? t->name : NULL, t->now_unix,
+                            t->warn_days, l->has_ca ? &l->ca : NULL,
+                            t->cert) != 0) {
+      free(t->cert);
+      t->cert = NULL;
+    }
     uint8_t key[2048];
     int n = rdpneg_cert_pubkey(peer, key, sizeof key);
     if (n > 0 && (t->pubkey = malloc((size_t)n)) != NULL) {
@@ -560,8 +574,25 @@ void rdpneg_tls_stalled(rdpneg_tls *t) {
   }
 }
 
-const rdpneg_tls_ev *rdpneg_tls_evidence(const rdpneg_tls *t) {
+const rdpneg_tls_hs *rdpneg_tls_hs_evidence(const rdpneg_tls *t) {
   return &t->ev;
+}
+
+const rdpneg_cert_ev *rdpneg_tls_cert(const rdpneg_tls *t) {
+  return t->cert;
+}
+
+/* rdpneg_tls_ev begins with the very members of rdpneg_tls_hs */
+_Static_assert(offsetof(rdpneg_tls_ev, has_cert) >= sizeof(rdpneg_tls_hs),
+               "rdpneg_tls_ev starts with rdpneg_tls_hs");
+
+void rdpneg_tls_evidence_copy(const rdpneg_tls *t, rdpneg_tls_ev *out) {
+  memset(out, 0, sizeof *out);
+  memcpy(out, &t->ev, sizeof t->ev);
+  if (t->cert) {
+    out->has_cert = 1;
+    out->cert = *t->cert;
+  }
 }
 
 int rdpneg_tls_peer_pubkey(const rdpneg_tls *t, const uint8_t **key,
@@ -578,4 +609,11 @@ int rdpneg_tls_random(void *ctx, unsigned char *buf, size_t len) {
   if (!t->live)
     return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
   return mbedtls_ctr_drbg_random(&t->live->drbg, buf, len);
+}
+
+const rdpneg_tls_ev *rdpneg_tls_evidence(rdpneg_tls *t) {
+  if (!t->full && !(t->full = malloc(sizeof *t->full)))
+    return NULL;
+  rdpneg_tls_evidence_copy(t, t->full);
+  return t->full;
 }

@@ -138,36 +138,58 @@ static ssize_t send_nosignal(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
 
 static void on_wtimer(uv_timer_t *t);
 
+/* Keeps |n| bytes the socket did not take. Returns 0 or -1 (no memory). */
+static int wbuf_keep(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
+  if (p->wlen + n > p->wcap) {
+    size_t cap = p->wcap ? p->wcap * 2 : 4096;
+    while (cap < p->wlen + n)
+      cap *= 2;
+    uint8_t *nb = realloc(p->wbuf, cap);
+    if (!nb)
+      return -1;
+    p->wbuf = nb;
+    p->wcap = cap;
+  }
+  memcpy(p->wbuf + p->wlen, b, n);
+  p->wlen += n;
+  return 0;
+}
+
+/* Sends what the session has: straight from the stack while nothing
+ * waits before it; a probe holds a write buffer only while the socket is
+ * full. */
 static void flush(rdpneg_uv_probe *p) {
   uint8_t tmp[4096];
   rdpneg_ssize n;
   while ((n = rdpneg_session_write(p->sess, tmp, sizeof tmp, now_ns(p))) > 0) {
     if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
       continue; /* nothing to send it on: drop */
-    if (p->wlen + (size_t)n > p->wcap) {
-      size_t cap = p->wcap ? p->wcap * 2 : 8192;
-      while (cap < p->wlen + (size_t)n)
-        cap *= 2;
-      uint8_t *nb = realloc(p->wbuf, cap);
-      if (!nb)
-        return;
-      p->wbuf = nb;
-      p->wcap = cap;
+    size_t off = 0;
+    if (!p->wlen) {
+      ssize_t w = send_nosignal(p, tmp, (size_t)n);
+      if (w < 0)
+        continue; /* the peer is gone: the read side says how */
+      off = (size_t)w;
     }
-    memcpy(p->wbuf + p->wlen, tmp, (size_t)n);
-    p->wlen += (size_t)n;
+    if (off < (size_t)n && wbuf_keep(p, tmp + off, (size_t)n - off) != 0)
+      return;
   }
   if (!p->wlen || !p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
     return;
   ssize_t w = send_nosignal(p, p->wbuf, p->wlen);
   if (w < 0) {
     p->wlen = 0; /* the peer is gone: the read side says how */
-    return;
+  } else {
+    memmove(p->wbuf, p->wbuf + w, p->wlen - (size_t)w);
+    p->wlen -= (size_t)w;
   }
-  memmove(p->wbuf, p->wbuf + w, p->wlen - (size_t)w);
-  p->wlen -= (size_t)w;
-  if (p->wlen) /* socket full (rare: a few KB per phase): retry shortly */
+  if (!p->wlen) {
+    free(p->wbuf);
+    p->wbuf = NULL;
+    p->wcap = 0;
+  } else { /* socket full (rare: a few KB per phase): retry shortly */
     uv_timer_start(&p->wtimer, on_wtimer, 2, 0);
+  }
 }
 
 static void on_wtimer(uv_timer_t *t) {

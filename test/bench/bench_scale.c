@@ -81,6 +81,13 @@ static long rss_kb(void) {
   return res < 0 ? -1 : res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* Heap in use (every arena): what the probes hold whether or not its
+ * pages were touched yet. */
+static long heap_kb(void) {
+  struct mallinfo2 mi = mallinfo2();
+  return (long)((mi.uordblks + mi.hblkhd) / 1024);
+}
+
 static double self_cpu(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -292,14 +299,16 @@ static run_result run(int mode, int total, int conc, int hold,
   return rr;
 }
 
-static long pre_rss; /* right before a memory run, after malloc_trim */
+static long pre_rss, pre_heap; /* right before a memory run */
 static int hold_n;
 static const char *hold_what;
 
 static void print_hold(void) {
-  long r = rss_kb();
-  printf("%-34s rss %8ld KiB  fds %6ld  => %.1f KiB RSS per in-flight probe\n",
-         hold_what, r, count_fds(), (double)(r - pre_rss) / hold_n);
+  long r = rss_kb(), h = heap_kb();
+  printf("%-34s rss %8ld KiB  fds %6ld  => %.1f KiB RSS per in-flight "
+         "probe, %.1f KiB heap in use\n",
+         hold_what, r, count_fds(), (double)(r - pre_rss) / hold_n,
+         (double)(h - pre_heap) / hold_n);
   fflush(stdout);
 }
 
@@ -401,10 +410,12 @@ int main(int argc, char **argv) {
   hold_what = "TLS in flight (no server Finished)";
   malloc_trim(0);
   pre_rss = rss_kb();
+  pre_heap = heap_kb();
   run(M_HOLD, conc, conc, 1, print_hold);
   hold_what = "X.224 in flight (no confirm yet)";
   malloc_trim(0);
   pre_rss = rss_kb();
+  pre_heap = heap_kb();
   run(M_SILENT, conc, conc, 1, print_hold);
   if (!quick) {
     run_result r = run(M_X224, nx, conc, 0, NULL);
