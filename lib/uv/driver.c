@@ -15,11 +15,16 @@
 #endif
 
 /* Every read lands in one buffer per thread (each loop runs on one
- * thread): libuv calls alloc_cb and then on_read for the same stream
- * before anything else, and the session copies what it keeps. A probe
- * holds no read buffer of its own. */
+ * thread): on Unix libuv calls alloc_cb and then on_read for the same
+ * stream before anything else, and the session copies what it keeps. A
+ * probe holds no read buffer of its own. On Windows libuv may keep an
+ * overlapped read's buffer across iterations: a buffer per probe there. */
+#ifndef _WIN32
 #define READ_CHUNK 65536
 static _Thread_local char loop_rbuf[READ_CHUNK];
+#else
+#define READ_CHUNK 16384
+#endif
 
 #define MAX_ADDRS 8
 
@@ -52,9 +57,15 @@ struct rdpneg_uv_probe {
   struct sockaddr_storage *addrs;
   int addr_count, addr_idx;
   uint16_t port;
+#ifdef _WIN32
+  char *rbuf;
+#endif
 };
 
 static void probe_free(rdpneg_uv_probe *p) {
+#ifdef _WIN32
+  free(p->rbuf);
+#endif
   free(p->wbuf);
   free(p->addrs);
   free(p);
@@ -257,9 +268,16 @@ static void on_timer(uv_timer_t *t) {
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
   (void)suggested;
+#ifdef _WIN32
+  rdpneg_uv_probe *p = h->data;
+  if (!p->rbuf)
+    p->rbuf = malloc(READ_CHUNK);
+  *buf = uv_buf_init(p->rbuf, p->rbuf ? READ_CHUNK : 0); /* 0: UV_ENOBUFS */
+#else
+  (void)h;
   *buf = uv_buf_init(loop_rbuf, sizeof loop_rbuf);
+#endif
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {

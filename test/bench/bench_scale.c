@@ -4,10 +4,10 @@
  * child processes on loopback; descriptors and RSS before and after.
  *
  *   bench_scale [-c IN_FLIGHT] [-t THREADS] [-x X224_PROBES]
- *               [-n TLS_PROBES] [-k rsa|ecdhe] [-r RESPONDERS] [-q]
+ *               [-n TLS_PROBES] [-k rsa|ecdhe] [-r RESPONDERS] [-q] [-M]
  *   (defaults: 10000 in flight, one loop thread per core as rdpneg-scan,
  *   100000 X.224-only probes, 20000 TLS probes, key exchange rsa, one
- *   responder process; -q skips the throughput runs)
+ *   responder process; -q skips the throughput runs, -M the memory runs)
  *
  * What the responder (a child process per -r, one libuv loop each, on
  * 127.0.0.1-127.0.0.8) answers:
@@ -322,12 +322,13 @@ static void print_rate(const char *what, int n, run_result r) {
 }
 
 int main(int argc, char **argv) {
-  int conc = 10000, nx = 100000, nt = 20000, ecdhe = 0, quick = 0;
+  int conc = 10000, nx = 100000, nt = 20000, ecdhe = 0, quick = 0, nomem = 0;
   nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(argv[i], "-q")) {
-      quick = 1;
+    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "-M")) {
+      quick |= !strcmp(argv[i], "-q");
+      nomem |= !strcmp(argv[i], "-M");
       continue;
     }
     if (!v) {
@@ -349,7 +350,7 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr, "usage: bench_scale [-c IN_FLIGHT] [-t THREADS] "
                       "[-x X224_PROBES] [-n TLS_PROBES] [-k rsa|ecdhe] "
-                      "[-r RESPONDERS] [-q]\n");
+                      "[-r RESPONDERS] [-q] [-M]\n");
       return 2;
     }
     i++;
@@ -407,6 +408,8 @@ int main(int argc, char **argv) {
   hold_n = conc;
   /* each memory run counts from the RSS right before it, the freed
    * memory of the runs before given back first */
+  if (nomem)
+    goto rates;
   hold_what = "TLS in flight (no server Finished)";
   malloc_trim(0);
   pre_rss = rss_kb();
@@ -417,6 +420,7 @@ int main(int argc, char **argv) {
   pre_rss = rss_kb();
   pre_heap = heap_kb();
   run(M_SILENT, conc, conc, 1, print_hold);
+rates:
   if (!quick) {
     run_result r = run(M_X224, nx, conc, 0, NULL);
     print_rate("X.224-only", nx, r);
