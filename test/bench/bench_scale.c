@@ -5,9 +5,11 @@
  *
  *   bench_scale [-c IN_FLIGHT] [-t THREADS] [-x X224_PROBES]
  *               [-n TLS_PROBES] [-k rsa|ecdhe] [-r RESPONDERS] [-q] [-M]
+ *               [-p]
  *   (defaults: 10000 in flight, one loop thread per core as rdpneg-scan,
  *   100000 X.224-only probes, 20000 TLS probes, key exchange rsa, one
- *   responder process; -q skips the throughput runs, -M the memory runs)
+ *   responder process; -q skips the throughput runs, -M the memory runs;
+ *   -p runs probe plans, as rdpneg-scan does, instead of single sessions)
  *
  * What the responder (a child process per -r, one libuv loop each, on
  * 127.0.0.1-127.0.0.8) answers:
@@ -40,6 +42,7 @@
  * the descriptors came back to the baseline. */
 #include "responder.h"
 
+#include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_uv.h>
 
 #include <dirent.h>
@@ -139,11 +142,12 @@ typedef struct worker {
   uv_async_t cancel;
   rdpneg_config *cfg;
   int mode, total, conc, started, finished, failed, idx;
-  rdpneg_uv_probe **live; /* for the memory runs: cancelled at the end */
+  void **live; /* for the memory runs: cancelled at the end */
   int nlive;
 } worker;
 
 static atomic_int g_in_flight;
+static int g_plans; /* -p: probe plans (rdpneg_uv_run_start) */
 static atomic_int g_cancel_all;
 
 static void start_one(worker *w);
@@ -153,25 +157,44 @@ static void close_cancel(worker *w) {
     uv_close((uv_handle_t *)&w->cancel, NULL);
 }
 
-static void on_done(rdpneg_uv_probe *p, rdpneg_session *s, int status,
-                    void *ud) {
-  worker *w = ud;
+static void next(worker *w, void *handle, int failed) {
   for (int i = 0; i < w->nlive; i++)
-    if (w->live[i] == p) {
+    if (w->live[i] == handle) {
       w->live[i] = w->live[--w->nlive];
       break;
     }
   w->finished++;
+  w->failed += failed;
   atomic_fetch_sub(&g_in_flight, 1);
-  rdpneg_phase want = w->mode == M_X224 ? RDPNEG_PHASE_X224 : RDPNEG_PHASE_TLS;
-  if (status != 0 ||
-      rdpneg_session_phase(s, want, NULL, NULL) != RDPNEG_PHASE_OK)
-    w->failed++;
-  rdpneg_session_free(s);
   if (w->started < w->total && !atomic_load(&g_cancel_all))
     start_one(w);
   else if (w->finished == w->started)
     close_cancel(w);
+}
+
+static void on_done(rdpneg_uv_probe *p, rdpneg_session *s, int status,
+                    void *ud) {
+  worker *w = ud;
+  rdpneg_phase want = w->mode == M_X224 ? RDPNEG_PHASE_X224 : RDPNEG_PHASE_TLS;
+  int failed = status != 0 ||
+               rdpneg_session_phase(s, want, NULL, NULL) != RDPNEG_PHASE_OK;
+  rdpneg_session_free(s);
+  next(w, p, failed);
+}
+
+/* A plan succeeded when it has a verdict (the responder's answers give
+ * one: degraded for its 1024-bit key, healthy without TLS). */
+static void on_run_done(rdpneg_uv_run *r, rdpneg_evidence *ev, int status,
+                        void *ud) {
+  worker *w = ud;
+  rdpneg_diagnosis *d = NULL;
+  int failed = 1;
+  if (status == 0 && ev && rdpneg_diagnose(ev, NULL, NULL, &d) == 0) {
+    failed = rdpneg_diagnosis_verdict(d) == RDPNEG_VERDICT_UNKNOWN;
+    rdpneg_diagnosis_free(d);
+  }
+  rdpneg_evidence_free(ev);
+  next(w, r, failed);
 }
 
 static void start_one(worker *w) {
@@ -179,9 +202,13 @@ static void start_one(worker *w) {
   int r = k % nresp, a = (k / nresp) % RESPONDER_ADDRS;
   char ip[32];
   snprintf(ip, sizeof ip, "127.0.0.%d", a + 1);
-  rdpneg_uv_probe *p = NULL;
-  if (rdpneg_uv_probe_start(&p, &w->loop, w->cfg, ip,
-                            (uint16_t)sh->port[r][w->mode], on_done, w) != 0) {
+  void *p = NULL;
+  uint16_t port = (uint16_t)sh->port[r][w->mode];
+  int rv = g_plans ? rdpneg_uv_run_start((rdpneg_uv_run **)&p, &w->loop, w->cfg,
+                                         ip, port, on_run_done, w)
+                   : rdpneg_uv_probe_start((rdpneg_uv_probe **)&p, &w->loop,
+                                           w->cfg, ip, port, on_done, w);
+  if (rv != 0) {
     w->finished++;
     w->failed++;
     return;
@@ -193,8 +220,13 @@ static void start_one(worker *w) {
 
 static void on_cancel(uv_async_t *a) {
   worker *w = a->data;
-  while (w->nlive > 0)
-    rdpneg_uv_probe_cancel(w->live[--w->nlive]);
+  while (w->nlive > 0) {
+    void *p = w->live[--w->nlive];
+    if (g_plans)
+      rdpneg_uv_run_cancel(p);
+    else
+      rdpneg_uv_probe_cancel(p);
+  }
   if (w->finished == w->started)
     close_cancel(w);
 }
@@ -326,9 +358,11 @@ int main(int argc, char **argv) {
   nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "-M")) {
+    if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "-M") ||
+        !strcmp(argv[i], "-p")) {
       quick |= !strcmp(argv[i], "-q");
       nomem |= !strcmp(argv[i], "-M");
+      g_plans |= !strcmp(argv[i], "-p");
       continue;
     }
     if (!v) {
@@ -350,7 +384,7 @@ int main(int argc, char **argv) {
     else {
       fprintf(stderr, "usage: bench_scale [-c IN_FLIGHT] [-t THREADS] "
                       "[-x X224_PROBES] [-n TLS_PROBES] [-k rsa|ecdhe] "
-                      "[-r RESPONDERS] [-q] [-M]\n");
+                      "[-r RESPONDERS] [-q] [-M] [-p]\n");
       return 2;
     }
     i++;
@@ -391,8 +425,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   printf("bench_scale: %d loop threads, %d in flight, %d responder "
-         "process(es), TLS key exchange %s, load average %.1f\n",
+         "process(es), %s, TLS key exchange %s, load average %.1f\n",
          nthreads, conc, nresp,
+         g_plans ? "probe plans (rdpneg_uv_run_start)"
+                 : "sessions (rdpneg_uv_probe_start)",
          ecdhe ? "ECDHE X25519 + RSA-1024 signature" : "RSA-1024 key transport",
          loadavg());
 
