@@ -14,17 +14,13 @@
 #include <sys/socket.h>
 #endif
 
-/* Every read lands in one buffer per thread (each loop runs on one
- * thread): on Unix libuv calls alloc_cb and then on_read for the same
- * stream before anything else, and the session copies what it keeps. A
- * probe holds no read buffer of its own. On Windows libuv may keep an
- * overlapped read's buffer across iterations: a buffer per probe there. */
-#ifndef _WIN32
-#define READ_CHUNK 65536
-static _Thread_local char loop_rbuf[READ_CHUNK];
-#else
+/* A probe holds no read buffer of its own: alloc_cb takes one from the
+ * heap and on_read gives it back once the session has copied what it
+ * keeps. libuv calls the two back to back (on Unix), so a loop reuses the
+ * same block read after read. (Not a thread-local buffer: TLS in a
+ * shared library makes it depend on the dynamic loader's
+ * __tls_get_addr.) */
 #define READ_CHUNK 16384
-#endif
 
 #define MAX_ADDRS 8
 
@@ -57,15 +53,9 @@ struct rdpneg_uv_probe {
   struct sockaddr_storage *addrs;
   int addr_count, addr_idx;
   uint16_t port;
-#ifdef _WIN32
-  char *rbuf;
-#endif
 };
 
 static void probe_free(rdpneg_uv_probe *p) {
-#ifdef _WIN32
-  free(p->rbuf);
-#endif
   free(p->wbuf);
   free(p->addrs);
   free(p);
@@ -268,23 +258,29 @@ static void on_timer(uv_timer_t *t) {
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)suggested;
-#ifdef _WIN32
-  rdpneg_uv_probe *p = h->data;
-  if (!p->rbuf)
-    p->rbuf = malloc(READ_CHUNK);
-  *buf = uv_buf_init(p->rbuf, p->rbuf ? READ_CHUNK : 0); /* 0: UV_ENOBUFS */
-#else
   (void)h;
-  *buf = uv_buf_init(loop_rbuf, sizeof loop_rbuf);
-#endif
+  (void)suggested;
+  char *b = malloc(READ_CHUNK);
+  *buf = uv_buf_init(b, b ? READ_CHUNK : 0); /* 0: on_read gets UV_ENOBUFS */
 }
+
+static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
+                       const uv_buf_t *buf);
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   rdpneg_uv_probe *p = st->data;
-  if (p->finishing)
-    return;
-  if (nread > 0) {
+  if (!p->finishing)
+    read_bytes(p, st, nread, buf);
+  free(buf->base);
+}
+
+static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
+                       const uv_buf_t *buf) {
+  if (nread == UV_ENOBUFS) { /* our memory, not the server */
+    p->status = RDPNEG_ERR_NOMEM;
+    uv_read_stop(st);
+    rdpneg_session_cancel(p->sess, now_ns(p));
+  } else if (nread > 0) {
     rdpneg_ssize rv = rdpneg_session_read(p->sess, (const uint8_t *)buf->base,
                                           (size_t)nread, now_ns(p));
     if (rv < 0 && rv != RDPNEG_ERR_INVALID_STATE)
