@@ -104,7 +104,7 @@ void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
   a->tls_status = rdpneg_session_tls_status(s);
   if (s->tls) {
     a->tls_ran = 1;
-    a->tls = *rdpneg_tls_evidence(s->tls);
+    rdpneg_tls_evidence_copy(s->tls, &a->tls);
   } else {
     a->tls.alert_code = -1;
     a->tls.last_server_msg = -1;

@@ -52,12 +52,26 @@ static void skip(rdpneg_session *s, rdpneg_phase ph, const char *why) {
   snprintf(p->detail, sizeof p->detail, "%s", why);
 }
 
-/* Ends the session: every phase not reached is skipped. */
+static void flush_tls(rdpneg_session *s);
+
+/* A buffer holds memory only while it holds bytes: thousands of sessions
+ * wait with empty ones. */
+static void buf_trim(rdpneg_buf *b) {
+  if (b->data && rdpneg_buf_size(b) == 0)
+    rdpneg_buf_free(b);
+}
+
+/* Ends the session: every phase not reached is skipped; mbedTLS's context
+ * and record buffers go at once (the evidence stays). */
 static void finish(rdpneg_session *s, const char *why) {
   for (int i = 0; i < RDPNEG_PHASE_COUNT; i++)
     skip(s, (rdpneg_phase)i, why);
   if (!s->tls && s->tls_status == RDPNEG_TLS_PENDING)
     s->tls_status = RDPNEG_TLS_SKIPPED;
+  if (s->tls) {
+    flush_tls(s);
+    rdpneg_tls_release(s->tls);
+  }
   s->state = S_DONE;
   s->phase_deadline = RDPNEG_TSTAMP_NEVER;
 }
@@ -249,6 +263,7 @@ static void flush_tls(rdpneg_session *s) {
   if (rdpneg_buf_size(o) &&
       rdpneg_buf_append(&s->out, rdpneg_buf_peek(o), rdpneg_buf_size(o)) == 0)
     rdpneg_buf_consume(o, rdpneg_buf_size(o));
+  buf_trim(o);
 }
 
 static const char *hs_msg_name(int t) {
@@ -271,7 +286,7 @@ static const char *hs_msg_name(int t) {
 }
 
 static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
-  const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+  const rdpneg_tls_hs *ev = rdpneg_tls_hs_evidence(s->tls);
   s->tls_status = ev->status;
   switch (ev->status) {
   case RDPNEG_TLS_ALERT:
@@ -309,13 +324,12 @@ static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
 
 /* The embedding application's certificate policy (RDPNEG_OPT_REJECT_CERT). */
 static const char *cert_rejected(const rdpneg_session *s,
-                                 const rdpneg_tls_ev *ev) {
+                                 const rdpneg_cert_ev *c) {
   int64_t mask = s->cfg->opt[RDPNEG_OPT_REJECT_CERT];
   if (!mask)
     return NULL;
-  if (!ev->has_cert)
+  if (!c)
     return "no certificate";
-  const rdpneg_cert_ev *c = &ev->cert;
   if ((mask & RDPNEG_REJECT_EXPIRED) && c->expired)
     return "expired";
   if ((mask & RDPNEG_REJECT_EXPIRED) && c->not_yet_valid)
@@ -340,8 +354,8 @@ static void tls_pump(rdpneg_session *s, rdpneg_tstamp ts) {
     tls_failed(s, rv, ts);
     return;
   }
-  const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
-  const char *why = cert_rejected(s, ev);
+  const rdpneg_tls_hs *ev = rdpneg_tls_hs_evidence(s->tls);
+  const char *why = cert_rejected(s, rdpneg_tls_cert(s->tls));
   if (why) {
     s->tls_status = RDPNEG_TLS_FAILED;
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, RDPNEG_ERR_CERT_REJECTED, ts,
@@ -401,6 +415,7 @@ static void start_tls(rdpneg_session *s, rdpneg_tstamp ts) {
     rv = rdpneg_tls_input(s->tls, rdpneg_buf_peek(&s->in),
                           rdpneg_buf_size(&s->in));
     rdpneg_buf_consume(&s->in, rdpneg_buf_size(&s->in));
+    buf_trim(&s->in);
     if (rv) {
       end_nomem(s, ts, "out of memory in the probe while reading");
       return;
@@ -476,6 +491,7 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
   memcpy(s->cc_raw, p, s->cc_raw_len);
   int rv = rdpneg_x224_decode(p, (size_t)fl, 0, &s->cc, &why);
   rdpneg_buf_consume(&s->in, (size_t)fl);
+  buf_trim(&s->in);
   if (rv) {
     s->x224_status = RDPNEG_X224_MALFORMED;
     end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, rv, ts, "%s", why);
@@ -609,8 +625,11 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
   if (!s || (!dest && cap))
     return RDPNEG_ERR_INVALID_ARGUMENT;
   size_t n = rdpneg_buf_take(&s->out, dest, cap);
-  if (s->tls && n < cap) /* what flush_tls could not move */
+  buf_trim(&s->out);
+  if (s->tls && n < cap) { /* what flush_tls could not move */
     n += rdpneg_buf_take(rdpneg_tls_output(s->tls), dest + n, cap - n);
+    buf_trim(rdpneg_tls_output(s->tls));
+  }
   return (rdpneg_ssize)n;
 }
 
@@ -694,7 +713,7 @@ static void timeout(rdpneg_session *s, rdpneg_tstamp ts, int cancelled) {
     break;
   case S_TLS: {
     rdpneg_tls_stalled(s->tls);
-    const rdpneg_tls_ev *ev = rdpneg_tls_evidence(s->tls);
+    const rdpneg_tls_hs *ev = rdpneg_tls_hs_evidence(s->tls);
     s->tls_status = RDPNEG_TLS_STALLED;
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
         "%s: TLS handshake stalled %s after %.0f ms (%zu bytes received)", what,

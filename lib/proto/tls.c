@@ -10,6 +10,8 @@
 
 #include "base/codes.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +32,19 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
-struct rdpneg_tls {
+/* What only the handshake and the records after it need: freed with its
+ * record buffers (mbedTLS 2.28 allocates 2 x 16.7 KiB at setup) as soon as
+ * the session is done with TLS (rdpneg_tls_release). */
+typedef struct tls_live {
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config conf;
   mbedtls_ctr_drbg_context drbg;
-  mbedtls_entropy_context entropy;
   mbedtls_x509_crt ca;
   int has_ca;
+} tls_live;
+
+struct rdpneg_tls {
+  tls_live *live; /* NULL once released */
   rdpneg_buf in, out;
   int eof, reset, done, failed;
   int nomem; /* a buffer could not grow: the handshake ends with NOMEM */
@@ -44,8 +52,10 @@ struct rdpneg_tls {
   int64_t now_unix;
   int warn_days;
   char name[256];
-  rdpneg_tls_ev ev;
-  uint8_t pubkey[2048];
+  rdpneg_tls_hs ev;
+  rdpneg_cert_ev *cert; /* made when the handshake completes */
+  rdpneg_tls_ev *full;  /* rdpneg_tls_evidence's copy, made on demand */
+  uint8_t *pubkey;      /* the server's SubjectPublicKey, sized to it */
   size_t pubkey_len;
   /* sniffer over the server's records */
   int sniff_off; /* stop after ChangeCipherSpec or non-TLS bytes */
@@ -108,7 +118,59 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len) {
       return 0;
     return MBEDTLS_ERR_SSL_WANT_READ;
   }
-  return (int)rdpneg_buf_take(&t->in, buf, len);
+  int n = (int)rdpneg_buf_take(&t->in, buf, len);
+  if (rdpneg_buf_size(&t->in) == 0)
+    rdpneg_buf_free(&t->in); /* memory only while it holds bytes */
+  return n;
+}
+
+/* The DRBG's entropy source: one entropy context for the process (38 KiB
+ * with HAVEGE in Debian's build, 0.17 ms to set up), made on first use;
+ * mbedtls_entropy_func locks it (MBEDTLS_THREADING_C, else entropy_func
+ * does), so loops on several threads share it. Each connection keeps its own
+ * DRBG. */
+static mbedtls_entropy_context g_entropy;
+static atomic_int g_entropy_state; /* 0 not made, 1 being made, 2 ready */
+
+static mbedtls_entropy_context *shared_entropy(void) {
+  if (atomic_load(&g_entropy_state) != 2) {
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&g_entropy_state, &expect, 1)) {
+      mbedtls_entropy_init(&g_entropy);
+      atomic_store(&g_entropy_state, 2);
+    } else {
+      while (atomic_load(&g_entropy_state) != 2)
+        ; /* another thread is making it: a few microseconds, once */
+    }
+  }
+  return &g_entropy;
+}
+
+#ifndef MBEDTLS_THREADING_C
+static atomic_flag g_entropy_lock = ATOMIC_FLAG_INIT;
+#endif
+
+static int entropy_func(void *ctx, unsigned char *out, size_t len) {
+#ifndef MBEDTLS_THREADING_C /* mbedTLS does not lock it: we do */
+  while (atomic_flag_test_and_set(&g_entropy_lock))
+    ;
+#endif
+  int rv = mbedtls_entropy_func(ctx, out, len);
+#ifndef MBEDTLS_THREADING_C
+  atomic_flag_clear(&g_entropy_lock);
+#endif
+  return rv;
+}
+
+static void live_free(tls_live *l) {
+  if (!l)
+    return;
+  mbedtls_ssl_free(&l->ssl);
+  mbedtls_ssl_config_free(&l->conf);
+  mbedtls_ctr_drbg_free(&l->drbg);
+  mbedtls_x509_crt_free(&l->ca);
+  mbedtls_platform_zeroize(l, sizeof *l);
+  free(l);
 }
 
 int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
@@ -118,11 +180,16 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
     return RDPNEG_ERR_NOMEM;
   rdpneg_buf_init(&t->in, 1 << 20);
   rdpneg_buf_init(&t->out, 0);
-  mbedtls_ssl_init(&t->ssl);
-  mbedtls_ssl_config_init(&t->conf);
-  mbedtls_ctr_drbg_init(&t->drbg);
-  mbedtls_entropy_init(&t->entropy);
-  mbedtls_x509_crt_init(&t->ca);
+  tls_live *l = t->live = malloc(sizeof *l);
+  if (!l) {
+    free(t);
+    return RDPNEG_ERR_NOMEM;
+  }
+  mbedtls_ssl_init(&l->ssl);
+  mbedtls_ssl_config_init(&l->conf);
+  mbedtls_ctr_drbg_init(&l->drbg);
+  mbedtls_x509_crt_init(&l->ca);
+  l->has_ca = 0;
   t->ev.alert_code = -1;
   t->ev.last_server_msg = -1;
   t->ev.status = RDPNEG_TLS_PENDING;
@@ -133,22 +200,22 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
   snprintf(t->name, sizeof t->name, "%s", p->name ? p->name : "");
 
   static const unsigned char pers[] = "librdpneg";
-  if ((rv = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+  if ((rv = mbedtls_ctr_drbg_seed(&l->drbg, entropy_func, shared_entropy(),
                                   pers, sizeof pers - 1)) != 0)
     goto crypto_fail;
-  if ((rv = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+  if ((rv = mbedtls_ssl_config_defaults(&l->conf, MBEDTLS_SSL_IS_CLIENT,
                                         MBEDTLS_SSL_TRANSPORT_STREAM,
                                         MBEDTLS_SSL_PRESET_DEFAULT)) != 0)
     goto crypto_fail;
   /* Analysis, not a gate: finish the handshake, judge the chain after. */
-  mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
-  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+  mbedtls_ssl_conf_authmode(&l->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+  mbedtls_ssl_conf_rng(&l->conf, mbedtls_ctr_drbg_random, &l->drbg);
+  mbedtls_ssl_conf_min_version(&l->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                p->min_version);
-  mbedtls_ssl_conf_max_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+  mbedtls_ssl_conf_max_version(&l->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                p->max_version);
   /* X25519 first: 1.6 ms instead of 4.3 ms per handshake (real-peers 5.1) */
-  mbedtls_ssl_conf_curves(&t->conf, curves);
+  mbedtls_ssl_conf_curves(&l->conf, curves);
   if (p->ca && p->ca_len) {
     size_t off = 0;
     while (off + sizeof(size_t) <= p->ca_len) {
@@ -157,41 +224,51 @@ int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p) {
       off += sizeof n;
       if (n > p->ca_len - off)
         break;
-      if (mbedtls_x509_crt_parse(&t->ca, p->ca + off, n) >= 0)
-        t->has_ca = 1;
+      if (mbedtls_x509_crt_parse(&l->ca, p->ca + off, n) >= 0)
+        l->has_ca = 1;
       off += n;
     }
-    if (t->has_ca)
-      mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    if (l->has_ca)
+      mbedtls_ssl_conf_ca_chain(&l->conf, &l->ca, NULL);
   }
-  if ((rv = mbedtls_ssl_setup(&t->ssl, &t->conf)) != 0)
+  if ((rv = mbedtls_ssl_setup(&l->ssl, &l->conf)) != 0)
     goto crypto_fail;
   if (p->sni && *p->sni) {
     uint8_t ip[16];
     /* RFC 6066: literal IP addresses are not sent as SNI */
-    rv = mbedtls_ssl_set_hostname(&t->ssl,
+    rv = mbedtls_ssl_set_hostname(&l->ssl,
                                   rdpneg_ip_parse(p->sni, ip) ? NULL : p->sni);
     if (rv != 0)
       goto crypto_fail;
   }
-  mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+  mbedtls_ssl_set_bio(&l->ssl, t, bio_send, bio_recv, NULL);
   *pt = t;
   return 0;
 crypto_fail:
+  rv = t->nomem || mbed_nomem(rv) ? RDPNEG_ERR_NOMEM : RDPNEG_ERR_CRYPTO;
   rdpneg_tls_free(t);
-  return mbed_nomem(rv) ? RDPNEG_ERR_NOMEM : RDPNEG_ERR_CRYPTO;
+  return rv;
+}
+
+void rdpneg_tls_release(rdpneg_tls *t) {
+  if (!t || !t->live)
+    return;
+  live_free(t->live);
+  t->live = NULL;
+  rdpneg_buf_free(&t->in);
 }
 
 void rdpneg_tls_free(rdpneg_tls *t) {
   if (!t)
     return;
-  mbedtls_ssl_free(&t->ssl);
-  mbedtls_ssl_config_free(&t->conf);
-  mbedtls_ctr_drbg_free(&t->drbg);
-  mbedtls_entropy_free(&t->entropy);
-  mbedtls_x509_crt_free(&t->ca);
+  live_free(t->live);
   rdpneg_buf_free(&t->in);
   rdpneg_buf_free(&t->out);
+  if (t->pubkey)
+    mbedtls_platform_zeroize(t->pubkey, t->pubkey_len);
+  free(t->pubkey);
+  free(t->cert);
+  free(t->full);
   mbedtls_platform_zeroize(t, sizeof *t);
   free(t);
 }
@@ -339,14 +416,14 @@ static int not_tls(const rdpneg_tls *t) {
 }
 
 static int fail(rdpneg_tls *t, int mbed_rv) {
-  rdpneg_tls_ev *ev = &t->ev;
+  rdpneg_tls_hs *ev = &t->ev;
   int err;
   ev->mbedtls_error = mbed_rv;
   if (mbed_rv)
     mbedtls_strerror(mbed_rv, ev->error, sizeof ev->error);
   if (mbed_rv == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ev->alert_code < 0) {
     ev->alert_level = 2;
-    ev->alert_code = t->ssl.in_msg ? t->ssl.in_msg[1] : -1;
+    ev->alert_code = t->live->ssl.in_msg ? t->live->ssl.in_msg[1] : -1;
   }
   if (ev->server_selected_version == 0x0304)
     ev->requires_tls13 = 1;
@@ -382,25 +459,40 @@ static int fail(rdpneg_tls *t, int mbed_rv) {
   return err;
 }
 
-static void finish(rdpneg_tls *t) {
-  rdpneg_tls_ev *ev = &t->ev;
+/* Returns 0, or NOMEM when the certificate's analysis or the server's key
+ * could not be kept. */
+static int finish(rdpneg_tls *t) {
+  rdpneg_tls_hs *ev = &t->ev;
   ev->status = RDPNEG_TLS_OK;
+  tls_live *l = t->live;
   snprintf(ev->version, sizeof ev->version, "%s",
-           mbedtls_ssl_get_version(&t->ssl));
+           mbedtls_ssl_get_version(&l->ssl));
   snprintf(ev->cipher, sizeof ev->cipher, "%s",
-           mbedtls_ssl_get_ciphersuite(&t->ssl));
+           mbedtls_ssl_get_ciphersuite(&l->ssl));
   for (char *c = ev->cipher; *c; c++)
     if (*c == '-')
       *c = '_';
-  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&l->ssl);
   if (peer) {
-    ev->has_cert = rdpneg_cert_analyse(
-                       peer, t->name[0] ? t->name : NULL, t->now_unix,
-                       t->warn_days, t->has_ca ? &t->ca : NULL, &ev->cert) == 0;
-    int n = rdpneg_cert_pubkey(peer, t->pubkey, sizeof t->pubkey);
-    if (n > 0)
+    if (!(t->cert = calloc(1, sizeof *t->cert)))
+      return RDPNEG_ERR_NOMEM;
+    if (rdpneg_cert_analyse(peer, t->name[0] ? t->name : NULL, t->now_unix,
+                            t->warn_days, l->has_ca ? &l->ca : NULL,
+                            t->cert) != 0) {
+      free(t->cert);
+      t->cert = NULL;
+    }
+    uint8_t key[2048];
+    int n = rdpneg_cert_pubkey(peer, key, sizeof key);
+    if (n > 0 && (t->pubkey = malloc((size_t)n)) != NULL) {
+      memcpy(t->pubkey, key, (size_t)n);
       t->pubkey_len = (size_t)n;
+    }
+    mbedtls_platform_zeroize(key, sizeof key);
+    if (n > 0 && !t->pubkey)
+      return RDPNEG_ERR_NOMEM;
   }
+  return 0;
 }
 
 int rdpneg_tls_handshake(rdpneg_tls *t) {
@@ -408,10 +500,15 @@ int rdpneg_tls_handshake(rdpneg_tls *t) {
     return 1;
   if (t->failed)
     return t->failed;
-  int rv = mbedtls_ssl_handshake(&t->ssl);
+  if (!t->live)
+    return RDPNEG_ERR_INVALID_STATE;
+  int rv = mbedtls_ssl_handshake(&t->live->ssl);
   if (rv == 0) {
+    if (finish(t) != 0) {
+      t->nomem = 1;
+      return fail(t, 0);
+    }
     t->done = 1;
-    finish(t);
     return 1;
   }
   if (rv == MBEDTLS_ERR_SSL_WANT_READ || rv == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -429,8 +526,10 @@ rdpneg_buf *rdpneg_tls_output(rdpneg_tls *t) {
 }
 
 int rdpneg_tls_write(rdpneg_tls *t, const uint8_t *data, size_t len) {
+  if (!t->live)
+    return RDPNEG_ERR_INVALID_STATE;
   while (len > 0) {
-    int rv = mbedtls_ssl_write(&t->ssl, data, len);
+    int rv = mbedtls_ssl_write(&t->live->ssl, data, len);
     if (rv < 0)
       return rv == MBEDTLS_ERR_SSL_WANT_WRITE || t->nomem || mbed_nomem(rv)
                  ? RDPNEG_ERR_NOMEM
@@ -442,7 +541,9 @@ int rdpneg_tls_write(rdpneg_tls *t, const uint8_t *data, size_t len) {
 }
 
 rdpneg_ssize rdpneg_tls_read(rdpneg_tls *t, uint8_t *out, size_t cap) {
-  int rv = mbedtls_ssl_read(&t->ssl, out, cap);
+  if (!t->live)
+    return RDPNEG_ERR_INVALID_STATE;
+  int rv = mbedtls_ssl_read(&t->live->ssl, out, cap);
   if (rv > 0)
     return rv;
   if (rv == MBEDTLS_ERR_SSL_WANT_READ || rv == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -462,8 +563,8 @@ rdpneg_ssize rdpneg_tls_read(rdpneg_tls *t, uint8_t *out, size_t cap) {
 }
 
 void rdpneg_tls_close_notify(rdpneg_tls *t) {
-  if (t->done)
-    mbedtls_ssl_close_notify(&t->ssl);
+  if (t->done && t->live)
+    mbedtls_ssl_close_notify(&t->live->ssl);
 }
 
 void rdpneg_tls_stalled(rdpneg_tls *t) {
@@ -473,8 +574,25 @@ void rdpneg_tls_stalled(rdpneg_tls *t) {
   }
 }
 
-const rdpneg_tls_ev *rdpneg_tls_evidence(const rdpneg_tls *t) {
+const rdpneg_tls_hs *rdpneg_tls_hs_evidence(const rdpneg_tls *t) {
   return &t->ev;
+}
+
+const rdpneg_cert_ev *rdpneg_tls_cert(const rdpneg_tls *t) {
+  return t->cert;
+}
+
+/* rdpneg_tls_ev begins with the very members of rdpneg_tls_hs */
+_Static_assert(offsetof(rdpneg_tls_ev, has_cert) >= sizeof(rdpneg_tls_hs),
+               "rdpneg_tls_ev starts with rdpneg_tls_hs");
+
+void rdpneg_tls_evidence_copy(const rdpneg_tls *t, rdpneg_tls_ev *out) {
+  memset(out, 0, sizeof *out);
+  memcpy(out, &t->ev, sizeof t->ev);
+  if (t->cert) {
+    out->has_cert = 1;
+    out->cert = *t->cert;
+  }
 }
 
 int rdpneg_tls_peer_pubkey(const rdpneg_tls *t, const uint8_t **key,
@@ -488,5 +606,14 @@ int rdpneg_tls_peer_pubkey(const rdpneg_tls *t, const uint8_t **key,
 
 int rdpneg_tls_random(void *ctx, unsigned char *buf, size_t len) {
   rdpneg_tls *t = ctx;
-  return mbedtls_ctr_drbg_random(&t->drbg, buf, len);
+  if (!t->live)
+    return MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+  return mbedtls_ctr_drbg_random(&t->live->drbg, buf, len);
+}
+
+const rdpneg_tls_ev *rdpneg_tls_evidence(rdpneg_tls *t) {
+  if (!t->full && !(t->full = malloc(sizeof *t->full)))
+    return NULL;
+  rdpneg_tls_evidence_copy(t, t->full);
+  return t->full;
 }

@@ -23,21 +23,32 @@ typedef struct rdpneg_tls_params {
   int warn_days;
 } rdpneg_tls_params;
 
-typedef struct rdpneg_tls_ev {
-  rdpneg_tls_status status;
-  char version[16]; /* "TLSv1.2" */
-  char cipher[96];  /* IANA name */
-  int alert_code;   /* -1: none */
-  int alert_level;
-  int mbedtls_error;           /* raw mbedTLS code of a failure, 0 if none */
-  char error[160];             /* mbedTLS's text for it */
-  int last_server_msg;         /* last server handshake message type, -1 none */
-  int server_hello_version;    /* legacy_version of a ServerHello, 0 none */
-  int server_selected_version; /* supported_versions extension, 0 none */
-  int requires_tls13;
-  size_t bytes_received;
-  uint8_t first_bytes[32]; /* first bytes of the server's answer */
+/* What the evidence knows during the handshake; the certificate's
+ * analysis (7.5 KiB) is made, and allocated, at its end. */
+#define RDPNEG_TLS_HS_MEMBERS                                                  \
+  rdpneg_tls_status status;                                                    \
+  char version[16]; /* "TLSv1.2" */                                            \
+  char cipher[96];  /* IANA name */                                            \
+  int alert_code;   /* -1: none */                                             \
+  int alert_level;                                                             \
+  int mbedtls_error;           /* raw mbedTLS code of a failure, 0 if none */  \
+  char error[160];             /* mbedTLS's text for it */                     \
+  int last_server_msg;         /* last server handshake message type, -1 */    \
+  int server_hello_version;    /* legacy_version of a ServerHello, 0 none */   \
+  int server_selected_version; /* supported_versions extension, 0 none */      \
+  int requires_tls13;                                                          \
+  size_t bytes_received;                                                       \
+  uint8_t first_bytes[32]; /* first bytes of the server's answer */            \
   size_t first_len;
+
+typedef struct rdpneg_tls_hs {
+  RDPNEG_TLS_HS_MEMBERS
+} rdpneg_tls_hs;
+
+/* The TLS phase's evidence as a value (core/evidence.h keeps one per
+ * attempt): the members above, then the certificate. */
+typedef struct rdpneg_tls_ev {
+  RDPNEG_TLS_HS_MEMBERS
   int has_cert;
   rdpneg_cert_ev cert;
 } rdpneg_tls_ev;
@@ -45,6 +56,11 @@ typedef struct rdpneg_tls_ev {
 /* Returns 0 or NOMEM / CRYPTO. */
 int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p);
 void rdpneg_tls_free(rdpneg_tls *t);
+
+/* Frees mbedTLS's context and record buffers once the connection is done
+ * with TLS; the evidence, the output not yet taken and the server's
+ * public key stay. Handshake, read and write then return INVALID_STATE. */
+void rdpneg_tls_release(rdpneg_tls *t);
 
 /* Appends received ciphertext. Returns 0 or NOBUF/NOMEM. */
 int rdpneg_tls_input(rdpneg_tls *t, const uint8_t *data, size_t len);
@@ -73,7 +89,18 @@ void rdpneg_tls_close_notify(rdpneg_tls *t);
 /* Marks a handshake that never finished as stalled (deadline passed). */
 void rdpneg_tls_stalled(rdpneg_tls *t);
 
-const rdpneg_tls_ev *rdpneg_tls_evidence(const rdpneg_tls *t);
+/* The handshake's evidence so far. */
+const rdpneg_tls_hs *rdpneg_tls_hs_evidence(const rdpneg_tls *t);
+
+/* The server certificate's analysis, NULL when there is none (yet). */
+const rdpneg_cert_ev *rdpneg_tls_cert(const rdpneg_tls *t);
+
+/* Copies the whole evidence (certificate included) into |out|. */
+void rdpneg_tls_evidence_copy(const rdpneg_tls *t, rdpneg_tls_ev *out);
+
+/* The same as one value held by |t| (made on the first call, 7.9 KiB;
+ * the library itself copies): NULL when out of memory. */
+const rdpneg_tls_ev *rdpneg_tls_evidence(rdpneg_tls *t);
 
 /* The server's SubjectPublicKey (for RSA the RSAPublicKey DER), as CredSSP
  * binds it. Valid until rdpneg_tls_free. Returns 0 or INVALID_STATE. */

@@ -10,10 +10,19 @@
 #ifndef _WIN32
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #endif
 
+/* A probe holds no read buffer of its own: alloc_cb takes one from the
+ * heap and on_read gives it back once the session has copied what it
+ * keeps. libuv calls the two back to back (on Unix), so a loop reuses the
+ * same block read after read. (Not a thread-local buffer: TLS in a
+ * shared library makes it depend on the dynamic loader's
+ * __tls_get_addr.) */
 #define READ_CHUNK 16384
+
+#define MAX_ADDRS 8
 
 /* One connection: a session's bytes over one TCP socket. */
 struct rdpneg_uv_probe {
@@ -32,17 +41,25 @@ struct rdpneg_uv_probe {
   size_t wlen, wcap;
   int gai_active;
   int tcp_open;
+  int connected; /* the connect succeeded: reads are what is awaited */
   int open_handles;
   int finishing;
   int status;
+  rdpneg_tstamp grace_for; /* the deadline already given one more poll */
   char host[256];
   char addr[64];
-  /* resolved addresses, tried in order while connects fail fast */
-  struct sockaddr_storage addrs[8];
+  /* resolved addresses (only for a name), tried in order while connects
+   * fail fast */
+  struct sockaddr_storage *addrs;
   int addr_count, addr_idx;
   uint16_t port;
-  char rbuf[READ_CHUNK];
 };
+
+static void probe_free(rdpneg_uv_probe *p) {
+  free(p->wbuf);
+  free(p->addrs);
+  free(p);
+}
 
 static rdpneg_tstamp now_ns(rdpneg_uv_probe *p) {
   (void)p;
@@ -77,8 +94,7 @@ static void on_close(uv_handle_t *h) {
   void *ud = p->user_data;
   int status = p->status;
   cb(p, s, status, ud);
-  free(p->wbuf);
-  free(p);
+  probe_free(p);
 }
 
 static void finish(rdpneg_uv_probe *p) {
@@ -123,36 +139,58 @@ static ssize_t send_nosignal(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
 
 static void on_wtimer(uv_timer_t *t);
 
+/* Keeps |n| bytes the socket did not take. Returns 0 or -1 (no memory). */
+static int wbuf_keep(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
+  if (p->wlen + n > p->wcap) {
+    size_t cap = p->wcap ? p->wcap * 2 : 4096;
+    while (cap < p->wlen + n)
+      cap *= 2;
+    uint8_t *nb = realloc(p->wbuf, cap);
+    if (!nb)
+      return -1;
+    p->wbuf = nb;
+    p->wcap = cap;
+  }
+  memcpy(p->wbuf + p->wlen, b, n);
+  p->wlen += n;
+  return 0;
+}
+
+/* Sends what the session has: straight from the stack while nothing
+ * waits before it; a probe holds a write buffer only while the socket is
+ * full. */
 static void flush(rdpneg_uv_probe *p) {
   uint8_t tmp[4096];
   rdpneg_ssize n;
   while ((n = rdpneg_session_write(p->sess, tmp, sizeof tmp, now_ns(p))) > 0) {
     if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
       continue; /* nothing to send it on: drop */
-    if (p->wlen + (size_t)n > p->wcap) {
-      size_t cap = p->wcap ? p->wcap * 2 : 8192;
-      while (cap < p->wlen + (size_t)n)
-        cap *= 2;
-      uint8_t *nb = realloc(p->wbuf, cap);
-      if (!nb)
-        return;
-      p->wbuf = nb;
-      p->wcap = cap;
+    size_t off = 0;
+    if (!p->wlen) {
+      ssize_t w = send_nosignal(p, tmp, (size_t)n);
+      if (w < 0)
+        continue; /* the peer is gone: the read side says how */
+      off = (size_t)w;
     }
-    memcpy(p->wbuf + p->wlen, tmp, (size_t)n);
-    p->wlen += (size_t)n;
+    if (off < (size_t)n && wbuf_keep(p, tmp + off, (size_t)n - off) != 0)
+      return;
   }
   if (!p->wlen || !p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp))
     return;
   ssize_t w = send_nosignal(p, p->wbuf, p->wlen);
   if (w < 0) {
     p->wlen = 0; /* the peer is gone: the read side says how */
-    return;
+  } else {
+    memmove(p->wbuf, p->wbuf + w, p->wlen - (size_t)w);
+    p->wlen -= (size_t)w;
   }
-  memmove(p->wbuf, p->wbuf + w, p->wlen - (size_t)w);
-  p->wlen -= (size_t)w;
-  if (p->wlen) /* socket full (rare: a few KB per phase): retry shortly */
+  if (!p->wlen) {
+    free(p->wbuf);
+    p->wbuf = NULL;
+    p->wcap = 0;
+  } else { /* socket full (rare: a few KB per phase): retry shortly */
     uv_timer_start(&p->wtimer, on_wtimer, 2, 0);
+  }
 }
 
 static void on_wtimer(uv_timer_t *t) {
@@ -180,23 +218,69 @@ static void settle(rdpneg_uv_probe *p) {
   uv_timer_start(&p->timer, on_timer, ms, 0);
 }
 
+/* Has something arrived that the loop has not handed over yet: bytes, an
+ * EOF or a reset once connected, the connect's own result before? */
+static int arrived(rdpneg_uv_probe *p) {
+  uv_os_fd_t fd;
+  if (!p->tcp_open || uv_is_closing((uv_handle_t *)&p->tcp) ||
+      uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0)
+    return 0;
+#ifdef _WIN32
+  WSAPOLLFD pfd = {(SOCKET)fd, p->connected ? POLLRDNORM : POLLWRNORM, 0};
+  return WSAPoll(&pfd, 1, 0) > 0;
+#else
+  struct pollfd pfd = {fd, p->connected ? POLLIN : POLLOUT, 0};
+  int n;
+  do
+    n = poll(&pfd, 1, 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+#endif
+}
+
+/* libuv runs the timers before it polls: when one loop iteration spent
+ * long on other connections (hundreds of TLS handshakes landing at once),
+ * a deadline can come due while this connection's answer already waits
+ * in the socket. Such a deadline is judged once more after the poll phase
+ * that reads it (the 1 ms timer cannot fire before that poll), on the
+ * session's own clock; a server still silent by then timed out. */
 static void on_timer(uv_timer_t *t) {
   rdpneg_uv_probe *p = t->data;
-  rdpneg_session_handle_expiry(p->sess, now_ns(p));
+  rdpneg_tstamp now = now_ns(p);
+  rdpneg_tstamp exp = rdpneg_session_expiry(p->sess);
+  if (now >= exp && p->grace_for != exp && arrived(p)) {
+    p->grace_for = exp;
+    uv_timer_start(&p->timer, on_timer, 1, 0);
+    return;
+  }
+  rdpneg_session_handle_expiry(p->sess, now);
   settle(p);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  rdpneg_uv_probe *p = h->data;
+  (void)h;
   (void)suggested;
-  *buf = uv_buf_init(p->rbuf, sizeof p->rbuf);
+  char *b = malloc(READ_CHUNK);
+  *buf = uv_buf_init(b, b ? READ_CHUNK : 0); /* 0: on_read gets UV_ENOBUFS */
 }
+
+static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
+                       const uv_buf_t *buf);
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   rdpneg_uv_probe *p = st->data;
-  if (p->finishing)
-    return;
-  if (nread > 0) {
+  if (!p->finishing)
+    read_bytes(p, st, nread, buf);
+  free(buf->base);
+}
+
+static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
+                       const uv_buf_t *buf) {
+  if (nread == UV_ENOBUFS) { /* our memory, not the server */
+    p->status = RDPNEG_ERR_NOMEM;
+    uv_read_stop(st);
+    rdpneg_session_cancel(p->sess, now_ns(p));
+  } else if (nread > 0) {
     rdpneg_ssize rv = rdpneg_session_read(p->sess, (const uint8_t *)buf->base,
                                           (size_t)nread, now_ns(p));
     if (rv < 0 && rv != RDPNEG_ERR_INVALID_STATE)
@@ -274,6 +358,7 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   }
   if (status == 0) {
+    p->connected = 1;
     rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
     uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
   } else {
@@ -322,7 +407,17 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
     return;
   }
   p->addr_count = 0;
-  for (struct addrinfo *ai = res; ai && p->addr_count < 8; ai = ai->ai_next) {
+  if (!p->addrs)
+    p->addrs = malloc(MAX_ADDRS * sizeof *p->addrs);
+  if (!p->addrs) {
+    uv_freeaddrinfo(res);
+    p->status = RDPNEG_ERR_NOMEM;
+    rdpneg_session_cancel(p->sess, now_ns(p));
+    settle(p);
+    return;
+  }
+  for (struct addrinfo *ai = res; ai && p->addr_count < MAX_ADDRS;
+       ai = ai->ai_next) {
     if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
         ai->ai_addrlen > sizeof p->addrs[0])
       continue;
@@ -458,8 +553,7 @@ static void run_attempt_done(rdpneg_uv_probe *p) {
   if (p->status && !r->status)
     r->status = p->status;
   rdpneg_plan_attempt_done(r->plan, p->sess, uv_hrtime());
-  free(p->wbuf);
-  free(p);
+  probe_free(p);
   run_pump(r);
 }
 
