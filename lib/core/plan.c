@@ -112,6 +112,53 @@ static void drop_ready(rdpneg_plan *p, const char *why) {
     }
 }
 
+/* Is a single-version connection for TLS version |v| queued already? */
+static int version_queued(const rdpneg_plan *p, int v) {
+  for (int i = 0; i < p->n; i++)
+    if (p->a[i].tls_version == v)
+      return 1;
+  return 0;
+}
+
+static plan_attempt *queue_version(rdpneg_plan *p, int v) {
+  plan_attempt *a = rdpneg_plan_enqueue(p, "tls_version");
+  if (!a) {
+    rdpneg_plan_note(p, "TLS version connection not made: %s", "out of memory");
+    return NULL;
+  }
+  a->tls_version = v;
+  a->cfg->opt[RDPNEG_OPT_TLS_MIN] = v;
+  a->cfg->opt[RDPNEG_OPT_TLS_MAX] = v;
+  a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
+  rdpneg_config_set_credentials(a->cfg, NULL, NULL, NULL);
+  return a;
+}
+
+/* Enumeration: once the primary's Connection Confirm selected a TLS-based
+ * protocol, the versions below the highest offered get their connections
+ * at once, in the second round, instead of after the primary's handshake:
+ * the usual answer (the highest version) leaves every one of them open,
+ * and waiting for it costs the enumeration a round of connections. */
+static void plan_tls_versions_early(rdpneg_plan *p) {
+  if (p->tls_early || !p->en || !p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS] ||
+      p->a[0].state != A_RUNNING || !p->a[0].sess)
+    return;
+  rdpneg_session *s = p->a[0].sess;
+  if (rdpneg_session_x224_status(s) != RDPNEG_X224_OK)
+    return;
+  p->tls_early = 1;
+  uint32_t sel = rdpneg_session_selected_protocol(s);
+  if (!s->cfg->opt[RDPNEG_OPT_DO_TLS] ||
+      !(sel & (RDPNEG_PROTOCOL_SSL | RDPNEG_PROTOCOL_HYBRID |
+               RDPNEG_PROTOCOL_HYBRID_EX)))
+    return;
+  int lo = (int)p->cfg->opt[RDPNEG_OPT_TLS_MIN];
+  int hi = (int)p->cfg->opt[RDPNEG_OPT_TLS_MAX];
+  for (int v = lo < 1 ? 1 : lo; v < hi && v <= 3; v++)
+    if (!version_queued(p, v))
+      queue_version(p, v);
+}
+
 RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
                                    rdpneg_session **psess) {
   if (!p || !psess)
@@ -125,6 +172,9 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
     drop_ready(p, "the overall deadline passed");
     return 0;
   }
+  /* the TLS-version connections first: their handshakes then overlap
+   * the X.224-only connections of the second round */
+  plan_tls_versions_early(p);
   if (p->en && !rdpneg_enum_may_start(p->en, p))
     return 0;
   for (int i = 0; i < p->n; i++) {
@@ -190,8 +240,8 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   }
   int got = e->tls_status == RDPNEG_TLS_OK ? tls_version_of(e->tls.version) : 0;
   for (int v = 1; v <= 3; v++) {
-    if (v < lo || v > hi)
-      continue;
+    if (v < lo || v > hi || version_queued(p, v))
+      continue; /* not asked, or asked already (enumeration) */
     if (got && v >= got) {
       rdpneg_tls_version_ev *t = &p->inferred[p->ninferred++];
       t->version = v;
@@ -201,17 +251,7 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
       t->attempt = -1;
       continue;
     }
-    plan_attempt *a = rdpneg_plan_enqueue(p, "tls_version");
-    if (!a) {
-      rdpneg_plan_note(p, "TLS version connection not made: %s",
-                       "out of memory");
-      continue;
-    }
-    a->tls_version = v;
-    a->cfg->opt[RDPNEG_OPT_TLS_MIN] = v;
-    a->cfg->opt[RDPNEG_OPT_TLS_MAX] = v;
-    a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
-    rdpneg_config_set_credentials(a->cfg, NULL, NULL, NULL);
+    queue_version(p, v);
   }
 }
 

@@ -35,7 +35,8 @@ struct rdpneg_plan {
   int n;
   rdpneg_attempt_ev *ev; /* evidence by attempt index */
   int nev;               /* attempts finished */
-  int top; /* attempt index whose result the document's top level shows */
+  int top;       /* attempt index whose result the document's top level shows */
+  int tls_early; /* enumeration: TLS versions queued at the confirm */
   int spnego_rejected;
   uint32_t spnego_status;
   int nnotes;

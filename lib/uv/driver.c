@@ -266,6 +266,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
                        const uv_buf_t *buf);
+static void run_pump(rdpneg_uv_run *r);
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   rdpneg_uv_probe *p = st->data;
@@ -297,7 +298,13 @@ static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
       rdpneg_session_cancel(p->sess, now_ns(p));
     }
   }
-  settle(p);
+  rdpneg_uv_run *run = p->run;
+  int done = rdpneg_session_done(p->sess);
+  settle(p); /* may free p */
+  /* an answer may let the plan start more (an enumeration's second round
+   * at the primary's Connection Confirm); a finished one pumps already */
+  if (run && !done)
+    run_pump(run);
 }
 
 static rdpneg_tcp_status classify(int status) {
@@ -519,8 +526,6 @@ RDPNEG_EXTERN int rdpneg_uv_probe_cancel(rdpneg_uv_probe *p) {
 }
 
 /* ---- probe plans ---- */
-
-static void run_pump(rdpneg_uv_run *r);
 
 /* Starts one connection of the plan. */
 static void run_launch(rdpneg_uv_run *r, rdpneg_session *s) {
