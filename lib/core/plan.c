@@ -28,8 +28,14 @@ plan_attempt *rdpneg_plan_enqueue(rdpneg_plan *p, const char *purpose) {
     return NULL;
   plan_attempt *a = &p->a[p->n];
   memset(a, 0, sizeof *a);
-  if (rdpneg_config_clone(p->cfg, &a->cfg) != 0)
+  /* evidence only for the attempts made (12 KiB each, not 24 up front) */
+  rdpneg_attempt_ev *ev = calloc(1, sizeof *ev);
+  if (!ev || rdpneg_config_clone(p->cfg, &a->cfg) != 0) {
+    free(ev);
+    rdpneg_plan_note(p, "out of memory: connection '%s' not made", purpose);
     return NULL;
+  }
+  p->ev[p->n] = ev;
   snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
   p->n++;
   return a;
@@ -42,9 +48,8 @@ RDPNEG_EXTERN int rdpneg_plan_new(rdpneg_plan **pp, const rdpneg_config *cfg,
   rdpneg_plan *p = calloc(1, sizeof *p);
   if (!p)
     return RDPNEG_ERR_NOMEM;
-  p->ev = calloc(MAX_ATTEMPTS, sizeof *p->ev);
   p->host = malloc(strlen(host) + 1);
-  if (!p->ev || !p->host || rdpneg_config_clone(cfg, &p->cfg) != 0) {
+  if (!p->host || rdpneg_config_clone(cfg, &p->cfg) != 0) {
     rdpneg_plan_free(p);
     return RDPNEG_ERR_NOMEM;
   }
@@ -75,11 +80,11 @@ RDPNEG_EXTERN void rdpneg_plan_free(rdpneg_plan *p) {
   for (int i = 0; i < p->n; i++) {
     rdpneg_session_free(p->a[i].sess);
     rdpneg_config_free(p->a[i].cfg);
+    free(p->ev[i]);
   }
   rdpneg_config_free(p->cfg);
   rdpneg_enum_free(p->en);
   free(p->host);
-  free(p->ev);
   free(p);
 }
 
@@ -258,7 +263,7 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
 /* What an attempt's answer calls for next. */
 static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
                    int index) {
-  const rdpneg_attempt_ev *e = &p->ev[index];
+  const rdpneg_attempt_ev *e = p->ev[index];
   if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
     snprintf(p->address, sizeof p->address, "%s", e->address);
   if (p->en)
@@ -304,8 +309,8 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
     rdpneg_session_cancel(s, ts);
   p->nev++;
   a->finished = 1;
-  rdpneg_attempt_snapshot(s, &p->ev[i]);
-  p->ev[i].start_us =
+  rdpneg_attempt_snapshot(s, p->ev[i]);
+  p->ev[i]->start_us =
       s->t_start > p->t0 ? (int64_t)((s->t_start - p->t0) / 1000u) : 0;
   a->state = A_DONE;
   if (!p->cancelled)
@@ -388,7 +393,7 @@ static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
     if (!a->tls_version || !a->finished ||
         ev->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
       continue;
-    const rdpneg_attempt_ev *e = &p->ev[i];
+    const rdpneg_attempt_ev *e = p->ev[i];
     rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
     t->version = a->tls_version;
     t->status = e->tls_status;
@@ -399,7 +404,7 @@ static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
     accepted |= e->tls_status == RDPNEG_TLS_OK;
     saw13 |= t->alert_code == 70 || e->tls.server_selected_version == 0x0304;
   }
-  const rdpneg_attempt_ev *pri = &p->ev[0];
+  const rdpneg_attempt_ev *pri = p->ev[0];
   saw13 |= pri->tls_ran && (pri->tls.requires_tls13 ||
                             pri->tls.server_selected_version == 0x0304);
   qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
@@ -422,7 +427,7 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
   for (int i = 0; i < p->n; i++) {
     pos[i] = p->a[i].finished ? k : -1;
     if (p->a[i].finished)
-      ev->att[k++] = p->ev[i];
+      ev->att[k++] = *p->ev[i];
   }
   /* the top level shows the fallback when it ran, else the connection of
    * the same request that got furthest (the primary or its repetition) */

@@ -33,8 +33,9 @@ struct rdpneg_plan {
   char address[64]; /* where the first connection got through */
   plan_attempt a[MAX_ATTEMPTS];
   int n;
-  rdpneg_attempt_ev *ev; /* evidence by attempt index */
-  int nev;               /* attempts finished */
+  rdpneg_attempt_ev *ev[MAX_ATTEMPTS]; /* evidence by attempt index, one
+                                        allocation per attempt made */
+  int nev;                             /* attempts finished */
   int top;       /* attempt index whose result the document's top level shows */
   int tls_early; /* enumeration: TLS versions queued at the confirm */
   int spnego_rejected;

@@ -127,7 +127,7 @@ int rdpneg_plan_furthest(const rdpneg_plan *p) {
     if (!a->finished || strcmp(a->purpose, "corroborate") != 0 ||
         !p->a[0].finished)
       continue;
-    if (progress(&p->ev[i]) > progress(&p->ev[best]))
+    if (progress(p->ev[i]) > progress(p->ev[best]))
       best = i;
   }
   return best;
