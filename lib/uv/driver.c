@@ -192,6 +192,22 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(p->rbuf, sizeof p->rbuf);
 }
 
+/* libuv reports UV_EOF, not UV_ECONNRESET, when data and the RST arrive
+ * together (POLLHUP after a short read): the socket's pending error, which
+ * that read left in place, tells a reset from a FIN. */
+static int reset_pending(rdpneg_uv_probe *p) {
+#ifdef _WIN32
+  (void)p;
+  return 0;
+#else
+  uv_os_fd_t fd;
+  int e = 0;
+  socklen_t len = sizeof e;
+  return uv_fileno((uv_handle_t *)&p->tcp, &fd) == 0 &&
+         getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == ECONNRESET;
+#endif
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   rdpneg_uv_probe *p = st->data;
   if (p->finishing)
@@ -203,6 +219,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
       rdpneg_session_transport_closed(p->sess, RDPNEG_CLOSE_ERROR, (int)rv,
                                       now_ns(p));
   } else if (nread < 0) {
+    if (nread == UV_EOF && reset_pending(p))
+      nread = UV_ECONNRESET;
     rdpneg_close_reason r = nread == UV_EOF          ? RDPNEG_CLOSE_EOF
                             : nread == UV_ECONNRESET ? RDPNEG_CLOSE_RESET
                                                      : RDPNEG_CLOSE_ERROR;
