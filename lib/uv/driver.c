@@ -35,6 +35,7 @@ struct rdpneg_uv_probe {
   int open_handles;
   int finishing;
   int status;
+  int send_reset; /* a send() got ECONNRESET (and consumed the error) */
   char host[256];
   char addr[64];
   /* resolved addresses, tried in order while connects fail fast */
@@ -115,6 +116,8 @@ static ssize_t send_nosignal(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
   do
     w = send(fd, b, n, MSG_NOSIGNAL);
   while (w < 0 && errno == EINTR);
+  if (w < 0 && errno == ECONNRESET)
+    p->send_reset = 1; /* the read side will see only an EOF now */
   if (w < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
   return w;
@@ -194,7 +197,8 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 /* libuv reports UV_EOF, not UV_ECONNRESET, when data and the RST arrive
  * together (POLLHUP after a short read): the socket's pending error, which
- * that read left in place, tells a reset from a FIN. */
+ * that read left in place, tells a reset from a FIN, unless a send() after
+ * the data consumed it (send_reset). */
 static int reset_pending(rdpneg_uv_probe *p) {
 #ifdef _WIN32
   (void)p;
@@ -203,6 +207,8 @@ static int reset_pending(rdpneg_uv_probe *p) {
   uv_os_fd_t fd;
   int e = 0;
   socklen_t len = sizeof e;
+  if (p->send_reset)
+    return 1;
   return uv_fileno((uv_handle_t *)&p->tcp, &fd) == 0 &&
          getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == ECONNRESET;
 #endif
