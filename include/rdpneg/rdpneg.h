@@ -349,9 +349,8 @@ RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *sess,
  * RDPNEG_ERR_INVALID_ARGUMENT (|sess| NULL, an unknown |status|, or a
  * Connection Request the configuration cannot make: cookie and routing
  * token both set, or longer than its one-byte length allows) or
- * RDPNEG_ERR_NOMEM (the request
- * could not be queued). After TCP_OK a non-zero return has ended the
- * session (the evidence says why). */
+ * RDPNEG_ERR_NOMEM (the request could not be queued). After TCP_OK a
+ * non-zero return has ended the session (the evidence says why). */
 RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *sess,
                                             rdpneg_tcp_status status,
                                             const char *address, int sys_error,
