@@ -11,7 +11,8 @@
 #
 # The integration suite needs the lab (test/lab/lab.sh up, as test/run.sh
 # does): its ports come from the environment, else from test/lab/run/env;
-# without a lab only the unit suite runs. Last line:
+# without a lab only the unit suite runs. With the lab, the bytefaults suite
+# too (faults at every byte offset of real answers). Last line:
 # "N passed, N failed, N skipped"; exit 0 only when nothing failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +81,9 @@ if [ -z "${LAB_HOST:-}" ] && [ -f test/lab/run/env ]; then
 fi
 if [ -n "${LAB_HOST:-}" ]; then
   suite integration
+  # faults after every byte of the lab servers' answers
+  # (test/integration/test_bytefaults.py): here only, under the sanitizers
+  suite bytefaults
 else
   echo "== sanitize integration: no lab (test/lab/lab.sh up): skipped"
   skip=$((skip + 1))

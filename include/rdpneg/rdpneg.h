@@ -216,9 +216,10 @@ RDPNEG_EXTERN int rdpneg_config_set_int(rdpneg_config *cfg, rdpneg_opt opt,
 RDPNEG_EXTERN int rdpneg_config_get_int(const rdpneg_config *cfg,
                                         rdpneg_opt opt, int64_t *value);
 
-/* Sets (copies) a string option; NULL clears it. A cookie or routing token
- * containing CR or LF, or longer than 255 bytes, is refused. Returns 0,
- * RDPNEG_ERR_INVALID_ARGUMENT or RDPNEG_ERR_NOMEM. */
+/* Sets (copies) a string option; NULL clears it. A value that is empty,
+ * longer than 255 bytes or contains CR or LF is refused (any option).
+ * Returns 0, RDPNEG_ERR_INVALID_ARGUMENT (also for a NULL |cfg| or an
+ * unknown option) or RDPNEG_ERR_NOMEM. */
 RDPNEG_EXTERN int rdpneg_config_set_str(rdpneg_config *cfg, rdpneg_stropt opt,
                                         const char *value);
 
@@ -231,7 +232,8 @@ RDPNEG_EXTERN int rdpneg_config_set_correlation_id(rdpneg_config *cfg,
 
 /* Adds trust anchors (PEM or DER bytes, copied) against which the server
  * chain is checked; certificate.trusted is null until one is added.
- * Returns 0, RDPNEG_ERR_BAD_FILE when nothing parses, or NOMEM. */
+ * Returns 0, RDPNEG_ERR_INVALID_ARGUMENT (|cfg| or |data| NULL, |len| 0),
+ * RDPNEG_ERR_BAD_FILE when nothing parses, or NOMEM. */
 RDPNEG_EXTERN int rdpneg_config_add_ca(rdpneg_config *cfg, const uint8_t *data,
                                        size_t len);
 
@@ -321,7 +323,8 @@ RDPNEG_EXTERN int rdpneg_session_new(rdpneg_session **psess,
 RDPNEG_EXTERN void rdpneg_session_free(rdpneg_session *sess);
 
 /* Starts the probe clock at |ts|: the TCP phase (name resolution and
- * connect) begins and its deadline is armed. Returns 0 or
+ * connect) begins and its deadline is armed. Returns 0,
+ * RDPNEG_ERR_INVALID_ARGUMENT for a NULL |sess| or
  * RDPNEG_ERR_INVALID_STATE when already started. */
 RDPNEG_EXTERN int rdpneg_session_start(rdpneg_session *sess, rdpneg_tstamp ts);
 
@@ -332,7 +335,8 @@ RDPNEG_EXTERN int rdpneg_session_set_wallclock(rdpneg_session *sess,
                                                int64_t now_unix);
 
 /* Reports that name resolution failed (|detail| copied, may be NULL). Ends
- * the session with tcp.status dns_failed. Returns 0 or INVALID_STATE. */
+ * the session with tcp.status dns_failed. Returns 0, INVALID_ARGUMENT for
+ * a NULL |sess|, or INVALID_STATE outside the TCP phase. */
 RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *sess,
                                             const char *detail,
                                             rdpneg_tstamp ts);
@@ -341,7 +345,12 @@ RDPNEG_EXTERN int rdpneg_session_dns_failed(rdpneg_session *sess,
  * the peer address in text form and the X.224 Connection Request is queued
  * for rdpneg_session_write(). Any other status ends the session;
  * |sys_error| is the OS/libuv code kept as detail. Returns 0,
- * RDPNEG_ERR_INVALID_STATE or RDPNEG_ERR_INVALID_ARGUMENT. */
+ * RDPNEG_ERR_INVALID_STATE (not in the TCP phase),
+ * RDPNEG_ERR_INVALID_ARGUMENT (|sess| NULL, an unknown |status|, or a
+ * Connection Request the configuration cannot make: cookie and routing
+ * token both set, or longer than its one-byte length allows) or
+ * RDPNEG_ERR_NOMEM (the request could not be queued). After TCP_OK a
+ * non-zero return has ended the session (the evidence says why). */
 RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *sess,
                                             rdpneg_tcp_status status,
                                             const char *address, int sys_error,
@@ -350,8 +359,9 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *sess,
 /* Feeds |len| received bytes (borrowed for the call); any amount at once:
  * bytes beyond what the current phase needs go to the next phase, and
  * bytes after the end are ignored. Returns |len|, RDPNEG_ERR_INVALID_STATE
- * (session not connected or finished), RDPNEG_ERR_INVALID_ARGUMENT, or
- * RDPNEG_ERR_NOMEM. Protocol failures are not return values: they end the
+ * (session not connected or finished), RDPNEG_ERR_INVALID_ARGUMENT,
+ * RDPNEG_ERR_NOMEM, or RDPNEG_ERR_NOBUF (the TLS layer already holds 1 MiB
+ * it has not consumed). Protocol failures are not return values: they end the
  * session and are recorded in the evidence (a confirm that does not fit in
  * RDPNEG_OPT_MAX_BUFFERED bytes ends X.224 as malformed with
  * RDPNEG_ERR_NOBUF). */

@@ -407,9 +407,17 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
     int eua, closed_after_auth, failed;
   } n = {
       .eua = e->has_eua ? (int)e->eua : -1,
-      .closed_after_auth = e->error == RDPNEG_ERR_AUTH_CLOSED,
+      /* a FIN or a RST right after AUTHENTICATE (the session counts both
+       * as rejected credentials): without a finding here a probe whose
+       * credentials failed would say healthy */
+      .closed_after_auth = e->error == RDPNEG_ERR_AUTH_CLOSED ||
+                           (e->error == RDPNEG_ERR_PEER_RESET &&
+                            e->auth == RDPNEG_NLA_AUTH_FAILED),
+      /* credentials rejected with a reason are named above; a failure
+       * after AUTHENTICATE without one (a stall, a TLS failure) still is
+       * a failure */
       .failed = e->status == RDPNEG_NLA_STATUS_FAILED &&
-                e->auth != RDPNEG_NLA_AUTH_FAILED,
+                (e->auth != RDPNEG_NLA_AUTH_FAILED || !e->has_ntstatus),
   };
   if (e->has_ntstatus) {
     int c = auth_cause(e->ntstatus);
@@ -422,9 +430,10 @@ static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
         name ? name : "unknown NTSTATUS");
   } else if (n.closed_after_auth) {
     add(d, RDPNEG_CID_AUTH_REJECTED_NO_REASON, "nla", NULL, "medium",
-        "the server closed the connection right after the NTLM "
+        "the server %s the connection right after the NTLM "
         "AUTHENTICATE without an errorCode (FreeRDP's shadow server does "
-        "this for a wrong password or unknown user)");
+        "this for a wrong password or unknown user)",
+        e->error == RDPNEG_ERR_PEER_RESET ? "reset" : "closed");
   }
   if (n.eua == 5)
     add(d, RDPNEG_CID_AUTH_ACCESS_DENIED, "nla", NULL, "high",

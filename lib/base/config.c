@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "base/config.h"
+#include "base/jsonparse.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -193,39 +194,11 @@ RDPNEG_EXTERN int rdpneg_config_add_ca(rdpneg_config *c, const uint8_t *data,
  * as UTF-16LE, which only a valid string converts to. */
 static int utf8_valid(const char *str) {
   const unsigned char *p = (const unsigned char *)str;
-  while (*p) {
-    unsigned char c = *p;
-    size_t n;
-    uint32_t cp, min;
-    if (c < 0x80) {
-      p++;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-      cp = c & 0x1F;
-      min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      cp = c & 0x0F;
-      min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      cp = c & 0x07;
-      min = 0x10000;
-    } else {
-      return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-      if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-        return 0;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return 0;
+  const unsigned char *end = p + strlen(str);
+  size_t n;
+  while (p < end && (n = rdpneg_utf8_seq(p, end)) > 0)
     p += n;
-  }
-  return 1;
+  return p == end;
 }
 
 RDPNEG_EXTERN int rdpneg_config_set_credentials(rdpneg_config *c,

@@ -122,8 +122,9 @@ static void jp_put_utf8(jp *j, uint32_t cp) {
   jp_put(j, o, n);
 }
 
-/* Length of a valid UTF-8 sequence starting at |p| (1..4), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end) {
+size_t rdpneg_utf8_seq(const unsigned char *p, const unsigned char *end) {
+  if (p >= end)
+    return 0;
   unsigned char c = p[0];
   size_t n;
   uint32_t cp, min;
@@ -264,7 +265,7 @@ static int jp_string(jp *j, char **out, uint32_t *outlen) {
       jp_put_utf8(j, cp);
       continue;
     }
-    size_t n = utf8_seq(j->p, j->end);
+    size_t n = rdpneg_utf8_seq(j->p, j->end);
     if (!n) {
       jp_fail_at(j, j->p, "invalid UTF-8 in string");
       return -1;

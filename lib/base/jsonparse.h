@@ -70,6 +70,12 @@ void rdpneg_jp_free(rdpneg_jp_node *root);
 /* Bytes the tree of |root| occupies (its single allocation), 0 for NULL. */
 size_t rdpneg_jp_tree_size(const rdpneg_jp_node *root);
 
+/* Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF) that starts at |p| and ends
+ * before |end|: 1..4, or 0 when invalid or |p| >= |end|. The one UTF-8
+ * check of the library (JSON strings, credentials in config.c). */
+size_t rdpneg_utf8_seq(const unsigned char *p, const unsigned char *end);
+
 /* Returns a static name for |type| ("object", "string", ...). */
 const char *rdpneg_jp_type_name(rdpneg_jp_type type);
 

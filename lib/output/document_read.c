@@ -19,20 +19,15 @@
 
 #define DOC_MAX_BYTES (4u << 20)
 
-typedef struct rd {
-  char *err;
-  size_t errlen;
-  int rv;
-} rd;
-
-static int fail(rd *r, const char *path, const char *what) {
+int rdpneg_doc_fail(rdpneg_doc_rd *r, const char *path, const char *what) {
   if (!r->rv && r->err && r->errlen)
     snprintf(r->err, r->errlen, "%s: %s", path, what);
   r->rv = RDPNEG_ERR_BAD_FILE;
   return r->rv;
 }
 
-static const rdpneg_jp_node *member(const rdpneg_jp_node *o, const char *k) {
+const rdpneg_jp_node *rdpneg_doc_member(const rdpneg_jp_node *o,
+                                        const char *k) {
   if (!o || o->type != RDPNEG_JP_OBJECT)
     return NULL;
   for (const rdpneg_jp_node *c = o->child; c; c = c->next)
@@ -42,11 +37,11 @@ static const rdpneg_jp_node *member(const rdpneg_jp_node *o, const char *k) {
 }
 
 /* An object member that must be an object. */
-static const rdpneg_jp_node *obj(rd *r, const rdpneg_jp_node *o, const char *k,
-                                 const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
+static const rdpneg_jp_node *obj(rdpneg_doc_rd *r, const rdpneg_jp_node *o,
+                                 const char *k, const char *path) {
+  const rdpneg_jp_node *n = rdpneg_doc_member(o, k);
   if (!n || n->type != RDPNEG_JP_OBJECT) {
-    fail(r, path, n ? "not an object" : "missing");
+    rdpneg_doc_fail(r, path, n ? "not an object" : "missing");
     return NULL;
   }
   return n;
@@ -54,22 +49,20 @@ static const rdpneg_jp_node *obj(rd *r, const rdpneg_jp_node *o, const char *k,
 
 enum { OPT = 0, REQ = 1 };
 
-/* String member; null or (when optional) absent gives "" and returns 0,
- * a string returns 1. */
-static int str(rd *r, const rdpneg_jp_node *o, const char *k, char *dst,
-               size_t cap, int req, const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
+int rdpneg_doc_str(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+                   char *dst, size_t cap, int req, const char *path) {
+  const rdpneg_jp_node *n = rdpneg_doc_member(o, k);
   if (dst && cap)
     dst[0] = 0;
   if (!n) {
     if (req)
-      fail(r, path, "missing");
+      rdpneg_doc_fail(r, path, "missing");
     return 0;
   }
   if (n->type == RDPNEG_JP_NULL)
     return 0;
   if (n->type != RDPNEG_JP_STRING) {
-    fail(r, path, "not a string");
+    rdpneg_doc_fail(r, path, "not a string");
     return 0;
   }
   if (dst && cap)
@@ -78,79 +71,92 @@ static int str(rd *r, const rdpneg_jp_node *o, const char *k, char *dst,
 }
 
 /* Number member (integer or decimal); returns 1 and *v, 0 for null/absent. */
-static int num(rd *r, const rdpneg_jp_node *o, const char *k, double *v,
-               int req, const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
+static int num(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+               double *v, int req, const char *path) {
+  const rdpneg_jp_node *n = rdpneg_doc_member(o, k);
   if (!n) {
     if (req)
-      fail(r, path, "missing");
+      rdpneg_doc_fail(r, path, "missing");
     return 0;
   }
   if (n->type == RDPNEG_JP_NULL)
     return 0;
   if (n->type != RDPNEG_JP_NUMBER) {
-    fail(r, path, "not a number");
+    rdpneg_doc_fail(r, path, "not a number");
     return 0;
   }
   *v = strtod(n->str, NULL);
   if (!isfinite(*v) || fabs(*v) > 9e15) {
-    fail(r, path, "number out of range");
+    rdpneg_doc_fail(r, path, "number out of range");
     return 0;
   }
   return 1;
 }
 
-static int64_t num_int(rd *r, const rdpneg_jp_node *o, const char *k,
+static int64_t num_int(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
                        int64_t dflt, int req, const char *path) {
   double v;
   return num(r, o, k, &v, req, path) ? (int64_t)v : dflt;
 }
 
-static int boolean(rd *r, const rdpneg_jp_node *o, const char *k, int dflt,
-                   int req, const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
+int rdpneg_doc_bool(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+                    int dflt, int req, const char *path) {
+  const rdpneg_jp_node *n = rdpneg_doc_member(o, k);
   if (!n) {
     if (req)
-      fail(r, path, "missing");
+      rdpneg_doc_fail(r, path, "missing");
     return dflt;
   }
   if (n->type == RDPNEG_JP_NULL)
     return dflt;
   if (n->type != RDPNEG_JP_TRUE && n->type != RDPNEG_JP_FALSE) {
-    fail(r, path, "not a boolean");
+    rdpneg_doc_fail(r, path, "not a boolean");
     return dflt;
   }
   return n->type == RDPNEG_JP_TRUE;
 }
 
-/* "0x..." member; returns 1 and *v, 0 for null/absent. */
-static int hex(rd *r, const rdpneg_jp_node *o, const char *k, uint32_t *v,
-               int req, const char *path) {
+int rdpneg_doc_int(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+                   int64_t *v, const char *path) {
+  const rdpneg_jp_node *n = rdpneg_doc_member(o, k);
+  if (!n || n->type == RDPNEG_JP_NULL)
+    return 0;
+  double d = n->type == RDPNEG_JP_NUMBER ? strtod(n->str, NULL) : NAN;
+  if (!isfinite(d) || fabs(d) > 9e15 || d != floor(d)) {
+    rdpneg_doc_fail(r, path, "not an integer");
+    return 0;
+  }
+  *v = (int64_t)d;
+  return 1;
+}
+
+int rdpneg_doc_hex(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+                   uint32_t *v, int req, const char *path) {
   char b[24];
-  if (!str(r, o, k, b, sizeof b, req, path))
+  if (!rdpneg_doc_str(r, o, k, b, sizeof b, req, path))
     return 0;
   char *end;
   unsigned long x = strtoul(b, &end, 16);
   if (strncmp(b, "0x", 2) != 0 || *end || end == b + 2 || x > 0xffffffffUL) {
-    fail(r, path, "not a 0x-hex number");
+    rdpneg_doc_fail(r, path, "not a 0x-hex number");
     return 0;
   }
   *v = (uint32_t)x;
   return 1;
 }
 
-static size_t unhex(rd *r, const char *h, uint8_t *out, size_t cap,
+static size_t unhex(rdpneg_doc_rd *r, const char *h, uint8_t *out, size_t cap,
                     const char *path) {
   size_t n = strlen(h);
   if (n % 2) {
-    fail(r, path, "odd hex length");
+    rdpneg_doc_fail(r, path, "odd hex length");
     return 0;
   }
   size_t k = 0;
   for (size_t i = 0; i + 1 < n && k < cap; i += 2) {
     unsigned v;
     if (sscanf(h + i, "%2x", &v) != 1) {
-      fail(r, path, "not hex");
+      rdpneg_doc_fail(r, path, "not hex");
       return 0;
     }
     out[k++] = (uint8_t)v;
@@ -158,15 +164,15 @@ static size_t unhex(rd *r, const char *h, uint8_t *out, size_t cap,
   return k;
 }
 
-static int enum_of(rd *r, rdpneg_doc_names which, const rdpneg_jp_node *o,
-                   const char *k, const char *path) {
+static int enum_of(rdpneg_doc_rd *r, rdpneg_doc_names which,
+                   const rdpneg_jp_node *o, const char *k, const char *path) {
   char b[32];
-  str(r, o, k, b, sizeof b, REQ, path);
+  rdpneg_doc_str(r, o, k, b, sizeof b, REQ, path);
   if (r->rv)
     return 0;
   int v = rdpneg_doc_value(which, b);
   if (v < 0)
-    fail(r, path, "unknown value");
+    rdpneg_doc_fail(r, path, "unknown value");
   return v < 0 ? 0 : v;
 }
 
@@ -181,51 +187,54 @@ static int err_value(const char *name) {
   return RDPNEG_ERR_INTERNAL;
 }
 
-static void read_phases(rd *r, const rdpneg_jp_node *root,
+static void read_phases(rdpneg_doc_rd *r, const rdpneg_jp_node *root,
                         rdpneg_attempt_ev *a) {
-  const rdpneg_jp_node *ph = member(root, "phases");
+  const rdpneg_jp_node *ph = rdpneg_doc_member(root, "phases");
   if (!ph || ph->type != RDPNEG_JP_ARRAY || ph->count != RDPNEG_PHASE_COUNT) {
-    fail(r, "phases", "not an array of 4 phases");
+    rdpneg_doc_fail(r, "phases", "not an array of 4 phases");
     return;
   }
   int i = 0;
   for (const rdpneg_jp_node *p = ph->child; p && !r->rv; p = p->next, i++) {
     rdpneg_phase_rec *rec = &a->ph[i];
     char name[16], e[64];
-    str(r, p, "name", name, sizeof name, REQ, "phases[].name");
+    rdpneg_doc_str(r, p, "name", name, sizeof name, REQ, "phases[].name");
     if (!r->rv && strcmp(name, rdpneg_doc_name(RDPNEG_DOC_PHASE, i)) != 0)
-      fail(r, "phases[].name", "phases out of order");
+      rdpneg_doc_fail(r, "phases[].name", "phases out of order");
     rec->status =
         enum_of(r, RDPNEG_DOC_PHASE_STATUS, p, "status", "phases[].status");
     double ms;
     rec->us = num(r, p, "ms", &ms, OPT, "phases[].ms") ? llround(ms * 1e3) : -1;
-    str(r, p, "error", e, sizeof e, OPT, "phases[].error");
+    rdpneg_doc_str(r, p, "error", e, sizeof e, OPT, "phases[].error");
     rec->err = err_value(e);
-    str(r, p, "detail", rec->detail, sizeof rec->detail, OPT,
-        "phases[].detail");
+    rdpneg_doc_str(r, p, "detail", rec->detail, sizeof rec->detail, OPT,
+                   "phases[].detail");
   }
 }
 
-static void read_x224(rd *r, const rdpneg_jp_node *x, rdpneg_attempt_ev *a) {
+static void read_x224(rdpneg_doc_rd *r, const rdpneg_jp_node *x,
+                      rdpneg_attempt_ev *a) {
   char b[2 * 64 + 2];
   a->x224_status =
       enum_of(r, RDPNEG_DOC_X224_STATUS, x, "status", "x224.status");
-  a->sent_neg_req = boolean(r, x, "neg_req", 0, REQ, "x224.neg_req");
-  hex(r, x, "requested_protocols", &a->requested, OPT,
-      "x224.requested_protocols");
+  a->sent_neg_req = rdpneg_doc_bool(r, x, "neg_req", 0, REQ, "x224.neg_req");
+  rdpneg_doc_hex(r, x, "requested_protocols", &a->requested, OPT,
+                 "x224.requested_protocols");
   uint32_t v = 0;
-  if (hex(r, x, "request_flags", &v, OPT, "x224.request_flags"))
+  if (rdpneg_doc_hex(r, x, "request_flags", &v, OPT, "x224.request_flags"))
     a->req_flags = (uint8_t)v;
-  a->has_cookie =
-      str(r, x, "cookie", a->cookie, sizeof a->cookie, OPT, "x224.cookie");
+  a->has_cookie = rdpneg_doc_str(r, x, "cookie", a->cookie, sizeof a->cookie,
+                                 OPT, "x224.cookie");
   uint32_t sel, code, flags = 0, src = 0;
-  int rsp = hex(r, x, "selected_protocol", &sel, OPT, "x224.selected_protocol");
+  int rsp = rdpneg_doc_hex(r, x, "selected_protocol", &sel, OPT,
+                           "x224.selected_protocol");
   double fc;
   int failure = num(r, x, "failure_code", &fc, OPT, "x224.failure_code");
   code = failure ? (uint32_t)fc : 0;
-  hex(r, x, "flags_value", &flags, OPT, "x224.flags_value");
-  int cc = hex(r, x, "src_ref", &src, OPT, "x224.src_ref");
-  if (str(r, x, "confirm_hex", b, sizeof b, OPT, "x224.confirm_hex")) {
+  rdpneg_doc_hex(r, x, "flags_value", &flags, OPT, "x224.flags_value");
+  int cc = rdpneg_doc_hex(r, x, "src_ref", &src, OPT, "x224.src_ref");
+  if (rdpneg_doc_str(r, x, "confirm_hex", b, sizeof b, OPT,
+                     "x224.confirm_hex")) {
     a->cc_raw_len =
         unhex(r, b, a->cc_raw, sizeof a->cc_raw, "x224.confirm_hex");
     cc = 1;
@@ -238,14 +247,15 @@ static void read_x224(rd *r, const rdpneg_jp_node *x, rdpneg_attempt_ev *a) {
     a->neg_value = rsp ? sel : code;
     a->neg_flags = (uint8_t)flags;
   }
-  a->unexpected_protocol =
-      boolean(r, x, "unexpected_protocol", 0, OPT, "x224.unexpected_protocol");
+  a->unexpected_protocol = rdpneg_doc_bool(r, x, "unexpected_protocol", 0, OPT,
+                                           "x224.unexpected_protocol");
   a->rx_total =
       (size_t)num_int(r, x, "bytes_received", 0, OPT, "x224.bytes_received");
-  if (str(r, x, "received_hex", b, sizeof b, OPT, "x224.received_hex"))
+  if (rdpneg_doc_str(r, x, "received_hex", b, sizeof b, OPT,
+                     "x224.received_hex"))
     a->rx_first_len =
         unhex(r, b, a->rx_first, sizeof a->rx_first, "x224.received_hex");
-  if (!member(x, "bytes_received"))
+  if (!rdpneg_doc_member(x, "bytes_received"))
     a->rx_total = a->rx_first_len;
 }
 
@@ -256,61 +266,71 @@ static int64_t iso_to_unix(const char *s) {
   return rdpneg_civil_to_unix(y, mo, d, h, mi, se);
 }
 
-static void read_cert(rd *r, const rdpneg_jp_node *c, rdpneg_cert_ev *e) {
-  str(r, c, "subject", e->subject, sizeof e->subject, REQ,
-      "certificate.subject");
-  str(r, c, "issuer", e->issuer, sizeof e->issuer, REQ, "certificate.issuer");
-  const rdpneg_jp_node *san = member(c, "san");
+static void read_cert(rdpneg_doc_rd *r, const rdpneg_jp_node *c,
+                      rdpneg_cert_ev *e) {
+  rdpneg_doc_str(r, c, "subject", e->subject, sizeof e->subject, REQ,
+                 "certificate.subject");
+  rdpneg_doc_str(r, c, "issuer", e->issuer, sizeof e->issuer, REQ,
+                 "certificate.issuer");
+  const rdpneg_jp_node *san = rdpneg_doc_member(c, "san");
   if (san && san->type == RDPNEG_JP_ARRAY) {
     for (const rdpneg_jp_node *n = san->child;
          n && e->san_count < RDPNEG_CERT_MAX_SAN; n = n->next)
       if (n->type == RDPNEG_JP_STRING)
         snprintf(e->san[e->san_count++], sizeof e->san[0], "%s", n->str);
   }
-  str(r, c, "serial", e->serial, sizeof e->serial, OPT, "certificate.serial");
-  str(r, c, "not_before", e->not_before_iso, sizeof e->not_before_iso, REQ,
-      "certificate.not_before");
-  str(r, c, "not_after", e->not_after_iso, sizeof e->not_after_iso, REQ,
-      "certificate.not_after");
+  rdpneg_doc_str(r, c, "serial", e->serial, sizeof e->serial, OPT,
+                 "certificate.serial");
+  rdpneg_doc_str(r, c, "not_before", e->not_before_iso,
+                 sizeof e->not_before_iso, REQ, "certificate.not_before");
+  rdpneg_doc_str(r, c, "not_after", e->not_after_iso, sizeof e->not_after_iso,
+                 REQ, "certificate.not_after");
   e->not_before = iso_to_unix(e->not_before_iso);
   e->not_after = iso_to_unix(e->not_after_iso);
   double dl;
   e->dates_known = num(r, c, "days_left", &dl, OPT, "certificate.days_left");
   e->days_left = e->dates_known ? (int64_t)dl : 0;
-  e->expired = boolean(r, c, "expired", 0, OPT, "certificate.expired");
-  e->not_yet_valid =
-      boolean(r, c, "not_yet_valid", 0, OPT, "certificate.not_yet_valid");
-  e->expiring_soon =
-      boolean(r, c, "expiring_soon", 0, OPT, "certificate.expiring_soon");
+  e->expired = rdpneg_doc_bool(r, c, "expired", 0, OPT, "certificate.expired");
+  e->not_yet_valid = rdpneg_doc_bool(r, c, "not_yet_valid", 0, OPT,
+                                     "certificate.not_yet_valid");
+  e->expiring_soon = rdpneg_doc_bool(r, c, "expiring_soon", 0, OPT,
+                                     "certificate.expiring_soon");
   e->self_signed =
-      boolean(r, c, "self_signed", 0, REQ, "certificate.self_signed");
-  e->hostname_match =
-      boolean(r, c, "hostname_match", 0, REQ, "certificate.hostname_match");
-  e->trusted = boolean(r, c, "trusted", -1, OPT, "certificate.trusted");
-  hex(r, c, "verify_flags", &e->verify_flags, OPT, "certificate.verify_flags");
-  str(r, c, "key_type", e->key_type, sizeof e->key_type, OPT,
-      "certificate.key_type");
+      rdpneg_doc_bool(r, c, "self_signed", 0, REQ, "certificate.self_signed");
+  e->hostname_match = rdpneg_doc_bool(r, c, "hostname_match", 0, REQ,
+                                      "certificate.hostname_match");
+  e->trusted = rdpneg_doc_bool(r, c, "trusted", -1, OPT, "certificate.trusted");
+  rdpneg_doc_hex(r, c, "verify_flags", &e->verify_flags, OPT,
+                 "certificate.verify_flags");
+  rdpneg_doc_str(r, c, "key_type", e->key_type, sizeof e->key_type, OPT,
+                 "certificate.key_type");
   e->key_bits = (int)num_int(r, c, "key_bits", 0, OPT, "certificate.key_bits");
-  e->weak_key = boolean(r, c, "weak_key", 0, OPT, "certificate.weak_key");
-  str(r, c, "signature_algorithm", e->signature_algorithm,
-      sizeof e->signature_algorithm, OPT, "certificate.signature_algorithm");
-  str(r, c, "sha256", e->sha256, sizeof e->sha256, OPT, "certificate.sha256");
-  const rdpneg_jp_node *ch = member(c, "chain");
+  e->weak_key =
+      rdpneg_doc_bool(r, c, "weak_key", 0, OPT, "certificate.weak_key");
+  rdpneg_doc_str(r, c, "signature_algorithm", e->signature_algorithm,
+                 sizeof e->signature_algorithm, OPT,
+                 "certificate.signature_algorithm");
+  rdpneg_doc_str(r, c, "sha256", e->sha256, sizeof e->sha256, OPT,
+                 "certificate.sha256");
+  const rdpneg_jp_node *ch = rdpneg_doc_member(c, "chain");
   if (ch && ch->type == RDPNEG_JP_ARRAY) {
     for (const rdpneg_jp_node *n = ch->child;
          n && e->chain_len < RDPNEG_CERT_MAX_CHAIN && !r->rv; n = n->next) {
       int i = e->chain_len++;
-      str(r, n, "subject", e->chain[i].subject, sizeof e->chain[i].subject, OPT,
-          "certificate.chain[].subject");
-      str(r, n, "issuer", e->chain[i].issuer, sizeof e->chain[i].issuer, OPT,
-          "certificate.chain[].issuer");
-      str(r, n, "sha256", e->chain[i].sha256, sizeof e->chain[i].sha256, OPT,
-          "certificate.chain[].sha256");
+      rdpneg_doc_str(r, n, "subject", e->chain[i].subject,
+                     sizeof e->chain[i].subject, OPT,
+                     "certificate.chain[].subject");
+      rdpneg_doc_str(r, n, "issuer", e->chain[i].issuer,
+                     sizeof e->chain[i].issuer, OPT,
+                     "certificate.chain[].issuer");
+      rdpneg_doc_str(r, n, "sha256", e->chain[i].sha256,
+                     sizeof e->chain[i].sha256, OPT,
+                     "certificate.chain[].sha256");
     }
   }
 }
 
-static void read_tls_versions(rd *r, const rdpneg_jp_node *vs,
+static void read_tls_versions(rdpneg_doc_rd *r, const rdpneg_jp_node *vs,
                               rdpneg_evidence *ev) {
   static const char *const names[] = {NULL, "TLSv1.0", "TLSv1.1", "TLSv1.2"};
   for (const rdpneg_jp_node *n = vs->child; n && !r->rv; n = n->next) {
@@ -325,9 +345,11 @@ static void read_tls_versions(rd *r, const rdpneg_jp_node *vs,
     rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
     char st[32];
     t->version = ver;
-    t->inferred = boolean(r, n, "inferred", 0, OPT, "tls.versions.inferred");
+    t->inferred =
+        rdpneg_doc_bool(r, n, "inferred", 0, OPT, "tls.versions.inferred");
     t->attempt = (int)num_int(r, n, "attempt", -1, OPT, "tls.versions.attempt");
-    if (str(r, n, "status", st, sizeof st, REQ, "tls.versions.status") &&
+    if (rdpneg_doc_str(r, n, "status", st, sizeof st, REQ,
+                       "tls.versions.status") &&
         !strcmp(st, "not_selected"))
       t->status = RDPNEG_TLS_SKIPPED;
     else
@@ -335,12 +357,12 @@ static void read_tls_versions(rd *r, const rdpneg_jp_node *vs,
           enum_of(r, RDPNEG_DOC_TLS_STATUS, n, "status", "tls.versions.status");
     t->alert_code = (int)num_int(r, n, "alert", -1, OPT, "tls.versions.alert");
   }
-  ev->tls13_only =
-      boolean(r, vs, "requires_tls13", 0, OPT, "tls.versions.requires_tls13");
+  ev->tls13_only = rdpneg_doc_bool(r, vs, "requires_tls13", 0, OPT,
+                                   "tls.versions.requires_tls13");
 }
 
-static void read_tls(rd *r, const rdpneg_jp_node *t, rdpneg_evidence *ev,
-                     rdpneg_attempt_ev *a) {
+static void read_tls(rdpneg_doc_rd *r, const rdpneg_jp_node *t,
+                     rdpneg_evidence *ev, rdpneg_attempt_ev *a) {
   rdpneg_tls_ev *e = &a->tls;
   char b[80];
   a->tls_status = enum_of(r, RDPNEG_DOC_TLS_STATUS, t, "status", "tls.status");
@@ -348,41 +370,45 @@ static void read_tls(rd *r, const rdpneg_jp_node *t, rdpneg_evidence *ev,
   e->alert_code = -1;
   e->last_server_msg = -1;
   /* the phase ran when it has a version field of its own or an outcome */
-  a->tls_ran = member(t, "requires_tls13") != NULL;
-  str(r, t, "version", e->version, sizeof e->version, OPT, "tls.version");
-  str(r, t, "cipher", e->cipher, sizeof e->cipher, OPT, "tls.cipher");
-  const rdpneg_jp_node *al = member(t, "alert");
+  a->tls_ran = rdpneg_doc_member(t, "requires_tls13") != NULL;
+  rdpneg_doc_str(r, t, "version", e->version, sizeof e->version, OPT,
+                 "tls.version");
+  rdpneg_doc_str(r, t, "cipher", e->cipher, sizeof e->cipher, OPT,
+                 "tls.cipher");
+  const rdpneg_jp_node *al = rdpneg_doc_member(t, "alert");
   if (al && al->type == RDPNEG_JP_OBJECT) {
     e->alert_code = (int)num_int(r, al, "code", -1, REQ, "tls.alert.code");
     e->alert_level = (int)num_int(r, al, "level", 0, OPT, "tls.alert.level");
   }
   e->requires_tls13 =
-      boolean(r, t, "requires_tls13", 0, OPT, "tls.requires_tls13");
-  if (str(r, t, "last_server_message", b, sizeof b, OPT,
-          "tls.last_server_message"))
+      rdpneg_doc_bool(r, t, "requires_tls13", 0, OPT, "tls.requires_tls13");
+  if (rdpneg_doc_str(r, t, "last_server_message", b, sizeof b, OPT,
+                     "tls.last_server_message"))
     e->last_server_msg = rdpneg_doc_value(RDPNEG_DOC_HS_MSG, b);
   uint32_t v;
-  if (hex(r, t, "server_hello_version", &v, OPT, "tls.server_hello_version"))
+  if (rdpneg_doc_hex(r, t, "server_hello_version", &v, OPT,
+                     "tls.server_hello_version"))
     e->server_hello_version = (int)v;
-  if (hex(r, t, "server_selected_version", &v, OPT,
-          "tls.server_selected_version"))
+  if (rdpneg_doc_hex(r, t, "server_selected_version", &v, OPT,
+                     "tls.server_selected_version"))
     e->server_selected_version = (int)v;
   e->bytes_received =
       (size_t)num_int(r, t, "bytes_received", 0, OPT, "tls.bytes_received");
   char hx[2 * sizeof e->first_bytes + 2];
-  if (str(r, t, "first_bytes_hex", hx, sizeof hx, OPT, "tls.first_bytes_hex"))
+  if (rdpneg_doc_str(r, t, "first_bytes_hex", hx, sizeof hx, OPT,
+                     "tls.first_bytes_hex"))
     e->first_len = unhex(r, hx, e->first_bytes, sizeof e->first_bytes,
                          "tls.first_bytes_hex");
   e->mbedtls_error =
       (int)num_int(r, t, "mbedtls_error", 0, OPT, "tls.mbedtls_error");
-  str(r, t, "mbedtls_detail", e->error, sizeof e->error, OPT,
-      "tls.mbedtls_detail");
-  const rdpneg_jp_node *c = member(t, "certificate");
+  rdpneg_doc_str(r, t, "mbedtls_detail", e->error, sizeof e->error, OPT,
+                 "tls.mbedtls_detail");
+  const rdpneg_jp_node *c = rdpneg_doc_member(t, "certificate");
   if (c && c->type == RDPNEG_JP_OBJECT) {
     e->has_cert = 1;
     read_cert(r, c, &e->cert);
   }
-  const rdpneg_jp_node *vs = member(t, "versions");
+  const rdpneg_jp_node *vs = rdpneg_doc_member(t, "versions");
   if (vs && vs->type == RDPNEG_JP_OBJECT)
     read_tls_versions(r, vs, ev);
 }
@@ -400,64 +426,66 @@ static uint32_t ntlm_flags_of(const rdpneg_jp_node *arr) {
   return f;
 }
 
-static void read_nla(rd *r, const rdpneg_jp_node *n, rdpneg_evidence *ev,
-                     rdpneg_attempt_ev *a) {
+static void read_nla(rdpneg_doc_rd *r, const rdpneg_jp_node *n,
+                     rdpneg_evidence *ev, rdpneg_attempt_ev *a) {
   rdpneg_nla_ev *e = &a->nla;
   char b[64];
-  const rdpneg_jp_node *sr = member(n, "spnego_rejected");
+  const rdpneg_jp_node *sr = rdpneg_doc_member(n, "spnego_rejected");
   if (sr && sr->type == RDPNEG_JP_OBJECT) {
     ev->spnego_rejected = 1;
-    hex(r, sr, "ntstatus", &ev->spnego_rejected_status, OPT,
-        "nla.spnego_rejected.ntstatus");
+    rdpneg_doc_hex(r, sr, "ntstatus", &ev->spnego_rejected_status, OPT,
+                   "nla.spnego_rejected.ntstatus");
   }
   /* a CredSSP exchange writes "spnego"; a phase that never ran does not */
-  e->ran = member(n, "spnego") != NULL;
-  str(r, n, "status", b, sizeof b, REQ, "nla.status");
+  e->ran = rdpneg_doc_member(n, "spnego") != NULL;
+  rdpneg_doc_str(r, n, "status", b, sizeof b, REQ, "nla.status");
   if (!e->ran) {
     e->status = !strcmp(b, "failed") ? 3 : 0;
     return;
   }
   e->status = rdpneg_doc_value(RDPNEG_DOC_NLA_STATUS, b);
   if (e->status < 0)
-    fail(r, "nla.status", "unknown value");
+    rdpneg_doc_fail(r, "nla.status", "unknown value");
   if (e->status == 1)
     e->status = 3;
-  e->spnego = boolean(r, n, "spnego", 0, REQ, "nla.spnego");
+  e->spnego = rdpneg_doc_bool(r, n, "spnego", 0, REQ, "nla.spnego");
   e->credssp_version =
       (int)num_int(r, n, "credssp_version", 0, OPT, "nla.credssp_version");
-  const rdpneg_jp_node *t = member(n, "ntlm");
+  const rdpneg_jp_node *t = rdpneg_doc_member(n, "ntlm");
   if (t && t->type == RDPNEG_JP_OBJECT) {
     char *dst[RDPNEG_NLA_NAME_COUNT] = {e->target_name,  e->nb_domain,
                                         e->nb_computer,  e->dns_domain,
                                         e->dns_computer, e->dns_tree};
     e->has_challenge = 1;
     for (int i = 0; i < RDPNEG_NLA_NAME_COUNT; i++)
-      if (str(r, t, rdpneg_doc_nla_name_key(i), dst[i], RDPNEG_NLA_NAME_MAX,
-              OPT, "nla.ntlm.name"))
+      if (rdpneg_doc_str(r, t, rdpneg_doc_nla_name_key(i), dst[i],
+                         RDPNEG_NLA_NAME_MAX, OPT, "nla.ntlm.name"))
         e->present |= (uint8_t)(1u << i);
-    str(r, t, "os_version", e->os_version, sizeof e->os_version, OPT,
-        "nla.ntlm.os_version");
-    str(r, t, "server_time", e->server_time, sizeof e->server_time, OPT,
-        "nla.ntlm.server_time");
+    rdpneg_doc_str(r, t, "os_version", e->os_version, sizeof e->os_version, OPT,
+                   "nla.ntlm.os_version");
+    rdpneg_doc_str(r, t, "server_time", e->server_time, sizeof e->server_time,
+                   OPT, "nla.ntlm.server_time");
     double sk;
     e->has_skew = num(r, t, "clock_skew_s", &sk, OPT, "nla.ntlm.clock_skew_s");
     e->clock_skew_s = e->has_skew ? (int64_t)sk : 0;
-    if (!hex(r, t, "flags_value", &e->ntlm_flags, OPT, "nla.ntlm.flags_value"))
-      e->ntlm_flags = ntlm_flags_of(member(t, "flags"));
+    if (!rdpneg_doc_hex(r, t, "flags_value", &e->ntlm_flags, OPT,
+                        "nla.ntlm.flags_value"))
+      e->ntlm_flags = ntlm_flags_of(rdpneg_doc_member(t, "flags"));
   }
-  e->auth =
-      rdpneg_doc_value(RDPNEG_DOC_NLA_AUTH,
-                       (str(r, n, "auth", b, sizeof b, REQ, "nla.auth"), b));
+  e->auth = rdpneg_doc_value(
+      RDPNEG_DOC_NLA_AUTH,
+      (rdpneg_doc_str(r, n, "auth", b, sizeof b, REQ, "nla.auth"), b));
   if (e->auth < 0)
-    fail(r, "nla.auth", "unknown value");
-  const rdpneg_jp_node *er = member(n, "error");
+    rdpneg_doc_fail(r, "nla.auth", "unknown value");
+  const rdpneg_jp_node *er = rdpneg_doc_member(n, "error");
   if (er && er->type == RDPNEG_JP_OBJECT) {
-    str(r, er, "code", b, sizeof b, OPT, "nla.error.code");
+    rdpneg_doc_str(r, er, "code", b, sizeof b, OPT, "nla.error.code");
     e->error = err_value(b);
-    e->has_ntstatus =
-        hex(r, er, "ntstatus", &e->ntstatus, OPT, "nla.error.ntstatus");
+    e->has_ntstatus = rdpneg_doc_hex(r, er, "ntstatus", &e->ntstatus, OPT,
+                                     "nla.error.ntstatus");
   }
-  if (str(r, n, "early_user_auth", b, sizeof b, OPT, "nla.early_user_auth")) {
+  if (rdpneg_doc_str(r, n, "early_user_auth", b, sizeof b, OPT,
+                     "nla.early_user_auth")) {
     e->has_eua = 1;
     if (!strcmp(b, "AUTHZ_SUCCESS"))
       e->eua = 0;
@@ -466,7 +494,8 @@ static void read_nla(rd *r, const rdpneg_jp_node *n, rdpneg_evidence *ev,
     else
       e->eua = (uint32_t)strtoul(b, NULL, 16);
   }
-  str(r, n, "detail", e->detail, sizeof e->detail, OPT, "nla.detail");
+  rdpneg_doc_str(r, n, "detail", e->detail, sizeof e->detail, OPT,
+                 "nla.detail");
 }
 
 /* One connection: the members json_attempt() writes. */
@@ -484,26 +513,29 @@ static int range_of(const char *s, int *lo, int *hi) {
   return 0;
 }
 
-static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
-                         rdpneg_attempt_ev *a) {
+static void read_attempt(rdpneg_doc_rd *r, const rdpneg_jp_node *root,
+                         rdpneg_evidence *ev, rdpneg_attempt_ev *a) {
   char b[32];
-  if (!str(r, root, "purpose", a->purpose, sizeof a->purpose, OPT, "purpose"))
+  if (!rdpneg_doc_str(r, root, "purpose", a->purpose, sizeof a->purpose, OPT,
+                      "purpose"))
     snprintf(a->purpose, sizeof a->purpose, "primary");
   a->tls_min = 1;
   a->tls_max = 3;
-  if (str(r, root, "tls_offered", b, sizeof b, OPT, "tls_offered") &&
+  if (rdpneg_doc_str(r, root, "tls_offered", b, sizeof b, OPT, "tls_offered") &&
       !range_of(b, &a->tls_min, &a->tls_max))
-    fail(r, "tls_offered", "not a TLS version range");
+    rdpneg_doc_fail(r, "tls_offered", "not a TLS version range");
   const rdpneg_jp_node *t = obj(r, root, "target", "target");
   if (!t)
     return;
-  str(r, t, "host", a->host, sizeof a->host, REQ, "target.host");
+  rdpneg_doc_str(r, t, "host", a->host, sizeof a->host, REQ, "target.host");
   int64_t port = num_int(r, t, "port", 0, REQ, "target.port");
   if (!r->rv && (port < 1 || port > 65535))
-    fail(r, "target.port", "out of range");
+    rdpneg_doc_fail(r, "target.port", "out of range");
   a->port = (uint16_t)port;
-  str(r, t, "address", a->address, sizeof a->address, OPT, "target.address");
-  a->sni_set = str(r, t, "sni", a->name, sizeof a->name, OPT, "target.sni");
+  rdpneg_doc_str(r, t, "address", a->address, sizeof a->address, OPT,
+                 "target.address");
+  a->sni_set =
+      rdpneg_doc_str(r, t, "sni", a->name, sizeof a->name, OPT, "target.sni");
   if (!a->sni_set)
     snprintf(a->name, sizeof a->name, "%s", a->host);
   read_phases(r, root, a);
@@ -525,8 +557,8 @@ static void read_attempt(rd *r, const rdpneg_jp_node *root, rdpneg_evidence *ev,
     read_nla(r, nl, ev, a);
   if (!r->rv && rdpneg_doc_read_mcs(root, a, r->err, r->errlen))
     r->rv = RDPNEG_ERR_BAD_FILE; /* attempts[].mcs (profile.c) */
-  a->finished = boolean(r, root, "finished", 1, OPT, "finished");
-  a->cancelled = boolean(r, root, "cancelled", 0, OPT, "cancelled");
+  a->finished = rdpneg_doc_bool(r, root, "finished", 1, OPT, "finished");
+  a->cancelled = rdpneg_doc_bool(r, root, "cancelled", 0, OPT, "cancelled");
   double ms;
   a->total_us =
       num(r, root, "total_ms", &ms, OPT, "total_ms") ? llround(ms * 1e3) : 0;
@@ -542,30 +574,32 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
   if (!json || !pev)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   *pev = NULL;
-  rd r = {err, errlen, 0};
+  rdpneg_doc_rd r = {err, errlen, 0};
   if (len > DOC_MAX_BYTES)
-    return fail(&r, "document", "larger than 4 MiB");
+    return rdpneg_doc_fail(&r, "document", "larger than 4 MiB");
   rdpneg_jp_node *root = NULL;
   int rv = rdpneg_jp_parse(json, len, &root, err, errlen);
   if (rv)
     return rv;
   char schema[32];
   if (root->type != RDPNEG_JP_OBJECT) {
-    fail(&r, "document", "not a JSON object");
-  } else if (!str(&r, root, "schema", schema, sizeof schema, REQ, "schema") ||
+    rdpneg_doc_fail(&r, "document", "not a JSON object");
+  } else if (!rdpneg_doc_str(&r, root, "schema", schema, sizeof schema, REQ,
+                             "schema") ||
              strcmp(schema, "rdpneg.probe/1") != 0) {
-    fail(&r, "schema", "not rdpneg.probe/1");
+    rdpneg_doc_fail(&r, "schema", "not rdpneg.probe/1");
   }
   rdpneg_evidence *ev = NULL;
   if (!r.rv) {
     char source[16];
-    if (!str(&r, root, "source", source, sizeof source, OPT, "source"))
+    if (!rdpneg_doc_str(&r, root, "source", source, sizeof source, OPT,
+                        "source"))
       snprintf(source, sizeof source, "probe");
-    const rdpneg_jp_node *atts = member(root, "attempts");
+    const rdpneg_jp_node *atts = rdpneg_doc_member(root, "attempts");
     int n = 1;
     if (atts &&
         (atts->type != RDPNEG_JP_ARRAY || atts->count < 1 || atts->count > 64))
-      fail(&r, "attempts", "not an array of 1 to 64 attempts");
+      rdpneg_doc_fail(&r, "attempts", "not an array of 1 to 64 attempts");
     else if (atts)
       n = (int)atts->count;
     rv = r.rv ? 0 : rdpneg_evidence_alloc(&ev, n, source);
@@ -590,13 +624,13 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
       ev->spnego_rejected = 0;
       read_attempt(&r, root, ev, top);
       free(top);
-      const rdpneg_jp_node *pl = member(root, "plan");
+      const rdpneg_jp_node *pl = rdpneg_doc_member(root, "plan");
       if (pl && pl->type == RDPNEG_JP_OBJECT) {
         ev->top =
             (int)num_int(&r, pl, "top_attempt", 0, OPT, "plan.top_attempt");
         if (!r.rv && (ev->top < 0 || ev->top >= n))
-          fail(&r, "plan.top_attempt", "out of range");
-        const rdpneg_jp_node *notes = member(pl, "notes");
+          rdpneg_doc_fail(&r, "plan.top_attempt", "out of range");
+        const rdpneg_jp_node *notes = rdpneg_doc_member(pl, "notes");
         for (const rdpneg_jp_node *x = notes ? notes->child : NULL;
              x && ev->nnotes < RDPNEG_EV_MAX_NOTES; x = x->next)
           if (x->type == RDPNEG_JP_STRING)
@@ -607,8 +641,9 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
       ev->total_us = num(&r, root, "total_ms", &tot, OPT, "total_ms")
                          ? llround(tot * 1e3)
                          : 0;
-      ev->cancelled = boolean(&r, root, "cancelled", 0, OPT, "cancelled") &&
-                      !ev->att[ev->top].cancelled;
+      ev->cancelled =
+          rdpneg_doc_bool(&r, root, "cancelled", 0, OPT, "cancelled") &&
+          !ev->att[ev->top].cancelled;
       if (!r.rv && rdpneg_doc_read_profile(root, ev, err, errlen))
         r.rv = RDPNEG_ERR_BAD_FILE; /* "profile" (profile.c) */
     } else if (!r.rv) {

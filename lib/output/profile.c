@@ -216,183 +216,106 @@ void rdpneg_doc_write_profile(rdpneg_json *w, const rdpneg_evidence *e) {
   rdpneg_json_obj_end(w);
 }
 
-/* ---- reading back ---- */
-
-typedef struct rd {
-  char *err;
-  size_t errlen;
-  int rv;
-} rd;
-
-static int fail(rd *r, const char *path, const char *what) {
-  if (!r->rv && r->err && r->errlen)
-    snprintf(r->err, r->errlen, "%s: %s", path, what);
-  r->rv = RDPNEG_ERR_BAD_FILE;
-  return r->rv;
-}
-
-static const rdpneg_jp_node *member(const rdpneg_jp_node *o, const char *k) {
-  if (!o || o->type != RDPNEG_JP_OBJECT)
-    return NULL;
-  for (const rdpneg_jp_node *c = o->child; c; c = c->next)
-    if (c->key && !strcmp(c->key, k))
-      return c;
-  return NULL;
-}
-
-/* A string member: 1 and copied, 0 null or absent. */
-static int str(rd *r, const rdpneg_jp_node *o, const char *k, char *dst,
-               size_t cap, const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
-  if (dst && cap)
-    dst[0] = 0;
-  if (!n || n->type == RDPNEG_JP_NULL)
-    return 0;
-  if (n->type != RDPNEG_JP_STRING) {
-    fail(r, path, "not a string");
-    return 0;
-  }
-  if (dst && cap)
-    snprintf(dst, cap, "%s", n->str);
-  return 1;
-}
-
-/* An integer member: 1 and *v, 0 null or absent. */
-static int integer(rd *r, const rdpneg_jp_node *o, const char *k, int64_t *v,
-                   const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
-  if (!n || n->type == RDPNEG_JP_NULL)
-    return 0;
-  double d = n->type == RDPNEG_JP_NUMBER ? strtod(n->str, NULL) : NAN;
-  if (!isfinite(d) || fabs(d) > 9e15 || d != floor(d)) {
-    fail(r, path, "not an integer");
-    return 0;
-  }
-  *v = (int64_t)d;
-  return 1;
-}
-
-/* true / false / null (or absent) -> 1 / 0 / |dflt| */
-static int boolean(rd *r, const rdpneg_jp_node *o, const char *k, int dflt,
-                   const char *path) {
-  const rdpneg_jp_node *n = member(o, k);
-  if (!n || n->type == RDPNEG_JP_NULL)
-    return dflt;
-  if (n->type != RDPNEG_JP_TRUE && n->type != RDPNEG_JP_FALSE) {
-    fail(r, path, "not a boolean");
-    return dflt;
-  }
-  return n->type == RDPNEG_JP_TRUE;
-}
-
-static int hex(rd *r, const rdpneg_jp_node *o, const char *k, uint32_t *v,
-               const char *path) {
-  char b[24], *end;
-  if (!str(r, o, k, b, sizeof b, path))
-    return 0;
-  unsigned long x = strtoul(b, &end, 16);
-  if (strncmp(b, "0x", 2) != 0 || *end || end == b + 2 || x > 0xffffffffUL) {
-    fail(r, path, "not a 0x-hex number");
-    return 0;
-  }
-  *v = (uint32_t)x;
-  return 1;
-}
+/* ---- reading back (the field readers are document_read.c's) ---- */
 
 /* A method or level: its name, or 0x-hex for a value without one. */
-static int named(rd *r, const rdpneg_jp_node *o, const char *k, int level,
-                 uint32_t *v, const char *path) {
+static int named(rdpneg_doc_rd *r, const rdpneg_jp_node *o, const char *k,
+                 int level, uint32_t *v, const char *path) {
   char b[32];
-  if (!str(r, o, k, b, sizeof b, path))
+  if (!rdpneg_doc_str(r, o, k, b, sizeof b, 0, path))
     return 0;
   int64_t x = level ? rdpneg_mcs_level_value(b) : rdpneg_mcs_method_value(b);
   if (x >= 0) {
     *v = (uint32_t)x;
     return 1;
   }
-  return hex(r, o, k, v, path);
+  return rdpneg_doc_hex(r, o, k, v, 0, path);
 }
 
 int rdpneg_doc_read_mcs(const rdpneg_jp_node *o, rdpneg_attempt_ev *a,
                         char *err, size_t errlen) {
-  rd r = {err, errlen, 0};
-  const rdpneg_jp_node *m = member(o, "mcs");
+  rdpneg_doc_rd r = {err, errlen, 0};
+  const rdpneg_jp_node *m = rdpneg_doc_member(o, "mcs");
   if (!m || m->type == RDPNEG_JP_NULL)
     return 0;
   if (m->type != RDPNEG_JP_OBJECT)
-    return fail(&r, "mcs", "not an object");
+    return rdpneg_doc_fail(&r, "mcs", "not an object");
   rdpneg_mcs_ev *e = &a->mcs;
   memset(e, 0, sizeof *e);
   a->mcs_ran = 1;
   char b[32];
-  str(&r, m, "status", b, sizeof b, "mcs.status");
+  rdpneg_doc_str(&r, m, "status", b, sizeof b, 0, "mcs.status");
   e->status = rdpneg_mcs_status_value(b);
   if (e->status < 0)
-    fail(&r, "mcs.status", "unknown value");
-  const rdpneg_jp_node *ms = member(m, "ms");
+    rdpneg_doc_fail(&r, "mcs.status", "unknown value");
+  const rdpneg_jp_node *ms = rdpneg_doc_member(m, "ms");
   if (ms && ms->type == RDPNEG_JP_NUMBER)
     e->us = llround(strtod(ms->str, NULL) * 1e3);
-  const rdpneg_jp_node *off = member(m, "offered");
+  const rdpneg_jp_node *off = rdpneg_doc_member(m, "offered");
   for (const rdpneg_jp_node *x =
            off && off->type == RDPNEG_JP_ARRAY ? off->child : NULL;
        x; x = x->next) {
     int64_t v =
         x->type == RDPNEG_JP_STRING ? rdpneg_mcs_method_value(x->str) : -1;
     if (v < 0)
-      fail(&r, "mcs.offered", "unknown method");
+      rdpneg_doc_fail(&r, "mcs.offered", "unknown method");
     else
       e->offered |= (uint32_t)v;
   }
   int64_t v = -1;
-  e->result = integer(&r, m, "result", &v, "mcs.result") ? (int)v : -1;
-  e->has_core = hex(&r, m, "server_version", &e->version, "mcs.server_version");
-  e->has_requested = hex(&r, m, "requested_protocols", &e->requested,
-                         "mcs.requested_protocols");
+  e->result = rdpneg_doc_int(&r, m, "result", &v, "mcs.result") ? (int)v : -1;
+  e->has_core = rdpneg_doc_hex(&r, m, "server_version", &e->version, 0,
+                               "mcs.server_version");
+  e->has_requested = rdpneg_doc_hex(&r, m, "requested_protocols", &e->requested,
+                                    0, "mcs.requested_protocols");
   e->has_security =
       named(&r, m, "encryption_method", 0, &e->method, "mcs.encryption_method");
   named(&r, m, "encryption_level", 1, &e->level, "mcs.encryption_level");
-  if (integer(&r, m, "server_random_bytes", &v, "mcs.server_random_bytes"))
+  if (rdpneg_doc_int(&r, m, "server_random_bytes", &v,
+                     "mcs.server_random_bytes"))
     e->random_len = (uint32_t)v;
-  if (str(&r, m, "certificate", b, sizeof b, "mcs.certificate"))
+  if (rdpneg_doc_str(&r, m, "certificate", b, sizeof b, 0, "mcs.certificate"))
     e->cert_type = rdpneg_mcs_cert_value(b);
-  if (integer(&r, m, "certificate_bytes", &v, "mcs.certificate_bytes"))
+  if (rdpneg_doc_int(&r, m, "certificate_bytes", &v, "mcs.certificate_bytes"))
     e->cert_len = (uint32_t)v;
-  e->cert_temporary =
-      boolean(&r, m, "certificate_temporary", 0, "mcs.certificate_temporary");
-  if (integer(&r, m, "key_bits", &v, "mcs.key_bits"))
+  e->cert_temporary = rdpneg_doc_bool(&r, m, "certificate_temporary", 0, 0,
+                                      "mcs.certificate_temporary");
+  if (rdpneg_doc_int(&r, m, "key_bits", &v, "mcs.key_bits"))
     e->key_bits = (int)v;
-  if (integer(&r, m, "x509_certificates", &v, "mcs.x509_certificates"))
+  if (rdpneg_doc_int(&r, m, "x509_certificates", &v, "mcs.x509_certificates"))
     e->x509_count = (int)v;
-  if (integer(&r, m, "disconnect_reason", &v, "mcs.disconnect_reason"))
+  if (rdpneg_doc_int(&r, m, "disconnect_reason", &v, "mcs.disconnect_reason"))
     e->dpu_reason = (uint8_t)v;
-  str(&r, m, "detail", e->detail, sizeof e->detail, "mcs.detail");
+  rdpneg_doc_str(&r, m, "detail", e->detail, sizeof e->detail, 0, "mcs.detail");
   return r.rv;
 }
 
 int rdpneg_doc_read_profile(const rdpneg_jp_node *root, rdpneg_evidence *ev,
                             char *err, size_t errlen) {
-  rd r = {err, errlen, 0};
-  const rdpneg_jp_node *o = member(root, "profile");
+  rdpneg_doc_rd r = {err, errlen, 0};
+  const rdpneg_jp_node *o = rdpneg_doc_member(root, "profile");
   if (!o || o->type == RDPNEG_JP_NULL)
     return 0;
   if (o->type != RDPNEG_JP_OBJECT)
-    return fail(&r, "profile", "not an object");
+    return rdpneg_doc_fail(&r, "profile", "not an object");
   rdpneg_profile *p = &ev->profile;
   memset(p, 0, sizeof *p);
   ev->has_profile = 1;
-  p->nla_required = boolean(&r, o, "nla_required", -1, "profile.nla_required");
+  p->nla_required =
+      rdpneg_doc_bool(&r, o, "nla_required", -1, 0, "profile.nla_required");
   p->nla_supported =
-      boolean(&r, o, "nla_supported", -1, "profile.nla_supported");
-  p->tls_required = boolean(&r, o, "tls_required", -1, "profile.tls_required");
-  p->rdp_security_accepted = boolean(&r, o, "rdp_security_accepted", -1,
-                                     "profile.rdp_security_accepted");
-  p->legacy_accepted =
-      boolean(&r, o, "legacy_accepted", -1, "profile.legacy_accepted");
-  const rdpneg_jp_node *sel = member(o, "selected");
+      rdpneg_doc_bool(&r, o, "nla_supported", -1, 0, "profile.nla_supported");
+  p->tls_required =
+      rdpneg_doc_bool(&r, o, "tls_required", -1, 0, "profile.tls_required");
+  p->rdp_security_accepted = rdpneg_doc_bool(
+      &r, o, "rdp_security_accepted", -1, 0, "profile.rdp_security_accepted");
+  p->legacy_accepted = rdpneg_doc_bool(&r, o, "legacy_accepted", -1, 0,
+                                       "profile.legacy_accepted");
+  const rdpneg_jp_node *sel = rdpneg_doc_member(o, "selected");
   if (!sel || sel->type != RDPNEG_JP_OBJECT)
-    return fail(&r, "profile.selected", "not an object");
-  const rdpneg_jp_node *inf = member(o, "inferred");
-  const rdpneg_jp_node *att = member(o, "attempts");
+    return rdpneg_doc_fail(&r, "profile.selected", "not an object");
+  const rdpneg_jp_node *inf = rdpneg_doc_member(o, "inferred");
+  const rdpneg_jp_node *att = rdpneg_doc_member(o, "attempts");
   for (const rdpneg_jp_node *x = sel->child;
        x && p->nanswers < RDPNEG_PROFILE_MAX_SETS; x = x->next) {
     rdpneg_profile_answer *a = &p->answers[p->nanswers++];
@@ -400,32 +323,32 @@ int rdpneg_doc_read_profile(const rdpneg_jp_node *root, rdpneg_evidence *ev,
     if (x->type == RDPNEG_JP_STRING)
       snprintf(a->answer, sizeof a->answer, "%s", x->str);
     else if (x->type != RDPNEG_JP_NULL)
-      fail(&r, "profile.selected", "not a string");
+      rdpneg_doc_fail(&r, "profile.selected", "not a string");
     for (const rdpneg_jp_node *y = inf ? inf->child : NULL; y; y = y->next)
       if (y->type == RDPNEG_JP_STRING && !strcmp(y->str, a->set))
         a->inferred = 1;
     int64_t v;
-    a->attempt = integer(&r, att, a->set, &v, "profile.attempts") && v >= 0 &&
-                         v < ev->nattempts
+    a->attempt = rdpneg_doc_int(&r, att, a->set, &v, "profile.attempts") &&
+                         v >= 0 && v < ev->nattempts
                      ? (int)v
                      : -1;
   }
   uint32_t fv;
-  if (hex(&r, o, "flags_value", &fv, "profile.flags_value")) {
+  if (rdpneg_doc_hex(&r, o, "flags_value", &fv, 0, "profile.flags_value")) {
     p->has_flags = 1;
     p->flags = (uint8_t)fv;
   }
-  const rdpneg_jp_node *rs = member(o, "rdp_security");
+  const rdpneg_jp_node *rs = rdpneg_doc_member(o, "rdp_security");
   if (rs && rs->type == RDPNEG_JP_OBJECT) {
     p->has_rdp_security = 1;
     int64_t v = 0;
-    integer(&r, rs, "attempt", &v, "profile.rdp_security.attempt");
+    rdpneg_doc_int(&r, rs, "attempt", &v, "profile.rdp_security.attempt");
     p->rdp_security_attempt = (int)v;
     named(&r, rs, "encryption_method", 0, &p->enc_method,
           "profile.rdp_security.encryption_method");
     named(&r, rs, "encryption_level", 1, &p->enc_level,
           "profile.rdp_security.encryption_level");
-    const rdpneg_jp_node *ml = member(rs, "encryption_methods");
+    const rdpneg_jp_node *ml = rdpneg_doc_member(rs, "encryption_methods");
     for (const rdpneg_jp_node *x = ml && ml->type == RDPNEG_JP_ARRAY ? ml->child
                                                                      : NULL;
          x && p->nmethods < 5; x = x->next) {
@@ -435,17 +358,18 @@ int rdpneg_doc_read_profile(const rdpneg_jp_node *root, rdpneg_evidence *ev,
         mv = (int64_t)strtoul(x->str, NULL, 16);
       p->methods[p->nmethods++] = (uint32_t)(mv < 0 ? 0 : mv);
     }
-    p->methods_inferred = boolean(&r, rs, "methods_inferred", 0,
-                                  "profile.rdp_security.methods_inferred");
-    if (integer(&r, rs, "server_key_bits", &v,
-                "profile.rdp_security.server_key_bits"))
+    p->methods_inferred =
+        rdpneg_doc_bool(&r, rs, "methods_inferred", 0, 0,
+                        "profile.rdp_security.methods_inferred");
+    if (rdpneg_doc_int(&r, rs, "server_key_bits", &v,
+                       "profile.rdp_security.server_key_bits"))
       p->server_key_bits = (int)v;
     char b[32];
-    if (str(&r, rs, "certificate", b, sizeof b,
-            "profile.rdp_security.certificate"))
+    if (rdpneg_doc_str(&r, rs, "certificate", b, sizeof b, 0,
+                       "profile.rdp_security.certificate"))
       p->cert_type = rdpneg_mcs_cert_value(b);
-    hex(&r, rs, "server_version", &p->server_version,
-        "profile.rdp_security.server_version");
+    rdpneg_doc_hex(&r, rs, "server_version", &p->server_version, 0,
+                   "profile.rdp_security.server_version");
   }
   return r.rv;
 }

@@ -46,6 +46,7 @@ struct rdpneg_uv_probe {
   int finishing;
   int status;
   rdpneg_tstamp grace_for; /* the deadline already given one more poll */
+  int send_reset; /* a send() got ECONNRESET (and consumed the error) */
   char host[256];
   char addr[64];
   /* resolved addresses (only for a name), tried in order while connects
@@ -131,6 +132,8 @@ static ssize_t send_nosignal(rdpneg_uv_probe *p, const uint8_t *b, size_t n) {
   do
     w = send(fd, b, n, MSG_NOSIGNAL);
   while (w < 0 && errno == EINTR);
+  if (w < 0 && errno == ECONNRESET)
+    p->send_reset = 1; /* the read side will see only an EOF now */
   if (w < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
   return w;
@@ -268,6 +271,25 @@ static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
                        const uv_buf_t *buf);
 static void run_pump(rdpneg_uv_run *r);
 
+/* libuv reports UV_EOF, not UV_ECONNRESET, when data and the RST arrive
+ * together (POLLHUP after a short read): the socket's pending error, which
+ * that read left in place, tells a reset from a FIN, unless a send() after
+ * the data consumed it (send_reset). */
+static int reset_pending(rdpneg_uv_probe *p) {
+#ifdef _WIN32
+  (void)p;
+  return 0;
+#else
+  uv_os_fd_t fd;
+  int e = 0;
+  socklen_t len = sizeof e;
+  if (p->send_reset)
+    return 1;
+  return uv_fileno((uv_handle_t *)&p->tcp, &fd) == 0 &&
+         getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0 && e == ECONNRESET;
+#endif
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   rdpneg_uv_probe *p = st->data;
   if (!p->finishing)
@@ -288,6 +310,8 @@ static void read_bytes(rdpneg_uv_probe *p, uv_stream_t *st, ssize_t nread,
       rdpneg_session_transport_closed(p->sess, RDPNEG_CLOSE_ERROR, (int)rv,
                                       now_ns(p));
   } else if (nread < 0) {
+    if (nread == UV_EOF && reset_pending(p))
+      nread = UV_ECONNRESET;
     rdpneg_close_reason r = nread == UV_EOF          ? RDPNEG_CLOSE_EOF
                             : nread == UV_ECONNRESET ? RDPNEG_CLOSE_RESET
                                                      : RDPNEG_CLOSE_ERROR;

@@ -2,6 +2,7 @@
 /* Diagnosis over sessions driven by hand: rule -> cause ID, ordering,
  * verdict, the --reported cross-check, and that every cause ID the rules can
  * emit exists in the catalogue with remedies. */
+#include "core/evidence.h"
 #include "core/session.h"
 #include "tap.h"
 
@@ -236,6 +237,67 @@ TAP_TEST(reported_uses_explain_candidates) {
   rdpneg_session_free(s);
 }
 
+/* A RST right after the NTLM AUTHENTICATE: the session counts the
+ * credentials as failed (auth "failed", RDPNEG_ERR_PEER_RESET), so the
+ * diagnosis must name it; it said nothing, and the verdict was healthy
+ * (test/integration/test_bytefaults.py, RST inside the pubKeyAuth
+ * answer). A FIN there (RDPNEG_ERR_AUTH_CLOSED) names the same cause; a
+ * stall there (no answer before the deadline) is a failure too. */
+TAP_TEST(reset_after_authenticate_is_not_healthy) {
+  static const int errs[] = {RDPNEG_ERR_PEER_RESET, RDPNEG_ERR_AUTH_CLOSED,
+                             RDPNEG_ERR_TIMEOUT};
+  for (size_t i = 0; i < 3; i++) {
+    rdpneg_evidence *ev = NULL;
+    CHECK_EQ_INT(rdpneg_evidence_alloc(&ev, 1, "probe"), 0);
+    if (!ev)
+      return;
+    rdpneg_attempt_ev *a = &ev->att[0];
+    snprintf(a->purpose, sizeof a->purpose, "primary");
+    snprintf(a->host, sizeof a->host, "server.example");
+    a->port = 3389;
+    a->finished = 1;
+    for (int p = 0; p < RDPNEG_PHASE_COUNT; p++)
+      a->ph[p].status = RDPNEG_PHASE_OK;
+    a->ph[RDPNEG_PHASE_NLA].status = RDPNEG_PHASE_FAILED;
+    a->ph[RDPNEG_PHASE_NLA].err = errs[i];
+    a->tcp_status = RDPNEG_TCP_OK;
+    a->x224_status = RDPNEG_X224_OK;
+    a->sent_neg_req = 1;
+    a->requested = 0xb;
+    a->have_cc = a->has_neg = 1;
+    a->neg_type = RDPNEG_NEG_TYPE_RSP;
+    a->neg_value = RDPNEG_PROTOCOL_HYBRID;
+    a->tls_ran = 1;
+    a->tls_status = RDPNEG_TLS_OK;
+    a->tls.status = RDPNEG_TLS_OK;
+    a->tls.alert_code = -1;
+    a->tls.last_server_msg = -1;
+    a->nla.ran = 1;
+    a->nla.status = RDPNEG_NLA_STATUS_FAILED;
+    a->nla.credssp_version = 6;
+    a->nla.has_challenge = 1;
+    a->nla.auth = RDPNEG_NLA_AUTH_FAILED;
+    a->nla.error = errs[i];
+    rdpneg_diagnosis *d = NULL;
+    CHECK_EQ_INT(rdpneg_diagnose(ev, NULL, NULL, &d), 0);
+    CHECK(d && rdpneg_diagnosis_count(d) >= 1);
+    if (d && rdpneg_diagnosis_count(d) >= 1 && i == 2) {
+      /* no answer to AUTHENTICATE: says nothing of the credentials */
+      CHECK_EQ_STR(rdpneg_diagnosis_phase(d, 0), "nla");
+      CHECK(strcmp(rdpneg_diagnosis_cause(d, 0), "AUTH_REJECTED_NO_REASON"));
+    } else if (d && rdpneg_diagnosis_count(d) >= 1) {
+      CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), "AUTH_REJECTED_NO_REASON");
+      CHECK_EQ_STR(rdpneg_diagnosis_phase(d, 0), "nla");
+      CHECK(strstr(rdpneg_diagnosis_evidence(d, 0),
+                   i == 0 ? "server reset the connection"
+                          : "server closed the connection") != NULL);
+    }
+    CHECK_EQ_INT(rdpneg_diagnosis_verdict(d), RDPNEG_VERDICT_FAILING);
+    rdpneg_diagnosis_free(d);
+    rdpneg_evidence_free(ev);
+  }
+}
+
 /* Every cause the rules can name exists and has remedies and a source. */
 TAP_TEST(rule_causes_in_catalogue) {
   static const char *const ids[] = {"DNS_FAILURE",
@@ -288,5 +350,6 @@ int main(void) {
   TAP_RUN(reported_cross_check);
   TAP_RUN(reported_uses_explain_candidates);
   TAP_RUN(rule_causes_in_catalogue);
+  TAP_RUN(reset_after_authenticate_is_not_healthy);
   return tap_done();
 }
