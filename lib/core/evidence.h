@@ -11,6 +11,7 @@
 #ifndef RDPNEG_EVIDENCE_H
 #define RDPNEG_EVIDENCE_H
 
+#include "core/msglog.h"
 #include "proto/cert.h"
 #include "proto/mcs.h"
 #include "proto/nla.h"
@@ -81,6 +82,9 @@ typedef struct rdpneg_attempt_ev {
    * Security) */
   int mcs_ran;
   rdpneg_mcs_ev mcs;
+
+  /* every message either side sent, with its size and time */
+  rdpneg_msglog msgs;
 } rdpneg_attempt_ev;
 
 #define RDPNEG_MAX_TLS_VERSIONS 4
