@@ -4,6 +4,7 @@
  * the diagnosis or an override file goes through rdpneg_sb_html. */
 #include "output/html.h"
 #include "analysis/diagnose.h"
+#include "analysis/tax_cite.h"
 #include "output/document.h"
 
 #include <rdpneg/rdpneg_report.h>
@@ -80,10 +81,11 @@ static const char *verdict_name(const rdpneg_diagnosis *d) {
   return rdpneg_doc_name(RDPNEG_DOC_VERDICT, rdpneg_diagnosis_verdict(d));
 }
 
-/* The source key of a remedy ("S-KB-IE (facts 8.1 #6)" -> "S-KB-IE"). */
+/* The sources of a remedy as the product cites them ("S-KB-IE; S-AZ-IE
+ * (facts 8.1 #6)" -> "S-KB-IE; S-AZ-IE"; rdpneg-explain --sources lists
+ * them). */
 static void source_key(const char *src, char *out, size_t cap) {
-  size_t n = strcspn(src ? src : "", " (;,");
-  snprintf(out, cap, "%.*s", (int)n, src ? src : "");
+  rdpneg_tax_cite_clean(src ? src : "", out, cap);
 }
 
 static void findings(rdpneg_sb *b, const rdpneg_diagnosis *d, const char *id) {
@@ -118,7 +120,7 @@ static void findings(rdpneg_sb *b, const rdpneg_diagnosis *d, const char *id) {
     if (nr)
       rdpneg_sb_put(b, "<p><b>Remedies:</b></p>\n<ol class=\"remedies\">\n");
     for (int j = 0; j < nr; j++) {
-      char key[48];
+      char key[160];
       source_key(rdpneg_cause_remedy_source(tax, ci, j), key, sizeof key);
       rdpneg_sb_put(b, "<li>");
       rdpneg_sb_html(b, rdpneg_cause_remedy(tax, ci, j));

@@ -92,7 +92,7 @@ void rdpneg_html_ladder(rdpneg_sb *b, const rdpneg_attempt_ev *a) {
                      (XC + XS) / 2, y, l->dropped);
     y += ROW;
   }
-  cut(shortwhy, sizeof shortwhy, why, 84);
+  cut(shortwhy, sizeof shortwhy, why, 62);
   rdpneg_sb_printf(b, "<g class=\"stop %s\"><title>", failed ? "failed" : "ok");
   rdpneg_sb_html(b, why);
   rdpneg_sb_printf(b,
