@@ -19,7 +19,10 @@
  * Exit status: 0 found, 1 unknown code or cause, 3 usage error (including an
  * unreadable or invalid overrides file).
  */
+#include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_taxonomy.h>
+
+#include "scan_json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -237,6 +240,48 @@ static int list_codes(int kind, int json) {
   return EXIT_FOUND;
 }
 
+/* Where each source of the legend can be read, as the taxonomy's fact sheet
+ * names it: a repository at the commit read, the Open Specification, a
+ * host. NULL: the source names no place (headers on the build host). */
+static const struct {
+  const char *key, *url;
+} source_urls[] = {
+    {"S-BCGR", "https://learn.microsoft.com/en-us/openspecs/windows_protocols/"
+               "ms-rdpbcgr/"},
+    {"S-ONDISC", "https://github.com/MicrosoftDocs/win32/blob/017eca30/"
+                 "desktop-src/TermServ/imstscaxevents-ondisconnected.md"},
+    {"S-EXDISC", "https://github.com/MicrosoftDocs/win32/blob/49e6544c/"
+                 "desktop-src/TermServ/extendeddisconnectreasoncode.md"},
+    {"S-GETERR", "https://github.com/MicrosoftDocs/win32"},
+    {"S-FRDP", "https://github.com/FreeRDP/FreeRDP/tree/"
+               "9626564421df72c84f891afdbc0b20bf702f369f"},
+    {"S-IRDP", "https://github.com/Devolutions/IronRDP/tree/"
+               "18e259cd108b1debe6598b93f760af5d527ad194"},
+    {"S-XRDP", "https://github.com/neutrinolabs/xrdp/tree/514c62c7"},
+    {"S-PYSP", "https://github.com/jborean93/pyspnego/tree/57ff8d2c"},
+    {"S-IMPK", "https://github.com/fortra/impacket/tree/f133bb88"},
+    {"S-OSSL", "https://www.rfc-editor.org/rfc/rfc5246#section-7.2"},
+    {"S-SCHAN", "https://github.com/MicrosoftDocs/win32"},
+    {"S-SCHEV", "https://detection-wiki-dev.pages.dev/schannel"},
+    {"S-KB-IE", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-KB-GEN", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-KB-DISC", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-AZ-IE", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-AZ-EV", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-AZ-AUTH", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-AZ-ORCL", "https://github.com/MicrosoftDocs/SupportArticles-docs"},
+    {"S-KB4093492", "https://mskb.pkisolutions.com/kb/4093492"},
+    {"S-RACK", "https://docs.rackspace.com"},
+    {"S-MISC-C", "https://deploymentresearch.com"},
+};
+
+static const char *source_url(const char *key) {
+  for (size_t i = 0; i < sizeof source_urls / sizeof source_urls[0]; i++)
+    if (!strcmp(source_urls[i].key, key))
+      return source_urls[i].url;
+  return NULL;
+}
+
 static int list_sources(int json) {
   int n = rdpneg_source_count();
   if (json)
@@ -247,9 +292,14 @@ static int list_sources(int json) {
       jstr(rdpneg_source_key(i));
       printf(", \"description\": ");
       jstr(rdpneg_source_description(i));
+      printf(", \"url\": ");
+      jstr(source_url(rdpneg_source_key(i)));
       printf("}%s\n", i + 1 < n ? "," : "");
     } else {
+      const char *url = source_url(rdpneg_source_key(i));
       printf("%-12s %s\n", rdpneg_source_key(i), rdpneg_source_description(i));
+      if (url)
+        printf("%-12s %s\n", "", url);
     }
   }
   if (json)
@@ -365,6 +415,124 @@ static int markdown(const rdpneg_taxonomy *tax) {
     printf("\n");
   }
   return EXIT_FOUND;
+}
+
+/* The first clause of a meaning ("Socket closed: the client's ..." ->
+ * "Socket closed"). */
+static void first_clause(char *m) {
+  size_t n = strcspn(m, ":.;");
+  while (n > 0 && m[n - 1] == ' ')
+    n--;
+  if (n > 0)
+    m[n] = 0;
+}
+
+static int jget(const char *doc, size_t len, const char *path, char *buf,
+                size_t cap) {
+  sj_val v;
+  buf[0] = 0;
+  return sj_get(doc, len, path, &v) == SJ_STRING &&
+         sj_string(&v, buf, cap) == 0;
+}
+
+/* One reading ("0x904 disconnectReasonAtClientWinsockFDCLOSE "Socket
+ * closed"") of interpretation |path| into |out|; its status into |st|. */
+static void reading(const char *doc, size_t len, const char *path, char *out,
+                    size_t cap, char *st, size_t stcap) {
+  char p[96], name[128], disp[40], m[600], kind[32];
+  snprintf(p, sizeof p, "%s.display", path);
+  jget(doc, len, p, disp, sizeof disp);
+  snprintf(p, sizeof p, "%s.name", path);
+  jget(doc, len, p, name, sizeof name);
+  snprintf(p, sizeof p, "%s.meaning", path);
+  jget(doc, len, p, m, sizeof m);
+  snprintf(p, sizeof p, "%s.status", path);
+  jget(doc, len, p, st, stcap);
+  snprintf(p, sizeof p, "%s.kind", path);
+  jget(doc, len, p, kind, sizeof kind);
+  first_clause(m);
+  snprintf(out, cap, "%s %s%s%s \"%s\"", kind, disp, name[0] ? " " : "", name,
+           m);
+}
+
+/* What the code officially means, what it does not, the next step: at most
+ * three lines before the full explanation. */
+static void summary(const rdpneg_taxonomy *tax, int kind, uint32_t code,
+                    int has_ext, uint32_t ext) {
+  char *doc = NULL;
+  size_t len = 0;
+  if (rdpneg_explain_json(tax, kind, code, has_ext, ext, &doc, &len) <= 0 ||
+      !doc) {
+    rdpneg_free(doc);
+    return;
+  }
+  char means[2100], r1[1000], r2[1000], st[32], st2[32] = "official", p[64];
+  char first[64], k0[32], hex[24], ehex[24], reported[96];
+  sj_val v;
+  int nint = 0, ncand = 0;
+  while (snprintf(p, sizeof p, "interpretations.%d", nint),
+         sj_get(doc, len, p, &v) == SJ_OBJECT)
+    nint++;
+  while (snprintf(p, sizeof p, "candidates.%d", ncand),
+         sj_get(doc, len, p, &v) == SJ_OBJECT)
+    ncand++;
+  reading(doc, len, "interpretations.0", r1, sizeof r1, st, sizeof st);
+  if (has_ext) {
+    reading(doc, len, "extended_interpretations.0", r2, sizeof r2, st2,
+            sizeof st2);
+    snprintf(means, sizeof means, "%s; %s", r1, r2);
+  } else if (nint > 1) {
+    snprintf(means, sizeof means, "%s (and %d other reading%s below)", r1,
+             nint - 1, nint == 2 ? "" : "s");
+  } else {
+    snprintf(means, sizeof means, "%s", r1);
+  }
+  int official = !strcmp(st, "official") && !strcmp(st2, "official");
+  jget(doc, len, "candidates.0.id", first, sizeof first);
+  printf("Means: %s%s\n",
+         !official   ? ""
+         : ncand > 1 ? "officially only "
+                     : "officially ",
+         means);
+  char why[200];
+  if (ncand == 0)
+    snprintf(why, sizeof why, "a cause: no catalogued cause is linked to it");
+  else if (ncand == 1)
+    snprintf(why, sizeof why,
+             "proof: %s is the likely cause; a probe confirms or rules it "
+             "out",
+             first);
+  else
+    snprintf(why, sizeof why,
+             "which of the %d candidate causes below is behind it; the code "
+             "alone does not say",
+             ncand);
+  if (official)
+    printf("Not:   %s\n", why);
+  else
+    printf("Not:   an official definition (status %s%s%s): web explanations "
+           "are hypotheses; nor %s\n",
+           st, strcmp(st2, "official") ? ", extended " : "",
+           strcmp(st2, "official") ? st2 : "", why);
+  jget(doc, len, "query.kind", k0, sizeof k0);
+  jget(doc, len, "query.code_hex", hex, sizeof hex);
+  jget(doc, len, "query.extended_hex", ehex, sizeof ehex);
+  if (has_ext)
+    snprintf(reported, sizeof reported, "%s%s%s/%s",
+             strcmp(k0, "disconnect") ? k0 : "",
+             strcmp(k0, "disconnect") ? ":" : "", hex, ehex);
+  else
+    snprintf(reported, sizeof reported, "%s%s%s", strcmp(k0, "auto") ? k0 : "",
+             strcmp(k0, "auto") ? ":" : "", hex);
+  if (rdpneg_reported_check(reported) == 0 && first[0])
+    printf("Next:  rdpneg-probe --reported %s SERVER checks the candidates "
+           "on the wire, first %s\n\n",
+           reported, first);
+  else
+    printf("Next:  rdpneg-probe SERVER shows what the server does in each "
+           "phase%s%s\n\n",
+           first[0] ? "; check first " : "", first);
+  rdpneg_free(doc);
 }
 
 static int print_out(int rc, char *s) {
@@ -512,6 +680,8 @@ int main(int argc, char **argv) {
       n = rdpneg_explain_json(tax, kind, code, nargs > 1, ext, &s, NULL);
     else
       n = rdpneg_explain_text(tax, kind, code, nargs > 1, ext, &s, NULL);
+    if (!json && n > 0 && s)
+      summary(tax, kind, code, nargs > 1, ext);
     rc = print_out(n, s);
     if (rc == EXIT_FOUND && n == 0)
       rc = EXIT_UNKNOWN;

@@ -5,9 +5,12 @@
  *                [--sni NAME] [--ca-file PATH] [--warn-days N] [--tls-versions]
  *                [--enumerate]
  *                [--user U [--domain D] --password-env VAR] [--raw-ntlm]
- *                [--reported CODE] [--overrides FILE] HOST[:PORT]
+ *                [--reported CODE] [--overrides FILE] [--html FILE]
+ *                [--ladder | --no-ladder] HOST[:PORT]
  *   rdpneg-probe --evidence FILE|- [--json] [--reported CODE]
- *                [--overrides FILE]
+ *                [--overrides FILE] [--html FILE]
+ *
+ * The options rdpneg-scan shares are parsed in probe_opts.c.
  *
  * Exit codes (monitoring-plugin convention): 0 healthy, 1 degraded,
  * 2 failing, 3 could not probe or usage error. */
@@ -15,6 +18,9 @@
 #include <rdpneg/rdpneg_uv.h>
 
 #include "nagios.h"
+#include "probe_opts.h"
+
+#include <rdpneg/rdpneg_report.h>
 
 #include <signal.h>
 
@@ -22,50 +28,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#define isatty _isatty
+#define fileno _fileno
+#else
+#include <unistd.h>
+#endif
 
 static void usage(FILE *f) {
+  fprintf(f,
+          "usage: rdpneg-probe [options] HOST[:PORT]\n"
+          "  --json               one JSON document (schema rdpneg.probe/1)\n"
+          "  --nagios [-w DAYS] [-c DAYS]\n"
+          "                       Nagios/Icinga plugin output; certificate\n"
+          "                       days-left thresholds (default 30 and 7)\n"
+          "  --sni NAME           TLS server name and hostname check "
+          "(default HOST)\n");
+  probe_opts_usage(f);
   fprintf(
-      f, "usage: rdpneg-probe [options] HOST[:PORT]\n"
-         "  --json               one JSON document (schema rdpneg.probe/1)\n"
-         "  --nagios [-w DAYS] [-c DAYS]\n"
-         "                       Nagios/Icinga plugin output; certificate\n"
-         "                       days-left thresholds (default 30 and 7)\n"
-         "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or "
-         "none\n"
-         "                       (default ssl,hybrid,hybrid_ex; none = "
-         "legacy request)\n"
-         "  --timeout MS         per-phase timeout (default 5000; overall "
-         "3x)\n"
-         "  --cookie NAME        send Cookie: mstshash=NAME\n"
-         "  --sni NAME           TLS server name and hostname check "
-         "(default HOST)\n"
-         "  --ca-file PATH       trust anchors (PEM/DER) for certificate "
-         "checks\n"
-         "  --warn-days N        certificate expiry warning (default 30)\n"
-         "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
-         "                       (in parallel; what the first answer decides\n"
-         "                       is inferred, not tried)\n"
-         "  --enumerate          the server's whole profile: what it selects\n"
-         "                       for each protocol set, NLA / TLS required,\n"
-         "                       Standard RDP Security and legacy clients\n"
-         "                       accepted (encryption, key size), TLS\n"
-         "                       versions (JSON profile)\n"
-         "  --no-tls             stop after the X.224 negotiation\n"
-         "  --user U --password-env VAR [--domain D]\n"
-         "                       check credentials over NLA (password read "
-         "from\n"
-         "                       the environment variable VAR)\n"
-         "  --spnego             wrap NTLM in SPNEGO exactly as mstsc does\n"
-         "                       (default: raw NTLM, accepted by Windows and\n"
-         "                       FreeRDP; a refusal of SPNEGO is retried raw)\n"
-         "  --raw-ntlm           raw NTLM (the default)\n"
-         "  --strict             reject an expired, misnamed or untrusted\n"
-         "                       certificate before NLA (no NTLM is sent)\n"
-         "  --reported CODE      what the user saw, e.g. 0x904/0x7, "
-         "errinfo:0x7,\n"
-         "                       ssl_err:0x1B07: cross-checked against the "
-         "probe\n"
-         "  --overrides FILE     vendor remedy texts (JSON, see README)\n"
+      f, "  --ladder, --no-ladder\n"
+         "                       the phase ladder (each message with its size\n"
+         "                       and time) before the report; default on a\n"
+         "                       terminal\n"
          "  --evidence FILE      diagnose a saved --json document (- for "
          "stdin)\n"
          "                       with this build's rules; no network\n"
@@ -127,61 +112,43 @@ static int fail_usage(const char *msg, const char *arg) {
   return 3;
 }
 
-/* Reads all of |path| ("-" = stdin) into a new buffer; NULL on error with
- * a message on stderr. Refuses what is not a regular file or a pipe on
- * stdin, and documents over 4 MiB. */
-static char *read_document(const char *path, size_t *plen) {
-  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-  if (!f) {
-    fprintf(stderr, "rdpneg-probe: cannot open %s: %s\n", path,
-            strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0, max = 4u << 20;
-  char *buf = malloc(cap);
-  while (buf) {
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (n == 0)
-      break;
-    if (len == cap) {
-      if (cap >= max) {
-        fprintf(stderr, "rdpneg-probe: %s: larger than 4 MiB\n", path);
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      char *nb = realloc(buf, cap *= 2);
-      if (!nb)
-        free(buf);
-      buf = nb;
-    }
-  }
-  if (buf && ferror(f)) {
-    fprintf(stderr, "rdpneg-probe: cannot read %s: %s\n", path,
-            strerror(errno));
-    free(buf);
-    buf = NULL;
-  }
-  if (f != stdin)
-    fclose(f);
-  *plen = len;
-  return buf;
+/* Writes the HTML report of |ev| to --html's file. 0 or -1. */
+static int write_html(const rdpneg_evidence *ev, const probe_opts *o) {
+  rdpneg_diagnosis *d = NULL;
+  char *html = NULL;
+  size_t len = 0;
+  int rv = rdpneg_diagnose(ev, o->tax, o->reported, &d);
+  if (rv == 0)
+    rv = rdpneg_evidence_html(ev, d, &html, &len);
+  rdpneg_diagnosis_free(d);
+  if (rv)
+    fprintf(stderr, "rdpneg-probe: HTML report: %s\n", rdpneg_strerror(rv));
+  else
+    rv = probe_write_file("rdpneg-probe", o->html, html, len);
+  rdpneg_free(html);
+  return rv ? -1 : 0;
 }
 
-/* Diagnoses |ev| and prints the report or the JSON document. Returns the
+/* Diagnoses |ev| and prints the report (after the ladder when |ladder|)
+ * or the JSON document; writes the HTML report when asked. Returns the
  * exit code. */
-static int emit(const rdpneg_evidence *ev, const rdpneg_taxonomy *tax,
-                const char *reported, int json) {
+static int emit(const rdpneg_evidence *ev, const probe_opts *o, int json,
+                int ladder) {
+  if (o->html && write_html(ev, o) != 0)
+    return 3;
   if (nagios.on)
-    return nagios_emit(ev, tax, reported, &nagios, stdout);
+    return nagios_emit(ev, o->tax, o->reported, &nagios, stdout);
   rdpneg_diagnosis *d = NULL;
-  char *out = NULL;
-  int rv = rdpneg_diagnose(ev, tax, reported, &d);
+  char *out = NULL, *lad = NULL;
+  int rv = rdpneg_diagnose(ev, o->tax, o->reported, &d);
+  if (rv == 0 && ladder && !json)
+    rv = rdpneg_evidence_ladder(ev, &lad, NULL);
   if (rv == 0)
     rv = json ? rdpneg_evidence_json(ev, d, &out, NULL)
               : rdpneg_evidence_report(ev, d, &out, NULL);
   if (rv == 0) {
+    if (lad)
+      fputs(lad, stdout);
     fputs(out, stdout);
     if (json)
       fputc('\n', stdout);
@@ -190,16 +157,15 @@ static int emit(const rdpneg_evidence *ev, const rdpneg_taxonomy *tax,
     fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
   }
   int code = rv == 0 ? (int)rdpneg_diagnosis_verdict(d) : 3;
+  rdpneg_free(lad);
   rdpneg_free(out);
   rdpneg_diagnosis_free(d);
   return code;
 }
 
 int main(int argc, char **argv) {
-  int json = 0, ok, rv;
-  const char *target = NULL, *user = NULL, *domain = NULL, *pw_env = NULL;
-  const char *reported = NULL, *evidence = NULL;
-  rdpneg_taxonomy *tax = NULL;
+  int json = 0, ok, rv, ladder = -1;
+  const char *target = NULL, *evidence = NULL;
   rdpneg_config *cfg;
 #ifdef SIGPIPE
   /* a server that resets while we write must not kill the process */
@@ -208,6 +174,8 @@ int main(int argc, char **argv) {
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
   int code = 3;
+  probe_opts po = {.prog = "rdpneg-probe", .cfg = cfg};
+  const char *msg, *marg;
   nagios.on = nagios_wanted(argc, argv);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -223,6 +191,13 @@ int main(int argc, char **argv) {
       USAGE("missing value for", a);                                           \
     i++;                                                                       \
   } while (0)
+    int taken = probe_opts_parse(&po, argc, argv, &i, &msg, &marg);
+    if (taken == PROBE_OPT_USAGE)
+      USAGE(msg, marg);
+    if (taken == PROBE_OPT_FATAL)
+      goto out;
+    if (taken == PROBE_OPT_TAKEN)
+      continue;
     if (!strcmp(a, "--json")) {
       json = 1;
     } else if (!strcmp(a, "--nagios")) {
@@ -243,88 +218,15 @@ int main(int argc, char **argv) {
       printf("rdpneg-probe %s\n", rdpneg_version());
       code = 0;
       goto out;
-    } else if (!strcmp(a, "--protocols")) {
-      NEED_ARG();
-      uint32_t mask;
-      int neg;
-      if (rdpneg_protocols_parse(v, &mask, &neg) != 0)
-        USAGE("unknown protocol in list", v);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SEND_NEG_REQ, neg);
-    } else if (!strcmp(a, "--timeout")) {
-      NEED_ARG();
-      long ms = parse_num(v, 1, 600000, &ok);
-      if (!ok)
-        USAGE("bad --timeout (1..600000 ms)", v);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_CONNECT_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_X224_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_NLA_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_OVERALL_TIMEOUT_MS, 3 * ms);
-    } else if (!strcmp(a, "--cookie")) {
-      NEED_ARG();
-      if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_COOKIE, v) != 0)
-        USAGE("bad cookie (1..255 bytes, no CR/LF)", v);
     } else if (!strcmp(a, "--sni")) {
       NEED_ARG();
       if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_SNI, v) != 0)
         USAGE("bad --sni", v);
-    } else if (!strcmp(a, "--ca-file")) {
-      NEED_ARG();
-      size_t n;
-      char *buf = read_document(v, &n);
-      if (!buf) {
-        code = 3;
-        goto out;
-      }
-      rv = n ? rdpneg_config_add_ca(cfg, (const uint8_t *)buf, n) : -1;
-      free(buf);
-      if (rv != 0)
-        USAGE("no certificate in --ca-file", v);
-    } else if (!strcmp(a, "--warn-days")) {
-      NEED_ARG();
-      long d = parse_num(v, 0, 36500, &ok);
-      if (!ok)
-        USAGE("bad --warn-days", v);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
-    } else if (!strcmp(a, "--tls-versions")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
-    } else if (!strcmp(a, "--enumerate")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_ENUMERATE, 1);
-    } else if (!strcmp(a, "--no-tls")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
-    } else if (!strcmp(a, "--raw-ntlm")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 0);
-    } else if (!strcmp(a, "--spnego")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 1);
-    } else if (!strcmp(a, "--strict")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_REJECT_CERT,
-                            RDPNEG_REJECT_EXPIRED | RDPNEG_REJECT_NAME |
-                                RDPNEG_REJECT_UNTRUSTED);
-    } else if (!strcmp(a, "--reported")) {
-      NEED_ARG();
-      reported = v;
+    } else if (!strcmp(a, "--ladder") || !strcmp(a, "--no-ladder")) {
+      ladder = a[2] == 'l';
     } else if (!strcmp(a, "--evidence")) {
       NEED_ARG();
       evidence = v;
-    } else if (!strcmp(a, "--overrides")) {
-      NEED_ARG();
-      char err[512];
-      if (!tax && rdpneg_taxonomy_new(&tax) != 0)
-        goto out;
-      if (rdpneg_taxonomy_load_overrides(tax, v, err, sizeof err) != 0) {
-        fprintf(stderr, "rdpneg-probe: %s\n", err);
-        goto out;
-      }
-    } else if (!strcmp(a, "--user")) {
-      NEED_ARG();
-      user = v;
-    } else if (!strcmp(a, "--domain")) {
-      NEED_ARG();
-      domain = v;
-    } else if (!strcmp(a, "--password-env")) {
-      NEED_ARG();
-      pw_env = v;
     } else if (a[0] == '-' && a[1]) {
       USAGE("unknown option", a);
     } else if (!target) {
@@ -333,18 +235,21 @@ int main(int argc, char **argv) {
       USAGE("more than one target", a);
     }
   }
-  /* a typo in --reported is a usage error, found before any connection */
-  if (reported && rdpneg_reported_check(reported) != 0)
+  if (probe_opts_finish(&po, &msg, &marg) != 0 && !evidence)
+    USAGE(msg, marg);
+  if (po.reported && rdpneg_reported_check(po.reported) != 0)
     USAGE("bad --reported (e.g. 0x904/0x7, errinfo:0x7, ssl_err:0x1B07)",
-          reported);
+          po.reported);
   if (json && nagios.on)
     USAGE("--json and --nagios exclude each other", NULL);
+  if (ladder < 0) /* on by default when a person reads the report */
+    ladder = isatty(fileno(stdout));
   if (evidence) {
     /* diagnose a saved document with this build's rules: no network */
     if (target)
       USAGE("--evidence takes no target", target);
     size_t len;
-    char *doc = read_document(evidence, &len);
+    char *doc = probe_read_file("rdpneg-probe", evidence, &len);
     if (!doc)
       goto out;
     rdpneg_evidence *ev = NULL;
@@ -356,24 +261,12 @@ int main(int argc, char **argv) {
               err[0] ? err : rdpneg_strerror(rv));
       goto out;
     }
-    code = emit(ev, tax, reported, json);
+    code = emit(ev, &po, json, ladder);
     rdpneg_evidence_free(ev);
     goto out;
   }
   if (!target)
     USAGE("no target given", NULL);
-  if (user || pw_env) {
-    if (!user || !pw_env)
-      USAGE("--user and --password-env go together", NULL);
-    const char *pw = getenv(pw_env);
-    if (!pw)
-      USAGE("password variable is not set", pw_env);
-    rv = rdpneg_config_set_credentials(cfg, user, domain, pw);
-    if (rv == RDPNEG_ERR_INVALID_ARGUMENT)
-      USAGE("--user, --domain and the password must be valid UTF-8", NULL);
-    if (rv != 0)
-      USAGE("cannot store credentials", NULL);
-  }
   char host[256];
   uint16_t port;
   if (parse_target(target, host, sizeof host, &port) != 0)
@@ -388,10 +281,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
     goto out;
   }
-  code = emit(ev, tax, reported, json);
+  code = emit(ev, &po, json, ladder);
   rdpneg_evidence_free(ev);
 out:
   rdpneg_config_free(cfg);
-  rdpneg_taxonomy_free(tax);
+  rdpneg_taxonomy_free(po.tax);
   return code;
 }

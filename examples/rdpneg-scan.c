@@ -17,6 +17,7 @@
  *
  * Exit code: the worst verdict (0 healthy, 1 degraded, 2 failing, 3
  * unknown, or a scan that did not finish, or a usage error). */
+#include "probe_opts.h"
 #include "scan.h"
 
 #include <signal.h>
@@ -28,11 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* RDPNEG_OPT_ENUMERATE (issue 10, branch enum): not yet in this tree's
- * rdpneg.h; a library without it refuses the value and --enumerate says
- * so. Replace with the enum constant once it is merged. */
-#define SCAN_OPT_ENUMERATE 20
 
 static void usage(FILE *f) {
   fprintf(
@@ -55,27 +51,14 @@ static void usage(FILE *f) {
       "  --resume FILE        skip targets with a document in FILE (an\n"
       "                       earlier output; cancelled ones are probed)\n"
       "  -q, --quiet          no progress line and no summary\n"
-      "probe options, as rdpneg-probe's:\n"
-      "  --protocols LIST     rdp,ssl,hybrid,rdstls,hybrid_ex,rdsaad or none\n"
-      "  --timeout MS         per-phase timeout (default 5000; overall 3x)\n"
-      "  --cookie NAME        send Cookie: mstshash=NAME\n"
-      "  --ca-file PATH       trust anchors (PEM/DER) for certificate checks\n"
-      "  --warn-days N        certificate expiry warning (default 30)\n"
-      "  --tls-versions       also try TLS 1.0, 1.1 and 1.2 one by one\n"
-      "  --enumerate          enumerate each server's profile\n"
-      "  --no-tls             stop after the X.224 negotiation\n"
-      "  --user U --password-env VAR [--domain D]\n"
-      "                       check credentials over NLA on every target\n"
-      "  --spnego             wrap NTLM in SPNEGO exactly as mstsc does\n"
-      "  --raw-ntlm           raw NTLM (the default)\n"
-      "  --strict             reject a bad certificate before NLA\n"
-      "  --reported CODE      what users saw, cross-checked on every target\n"
-      "  --overrides FILE     vendor remedy texts (JSON)\n"
-      "  -h, --help           print this help\n"
-      "  --version            print the version and exit\n"
-      "The TLS server name is each target's host.\n"
-      "exit: 0 all healthy, 1 worst degraded, 2 worst failing, 3 unknown,\n"
-      "      interrupted or usage error; 130 after a second Ctrl-C\n");
+      "probe options, as rdpneg-probe's (--html: one page for the fleet):\n");
+  probe_opts_usage(f);
+  fprintf(f,
+          "  -h, --help           print this help\n"
+          "  --version            print the version and exit\n"
+          "The TLS server name is each target's host.\n"
+          "exit: 0 all healthy, 1 worst degraded, 2 worst failing, 3 unknown,\n"
+          "      interrupted or usage error; 130 after a second Ctrl-C\n");
 }
 
 static int fail_usage(const char *msg, const char *arg) {
@@ -93,44 +76,13 @@ static long parse_num(const char *s, long min, long max, int *ok) {
   return v;
 }
 
-/* Reads |path| (at most 4 MiB) into a new buffer; NULL with a message. */
-static char *read_file(const char *path, size_t *plen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "rdpneg-scan: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    size_t n = fread(buf + len, 1, cap - len, f);
-    len += n;
-    if (n == 0)
-      break;
-    if (len == cap) {
-      char *nb = cap >= (4u << 20) ? NULL : realloc(buf, cap *= 2);
-      if (!nb)
-        free(buf);
-      buf = nb;
-    }
-  }
-  if (!buf || ferror(f)) {
-    fprintf(stderr, "rdpneg-scan: cannot read %s\n", path);
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *plen = len;
-  return buf;
-}
-
 /* File descriptors one plan may hold at once: its connections (two for
  * the default plan's follow-ups, three more with --tls-versions, up to six
  * more with --enumerate). */
 static int fds_per_plan(const rdpneg_config *cfg) {
   int64_t tlsv = 0, en = 0;
   rdpneg_config_get_int(cfg, RDPNEG_OPT_TLS_VERSIONS, &tlsv);
-  if (rdpneg_config_get_int(cfg, SCAN_OPT_ENUMERATE, &en) != 0)
+  if (rdpneg_config_get_int(cfg, RDPNEG_OPT_ENUMERATE, &en) != 0)
     en = 0;
   return 2 + (tlsv ? 3 : 0) + (en ? 6 : 0);
 }
@@ -169,8 +121,7 @@ static int fit_fd_limit(int concurrency, int per_plan, int threads, int quiet) {
 }
 
 int main(int argc, char **argv) {
-  int ok, rv, code = 3;
-  const char *user = NULL, *domain = NULL, *pw_env = NULL, *reported = NULL;
+  int ok, code = 3;
   const char *ports_arg = "3389", *resume = NULL;
   const char *files[64];
   const char *specs_buf[256];
@@ -178,7 +129,6 @@ int main(int argc, char **argv) {
   int nfiles = 0, nspecs = 0, quiet = 0;
   long concurrency = 256, per_target = 2, threads = 0, rate = 0;
   long max_targets = 65536;
-  rdpneg_taxonomy *tax = NULL;
   rdpneg_config *cfg = NULL;
   uint16_t *ports = NULL;
   size_t nports = 0;
@@ -189,6 +139,8 @@ int main(int argc, char **argv) {
 #endif
   if (rdpneg_config_new(&cfg) != 0)
     return 3;
+  probe_opts po = {.prog = "rdpneg-scan", .cfg = cfg};
+  const char *msg, *marg;
   if (argc > 256 &&
       !(specs = malloc((size_t)argc * sizeof *specs))) /* many targets */
     goto out;
@@ -213,6 +165,13 @@ int main(int argc, char **argv) {
     if (!ok)                                                                   \
       USAGE(msg, v);                                                           \
   } while (0)
+    int taken = probe_opts_parse(&po, argc, argv, &i, &msg, &marg);
+    if (taken == PROBE_OPT_USAGE)
+      USAGE(msg, marg);
+    if (taken == PROBE_OPT_FATAL)
+      goto out;
+    if (taken == PROBE_OPT_TAKEN)
+      continue;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
       code = 0;
@@ -244,76 +203,6 @@ int main(int argc, char **argv) {
       resume = v;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
       quiet = 1;
-    } else if (!strcmp(a, "--protocols")) {
-      NEED_ARG();
-      uint32_t mask;
-      int neg;
-      if (rdpneg_protocols_parse(v, &mask, &neg) != 0)
-        USAGE("unknown protocol in list", v);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SEND_NEG_REQ, neg);
-    } else if (!strcmp(a, "--timeout")) {
-      long ms;
-      NUM_ARG(ms, 1, 600000, "bad --timeout (1..600000 ms)");
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_CONNECT_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_X224_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_NLA_TIMEOUT_MS, ms);
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_OVERALL_TIMEOUT_MS, 3 * ms);
-    } else if (!strcmp(a, "--cookie")) {
-      NEED_ARG();
-      if (rdpneg_config_set_str(cfg, RDPNEG_STROPT_COOKIE, v) != 0)
-        USAGE("bad cookie (1..255 bytes, no CR/LF)", v);
-    } else if (!strcmp(a, "--ca-file")) {
-      NEED_ARG();
-      size_t n;
-      char *buf = read_file(v, &n);
-      if (!buf)
-        goto out;
-      rv = n ? rdpneg_config_add_ca(cfg, (const uint8_t *)buf, n) : -1;
-      free(buf);
-      if (rv != 0)
-        USAGE("no certificate in --ca-file", v);
-    } else if (!strcmp(a, "--warn-days")) {
-      long d;
-      NUM_ARG(d, 0, 36500, "bad --warn-days");
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_WARN_DAYS, d);
-    } else if (!strcmp(a, "--tls-versions")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_TLS_VERSIONS, 1);
-    } else if (!strcmp(a, "--enumerate")) {
-      if (rdpneg_config_set_int(cfg, SCAN_OPT_ENUMERATE, 1) != 0)
-        USAGE("--enumerate: this librdpneg has no enumeration", NULL);
-    } else if (!strcmp(a, "--no-tls")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_DO_TLS, 0);
-    } else if (!strcmp(a, "--raw-ntlm")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 0);
-    } else if (!strcmp(a, "--spnego")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_SPNEGO, 1);
-    } else if (!strcmp(a, "--strict")) {
-      rdpneg_config_set_int(cfg, RDPNEG_OPT_REJECT_CERT,
-                            RDPNEG_REJECT_EXPIRED | RDPNEG_REJECT_NAME |
-                                RDPNEG_REJECT_UNTRUSTED);
-    } else if (!strcmp(a, "--reported")) {
-      NEED_ARG();
-      reported = v;
-    } else if (!strcmp(a, "--overrides")) {
-      NEED_ARG();
-      char err[512];
-      if (!tax && rdpneg_taxonomy_new(&tax) != 0)
-        goto out;
-      if (rdpneg_taxonomy_load_overrides(tax, v, err, sizeof err) != 0) {
-        fprintf(stderr, "rdpneg-scan: %s\n", err);
-        goto out;
-      }
-    } else if (!strcmp(a, "--user")) {
-      NEED_ARG();
-      user = v;
-    } else if (!strcmp(a, "--domain")) {
-      NEED_ARG();
-      domain = v;
-    } else if (!strcmp(a, "--password-env")) {
-      NEED_ARG();
-      pw_env = v;
     } else if (!strcmp(a, "--")) { /* the rest are targets */
       while (++i < argc)
         specs[nspecs++] = argv[i];
@@ -323,18 +212,8 @@ int main(int argc, char **argv) {
       specs[nspecs++] = a;
     }
   }
-  if (reported && rdpneg_reported_check(reported) != 0)
-    USAGE("bad --reported (e.g. 0x904/0x7, errinfo:0x7, ssl_err:0x1B07)",
-          reported);
-  if (user || pw_env) {
-    if (!user || !pw_env)
-      USAGE("--user and --password-env go together", NULL);
-    const char *pw = getenv(pw_env);
-    if (!pw)
-      USAGE("password variable is not set", pw_env);
-    if (rdpneg_config_set_credentials(cfg, user, domain, pw) != 0)
-      USAGE("cannot store credentials", NULL);
-  }
+  if (probe_opts_finish(&po, &msg, &marg) != 0)
+    USAGE(msg, marg);
   if (nspecs == 0 && nfiles == 0)
     USAGE("no targets (arguments or -f FILE)", NULL);
 
@@ -375,8 +254,9 @@ int main(int argc, char **argv) {
   scan_params p = {
       .targets = &targets,
       .cfg = cfg,
-      .tax = tax,
-      .reported = reported,
+      .tax = po.tax,
+      .reported = po.reported,
+      .html = po.html,
       .concurrency = (int)concurrency,
       .per_target = (int)per_target,
       .threads = (int)threads,
@@ -392,6 +272,6 @@ out:
   free(ports);
   scan_targets_free(&targets);
   rdpneg_config_free(cfg);
-  rdpneg_taxonomy_free(tax);
+  rdpneg_taxonomy_free(po.tax);
   return code;
 }

@@ -22,6 +22,7 @@ typedef struct scan_params {
   int quiet;                  /* no progress line, no summary */
   size_t duplicates;          /* for the summary */
   size_t resumed;             /* targets skipped by --resume */
+  const char *html;           /* --html FILE: the fleet page, or NULL */
 } scan_params;
 
 /* Runs the scan: one JSON line per started target on standard output,
@@ -49,7 +50,26 @@ typedef struct scan_stats {
   size_t ncauses, ccap;
   int interrupted;
   double elapsed_s;
+  struct scan_doc *docs; /* with --html: every document, for the page */
+  size_t ndocs, dcap;
+  int docs_lost; /* documents not kept (no memory) */
 } scan_stats;
+
+typedef struct scan_doc {
+  size_t idx; /* target index: the page lists targets in the given order */
+  char *json;
+  size_t len;
+} scan_doc;
+
+/* Keeps a copy of target |idx|'s document for the HTML page (under the
+ * caller's lock). */
+void scan_keep_doc(scan_stats *st, size_t idx, const char *json, size_t len);
+
+/* Writes the fleet page of the kept documents to p->html. 0, or -1 with a
+ * message on standard error. */
+int scan_write_html(const scan_stats *st, const scan_params *p);
+
+void scan_docs_free(scan_stats *st);
 
 /* The progress line (no newline) into |buf|. */
 void scan_progress_line(const scan_stats *st, char *buf, size_t cap);

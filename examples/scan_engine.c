@@ -254,6 +254,11 @@ static void on_run_done(rdpneg_uv_run *run, rdpneg_evidence *ev, int status,
       /* one document per line: the library pretty-prints */
       len = sj_minify(json, len, json);
       emit_line(s, json, len);
+      if (s->p->html) { /* kept for the fleet page (scan_report.c) */
+        uv_mutex_lock(&s->mu);
+        scan_keep_doc(&s->st, it->idx, json, len);
+        uv_mutex_unlock(&s->mu);
+      }
       verdict = (int)rdpneg_diagnosis_verdict(d);
       if (verdict != RDPNEG_VERDICT_HEALTHY && rdpneg_diagnosis_count(d) > 0)
         snprintf(cause, sizeof cause, "%s", rdpneg_diagnosis_cause(d, 0));
@@ -611,6 +616,7 @@ static void scan_free(scan *s) {
   free(s->ready);
   free(s->w);
   free(s->st.causes);
+  scan_docs_free(&s->st);
 }
 
 int scan_run(const scan_params *p) {
@@ -695,6 +701,8 @@ int scan_run(const scan_params *p) {
     if (s->st.by_verdict[v])
       code = v;
   if (s->st.errors || s->st.started < s->st.total)
+    code = 3;
+  if (p->html && scan_write_html(&s->st, p) != 0)
     code = 3;
   uv_mutex_destroy(&s->mu);
   uv_mutex_destroy(&s->out_mu);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rdpneg-scan's progress line and summary (see scan.h). */
+#include "probe_opts.h"
 #include "scan.h"
+
+#include <rdpneg/rdpneg_report.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,4 +107,82 @@ void scan_summary(const scan_stats *st, const scan_params *p, FILE *f) {
 #undef NOTE
   if (o)
     fprintf(f, "  (%s)\n", notes);
+}
+
+/* ---- the fleet page (--html) ---- */
+
+void scan_keep_doc(scan_stats *st, size_t idx, const char *json, size_t len) {
+  if (st->ndocs == st->dcap) {
+    size_t cap = st->dcap ? st->dcap * 2 : 16;
+    scan_doc *nd = realloc(st->docs, cap * sizeof *nd);
+    if (!nd) {
+      st->docs_lost++;
+      return;
+    }
+    st->docs = nd;
+    st->dcap = cap;
+  }
+  char *copy = malloc(len + 1);
+  if (!copy) {
+    st->docs_lost++;
+    return;
+  }
+  memcpy(copy, json, len);
+  copy[len] = 0;
+  st->docs[st->ndocs++] = (scan_doc){idx, copy, len};
+}
+
+void scan_docs_free(scan_stats *st) {
+  for (size_t i = 0; i < st->ndocs; i++)
+    free(st->docs[i].json);
+  free(st->docs);
+  st->docs = NULL;
+  st->ndocs = st->dcap = 0;
+}
+
+static int by_target(const void *a, const void *b) {
+  const scan_doc *x = a, *y = b;
+  return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int scan_write_html(const scan_stats *st, const scan_params *p) {
+  if (st->docs_lost || st->ndocs == 0 || st->ndocs > 1000000) {
+    fprintf(stderr, "rdpneg-scan: --html: %s\n",
+            st->ndocs ? "out of memory keeping the documents"
+                      : "no document to report");
+    return -1;
+  }
+  size_t n = st->ndocs;
+  qsort(st->docs, n, sizeof *st->docs, by_target);
+  rdpneg_evidence **ev = calloc(n, sizeof *ev);
+  rdpneg_diagnosis **d = calloc(n, sizeof *d);
+  int rv = ev && d ? 0 : RDPNEG_ERR_NOMEM;
+  char err[256] = "";
+  for (size_t i = 0; !rv && i < n; i++) {
+    rv = rdpneg_evidence_parse(st->docs[i].json, st->docs[i].len, &ev[i], err,
+                               sizeof err);
+    if (!rv)
+      rv = rdpneg_diagnose(ev[i], p->tax, p->reported, &d[i]);
+  }
+  char *html = NULL;
+  size_t len = 0;
+  if (!rv)
+    rv = rdpneg_fleet_html((const rdpneg_evidence *const *)ev,
+                           (const rdpneg_diagnosis *const *)d, (int)n,
+                           "RDP fleet report (rdpneg-scan)", &html, &len);
+  if (rv)
+    fprintf(stderr, "rdpneg-scan: --html: %s%s%s\n", rdpneg_strerror(rv),
+            err[0] ? ": " : "", err);
+  else
+    rv = probe_write_file("rdpneg-scan", p->html, html, len);
+  rdpneg_free(html);
+  for (size_t i = 0; i < n; i++) {
+    if (d)
+      rdpneg_diagnosis_free(d[i]);
+    if (ev)
+      rdpneg_evidence_free(ev[i]);
+  }
+  free(d);
+  free(ev);
+  return rv ? -1 : 0;
 }

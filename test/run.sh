@@ -46,10 +46,20 @@ set -a
 set +a
 
 echo "== C integration tests"
+export RDPNEG_DOCS_DIR=$BUILD/lab-docs # the lab documents, reused by the browser test
 meson test -C "$BUILD" --no-rebuild --suite integration --logbase integration \
   --print-errorlogs
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/integration.json")" \
   "C integration"
+
+echo "== the HTML report in headless Chromium (test/browser/)"
+LAB_EXTRA_PACKAGES="chromium python3-websocket" ./test/lab/lab.sh install \
+  >"$BUILD/browser-install.log" 2>&1 ||
+  echo "chromium could not be installed (see $BUILD/browser-install.log); the browser test skips"
+RDPNEG_HTML_OUT=$BUILD/html-reports meson test -C "$BUILD" --no-rebuild \
+  --suite browser --logbase browser --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/browser.json")" \
+  "browser"
 
 echo "== network faults and services that are not RDP (test/lab/faults.sh)"
 meson test -C "$BUILD" --no-rebuild --suite faults --logbase faults \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy as text: explain and cause descriptions wrapped for a
  * terminal. */
+#include "analysis/tax_cite.h"
 #include "analysis/tax_internal.h"
 
 #include <stdarg.h>
@@ -72,7 +73,9 @@ tb_printf(tbuf *t, const char *fmt, ...) {
  * lines are indented to the end of the lead. */
 static void tb_wrap(tbuf *t, int indent, const char *lead, const char *text) {
   int col, hang = indent + (int)strlen(lead);
-  const char *p = text;
+  char clean[2048]; /* citations name sources, not the fact sheet */
+  rdpneg_tax_cite_clean(text, clean, sizeof clean);
+  const char *p = clean;
   tb_printf(t, "%*s%s", indent, "", lead);
   col = hang;
   while (*p) {

@@ -75,6 +75,7 @@ void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
   }
   a->total_us = (int64_t)((last - s->t_start) / 1000u);
 
+  a->msgs = s->msgs;
   a->tcp_status = s->tcp_status;
   a->tcp_sys_error = s->tcp_sys_error;
 

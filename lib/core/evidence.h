@@ -11,6 +11,7 @@
 #ifndef RDPNEG_EVIDENCE_H
 #define RDPNEG_EVIDENCE_H
 
+#include "core/msglog.h"
 #include "proto/cert.h"
 #include "proto/mcs.h"
 #include "proto/nla.h"
@@ -129,6 +130,8 @@ typedef struct rdpneg_attempt_ev {
   /* seen in a capture (source "capture"), not probed */
   int observed;
   rdpneg_obs_ev obs;
+  /* every message either side sent, with its size and time */
+  rdpneg_msglog msgs;
 } rdpneg_attempt_ev;
 
 #define RDPNEG_MAX_TLS_VERSIONS 4

@@ -224,6 +224,9 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
     snprintf(s->address, sizeof s->address, "%s", address);
   s->tcp_sys_error = sys_error;
   s->tcp_status = st;
+  rdpneg_msglog_tcp(&s->msgs, st,
+                    RDPNEG_SINCE_US(s, s->ph[RDPNEG_PHASE_TCP].start),
+                    RDPNEG_SINCE_US(s, ts));
   switch (st) {
   case RDPNEG_TCP_OK:
     end(s, RDPNEG_PHASE_TCP, RDPNEG_PHASE_OK, 0, ts, "connected to %s",
@@ -552,6 +555,8 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
     return RDPNEG_ERR_INVALID_STATE;
   if (len == 0)
     return 0;
+  rdpneg_msglog_bytes(&s->msgs, RDPNEG_MSG_S2C, data, len,
+                      RDPNEG_SINCE_US(s, ts), s->nla != NULL);
   if (s->rx_first_len < sizeof s->rx_first) {
     size_t c = sizeof s->rx_first - s->rx_first_len;
     c = c < len ? c : len;
@@ -621,7 +626,6 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
 RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
                                                 uint8_t *dest, size_t cap,
                                                 rdpneg_tstamp ts) {
-  (void)ts;
   if (!s || (!dest && cap))
     return RDPNEG_ERR_INVALID_ARGUMENT;
   size_t n = rdpneg_buf_take(&s->out, dest, cap);
@@ -630,6 +634,8 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
     n += rdpneg_buf_take(rdpneg_tls_output(s->tls), dest + n, cap - n);
     buf_trim(rdpneg_tls_output(s->tls));
   }
+  rdpneg_msglog_bytes(&s->msgs, RDPNEG_MSG_C2S, dest, n, RDPNEG_SINCE_US(s, ts),
+                      s->nla != NULL);
   return (rdpneg_ssize)n;
 }
 
@@ -640,6 +646,9 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
   if (!s)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   int reset = reason != RDPNEG_CLOSE_EOF;
+  if (s->state != S_DONE && s->state != S_INIT && s->state != S_TCP)
+    rdpneg_msglog_event(&s->msgs, RDPNEG_MSG_S2C, reset ? "RST" : "FIN",
+                        RDPNEG_SINCE_US(s, ts));
   switch (s->state) {
   case S_X224: {
     size_t have = rdpneg_buf_size(&s->in);

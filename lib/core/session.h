@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "base/config.h"
 #include "core/evidence.h"
+#include "core/msglog.h"
 #include "proto/mcs.h"
 #include "proto/tls.h"
 #include "proto/x224.h"
@@ -75,8 +76,13 @@ struct rdpneg_session {
   int mcs_ran;
   rdpneg_tstamp mcs_start, mcs_end;
   rdpneg_mcs_ev mcs;
-  int mode;    /* RDPNEG_MODE_*: what is sent after connect */
-  int tcp_mss; /* MSS the driver should set, 0 = system default */
+  int mode;           /* RDPNEG_MODE_*: what is sent after connect */
+  int tcp_mss;        /* MSS the driver should set, 0 = system default */
+  rdpneg_msglog msgs; /* each message either side sent (core/msglog.c) */
 };
+
+/* Microseconds from the session's start to |ts|. */
+#define RDPNEG_SINCE_US(s, ts)                                                 \
+  ((ts) > (s)->t_start ? (int64_t)(((ts) - (s)->t_start) / 1000u) : 0)
 
 #endif

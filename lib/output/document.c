@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "core/evidence.h"
 #include "output/document.h"
+#include "output/report.h"
 #include "proto/nla.h"
 #include "proto/ntlm.h"
 #include "proto/x224.h"
@@ -461,6 +462,7 @@ static void json_plan(rdpneg_json *w, const rdpneg_evidence *e) {
     json_attempt(w, e, a, 0);
     json_ms(w, "start_ms", a->start_us);
     json_ms(w, "total_ms", a->total_us);
+    rdpneg_doc_write_messages(w, a); /* messages, messages_dropped */
     rdpneg_json_obj_end(w);
   }
   rdpneg_json_arr_end(w);

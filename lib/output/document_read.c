@@ -9,6 +9,7 @@
 #include "base/timefmt.h"
 #include "core/evidence.h"
 #include "output/document.h"
+#include "output/report.h"
 #include "proto/ntlm.h"
 #include "proto/x224.h"
 
@@ -557,6 +558,8 @@ static void read_attempt(rdpneg_doc_rd *r, const rdpneg_jp_node *root,
     read_nla(r, nl, ev, a);
   if (!r->rv && rdpneg_doc_read_mcs(root, a, r->err, r->errlen))
     r->rv = RDPNEG_ERR_BAD_FILE; /* attempts[].mcs (profile.c) */
+  if (!r->rv && rdpneg_doc_read_messages(root, a, r->err, r->errlen))
+    r->rv = RDPNEG_ERR_BAD_FILE; /* attempts[].messages (ladder.c) */
   a->finished = rdpneg_doc_bool(r, root, "finished", 1, OPT, "finished");
   a->cancelled = rdpneg_doc_bool(r, root, "cancelled", 0, OPT, "cancelled");
   double ms;

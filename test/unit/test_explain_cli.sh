@@ -41,7 +41,7 @@ if run 0 2308 7 && cmp -s "$TMP/out" "$TMP/hex"; then
 else notok "decimal input"; fi
 
 if run 0 --kind errinfo 0x7 && has 'ERRINFO_SERVER_DENIED_CONNECTION' &&
-  head -n 1 "$TMP/out" | grep -q '^Set Error Info PDU errorInfo 0x00000007:' &&
+  sed -n 5p "$TMP/out" | grep -q '^Set Error Info PDU errorInfo 0x00000007:' &&
   ! has 'interpretation 1 of'; then
   ok "--kind errinfo 0x7"
 else notok "--kind errinfo 0x7"; fi
@@ -161,6 +161,54 @@ if mkfifo "$TMP/ovr.fifo" 2>/dev/null; then
 else
   n=$((n + 1)); echo "ok $n - --overrides on a FIFO # SKIP mkfifo unavailable"
 fi
+
+# The summary: three lines (what it officially means, what it does not,
+# the next step), then a blank line, then the explanation.
+if run 0 0x904 0x7 && sed -n 1p "$TMP/out" | grep -q '^Means: officially only .*"Socket closed".*0x7' &&
+  sed -n 2p "$TMP/out" | grep -q '^Not:   which of the 9 candidate causes' &&
+  sed -n 3p "$TMP/out" | grep -q '^Next:  rdpneg-probe --reported 0x904/0x7 SERVER .*TLS_SERVER_KEY_UNUSABLE' &&
+  [ -z "$(sed -n 4p "$TMP/out")" ]; then
+  ok "0x904 0x7 begins with a three-line summary (means, not, next)"
+else notok "0x904 0x7 summary"; fi
+if run 0 0x1104 && sed -n 1p "$TMP/out" | grep -q '^Means: disconnect 0x1104' &&
+  sed -n 2p "$TMP/out" | grep -q '^Not:   an official definition (status unofficial)'; then
+  ok "an unofficial code's summary says it is not official"
+else notok "0x1104 summary"; fi
+
+# Every citation resolves inside the product: no pointer into the fact
+# sheet (a file that is not shipped), and every source key cited is in
+# --sources, most with a URL.
+: >"$TMP/all"
+for q in "0x904 0x7" "5" "--kind ssl_err 0x1B07" "0x1104" "--kind errinfo 0x7" \
+  "--kind ntstatus 0xC000006D" "--kind tls_alert 40"; do
+  # shellcheck disable=SC2086
+  "$EXE" $q >>"$TMP/all" 2>&1
+done
+causes=$("$EXE" --list-causes | awk '{print $1}')
+nc=0
+for c in $causes; do
+  "$EXE" --cause "$c" >>"$TMP/all" 2>&1
+  nc=$((nc + 1))
+done
+if [ "$nc" -gt 20 ] && ! grep -qi 'facts [0-9]\|fact sheet' "$TMP/all"; then
+  ok "no citation points into the fact sheet ($nc causes, 7 codes)"
+else
+  grep -i 'facts [0-9]\|fact sheet' "$TMP/all" | head -5 | sed 's/^/# /'
+  notok "citations point into the fact sheet ($nc causes)"
+fi
+"$EXE" --sources >"$TMP/src"
+missing=""
+for k in $(grep -oE '(^|[^A-Za-z-])S-[A-Z0-9][A-Z0-9-]*[A-Z0-9]' "$TMP/all" |
+  sed -E 's/^[^S]//' | sort -u); do
+  grep -q "^$k " "$TMP/src" || missing="$missing $k"
+done
+nurl=$(grep -c '^ *https://' "$TMP/src")
+if [ -z "$missing" ] && [ "$nurl" -ge 18 ]; then
+  ok "every cited source key is in --sources ($nurl with a URL)"
+else notok "sources not listed:$missing (URLs: $nurl)"; fi
+if run 0 --json --sources && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); u=[s for s in d if s["url"]]; assert len(u)>=18 and all(s["url"].startswith("https://") for s in u)' "$TMP/out"; then
+  ok "--json --sources carries the URLs"
+else notok "--json --sources"; fi
 
 if [ -f "$SRC/lib/taxonomy/CAUSES.md" ]; then
   if run 0 --markdown && cmp -s "$TMP/out" "$SRC/lib/taxonomy/CAUSES.md"; then

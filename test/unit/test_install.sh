@@ -40,7 +40,7 @@ check "meson install" meson install -C "$BUILD" --destdir "$STAGE/root" --no-reb
 ROOT=$STAGE/root$PREFIX
 LIBDIR=$(dirname "$(find "$ROOT" -name 'librdpneg.so.0' -o -name 'librdpneg.a' | head -n 1)")
 PCDIR=$(dirname "$(find "$ROOT" -name 'librdpneg.pc' | head -n 1)")
-hdrs=(rdpneg.h rdpneg_errors.h rdpneg_taxonomy.h rdpneg_diagnosis.h)
+hdrs=(rdpneg.h rdpneg_errors.h rdpneg_taxonomy.h rdpneg_diagnosis.h rdpneg_report.h)
 ((UV)) && hdrs+=(rdpneg_uv.h)
 missing=""
 for h in "${hdrs[@]}"; do [ -f "$ROOT/include/rdpneg/$h" ] || missing="$missing $h"; done

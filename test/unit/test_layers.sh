@@ -4,7 +4,8 @@
 # it, and no source file grows past 800 lines. TAP output.
 #   base < proto < core < analysis < output < uv, replay
 # Public headers: rdpneg.h and rdpneg_errors.h from anywhere,
-# rdpneg_taxonomy.h and rdpneg_diagnosis.h from analysis up, rdpneg_uv.h
+# rdpneg_taxonomy.h and rdpneg_diagnosis.h from analysis up, rdpneg_report.h
+# from output up, rdpneg_uv.h
 # only in uv. lib/taxonomy/*.def is data, readable from every layer.
 src=${1:-$RDPNEG_SRCDIR}
 cd "$src/lib" || { echo "1..0 # SKIP no lib/"; exit 0; }
@@ -18,6 +19,7 @@ pub_rank() {
   case $1 in
   rdpneg.h | rdpneg_errors.h) echo 0 ;;
   rdpneg_taxonomy.h | rdpneg_diagnosis.h) echo 3 ;;
+  rdpneg_report.h) echo 4 ;;
   rdpneg_uv.h | rdpneg_replay.h) echo 5 ;;
   *) echo 0 ;;
   esac
