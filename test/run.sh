@@ -81,7 +81,8 @@ done
 # cross compiler and wine are installed, or in CI (CI=true), where build.sh
 # installs them. RDPNEG_WINDOWS=0 skips, =1 forces. Before the packaging
 # suite: the NuGet package it checks then carries runtimes/win-x64/native.
-# The dependencies built from Debian's sources stay in $BUILD_WIN/deps.
+# libuv and mbedTLS built from Debian's sources stay in $BUILD_WIN/deps and
+# ~/.cache/rdpneg/win-deps (test/windows/build.sh).
 BUILD_WIN=${BUILD_WIN:-$ROOT/build-win}
 win=${RDPNEG_WINDOWS:-auto}
 if [ "$win" = auto ]; then
@@ -111,6 +112,8 @@ if [ "$win" = 1 ]; then
     ls "$BUILD_WIN"/nuget/Rdpneg.*.nupkg >/dev/null 2>&1 &&
       pack_env+=("RDPNEG_NUGET_FEED=$BUILD_WIN/nuget")
   fi
+else
+  add "0 0 1" "Windows suites skipped (RDPNEG_WINDOWS=0, or no mingw-w64/wine and not CI)"
 fi
 
 echo "== packages: NuGet in a fresh console app, Debian packages installed and purged"
