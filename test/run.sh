@@ -99,28 +99,50 @@ for extra in sanitize valgrind; do
   add "$p $f $s" "$extra"
 done
 
-echo "== packages: NuGet in a fresh console app, Debian packages installed and purged"
-meson test -C "$BUILD" --no-rebuild --suite packaging --logbase packaging \
-  --print-errorlogs
-add "$(python3 test/tally.py --meson "$BUILD/meson-logs/packaging.json")" \
-  "packages"
-
 # Windows (mingw-w64 cross build, tests under wine; test/windows/): when the
-# cross compiler is installed, or in CI (CI=true), where build.sh installs it.
-# RDPNEG_WINDOWS=0 skips, =1 forces.
-# Opt-in for now (RDPNEG_WINDOWS=1): the Windows build trails the Linux one
-# (test sources added since need their POSIX parts guarded).
-if [ "${RDPNEG_WINDOWS:-0}" = 1 ]; then
+# cross compiler and wine are installed, or in CI (CI=true), where build.sh
+# installs them. RDPNEG_WINDOWS=0 skips, =1 forces. Before the packaging
+# suite: the NuGet package it checks then carries runtimes/win-x64/native.
+# libuv and mbedTLS built from Debian's sources stay in $BUILD_WIN/deps and
+# ~/.cache/rdpneg/win-deps (test/windows/build.sh).
+BUILD_WIN=${BUILD_WIN:-$ROOT/build-win}
+win=${RDPNEG_WINDOWS:-auto}
+if [ "$win" = auto ]; then
+  win=0
+  if [ "${CI:-}" = true ] || { command -v x86_64-w64-mingw32-gcc-win32 >/dev/null &&
+    [ -x /usr/lib/wine/wine64 ]; }; then
+    win=1
+  fi
+fi
+pack_env=()
+if [ "$win" = 1 ]; then
   echo "== Windows suites (test/windows/run_tests.sh)"
-  RDPNEG_LINUX_BUILD=$BUILD bash test/windows/run_tests.sh >"$BUILD/windows.log" 2>&1
+  t_win=$SECONDS
+  BUILD_WIN=$BUILD_WIN RDPNEG_LINUX_BUILD=$BUILD bash test/windows/run_tests.sh \
+    >"$BUILD/windows.log" 2>&1
   rc=$?
   grep -E '^(== |not ok)' "$BUILD/windows.log"
   read -r p f s < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' \
     "$BUILD/windows.log" | tail -n 1)
   [ -z "${p:-}" ] && p=0 f=1 s=0
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-  add "$p $f $s" "Windows (wine; log $BUILD/windows.log)"
+  add "$p $f $s" "Windows (wine, $((SECONDS - t_win)) s; log $BUILD/windows.log)"
+  # built in this run: the packaging suite adds the DLLs (pack.sh) and
+  # takes the package the Windows suites made and ran, when there is one
+  if grep -q '^windows: win-x64 build ready' "$BUILD/windows.log"; then
+    pack_env+=("RDPNEG_WIN_BUILD=$BUILD_WIN")
+    ls "$BUILD_WIN"/nuget/Rdpneg.*.nupkg >/dev/null 2>&1 &&
+      pack_env+=("RDPNEG_NUGET_FEED=$BUILD_WIN/nuget")
+  fi
+else
+  add "0 0 1" "Windows suites skipped (RDPNEG_WINDOWS=0, or no mingw-w64/wine and not CI)"
 fi
+
+echo "== packages: NuGet in a fresh console app, Debian packages installed and purged"
+env "${pack_env[@]}" meson test -C "$BUILD" --no-rebuild --suite packaging \
+  --logbase packaging --print-errorlogs
+add "$(python3 test/tally.py --meson "$BUILD/meson-logs/packaging.json")" \
+  "packages"
 
 for suite in python csharp; do
   if [ -f "bindings/$suite/run_tests.sh" ]; then

@@ -21,6 +21,10 @@
 #    <stage>/<rid>/ as runtimes/<rid>/native/); build output goes to the
 #    temporary directory (--artifacts-path), not into the source tree.
 #
+# RDPNEG_WIN_BUILD: the directory of test/windows/build.sh (its BUILD_WIN,
+# default build-win) after a build: its out/bin DLLs rdpneg-0.dll,
+# rdpneg-uv-0.dll and libuv.dll become runtimes/win-x64/native/ (an error
+# when one is missing). Without it the package has linux-x64 only.
 # RDPNEG_NATIVE_DIR: a directory of prebuilt <rid>/ folders to add (e.g.
 # win-x64/ with rdpneg-0.dll, built elsewhere); they are packed as they are.
 # Needs: meson, ninja, a C compiler, libmbedtls-dev, libuv1-dev, the .NET SDK
@@ -82,6 +86,17 @@ for f in "$STAGE/$RID"/*.so; do
   fi
 done
 
+if [[ -n ${RDPNEG_WIN_BUILD:-} ]]; then
+  mkdir -p "$STAGE/win-x64"
+  for f in rdpneg-0.dll rdpneg-uv-0.dll libuv.dll; do
+    if [[ ! -s $RDPNEG_WIN_BUILD/out/bin/$f ]]; then
+      echo "pack.sh: RDPNEG_WIN_BUILD=$RDPNEG_WIN_BUILD has no out/bin/$f (run test/windows/build.sh)" >&2
+      exit 1
+    fi
+    cp "$RDPNEG_WIN_BUILD/out/bin/$f" "$STAGE/win-x64/"
+  done
+  echo "pack.sh: adding runtimes/win-x64/native from $RDPNEG_WIN_BUILD/out/bin: $(ls "$STAGE/win-x64" | tr '\n' ' ')" >&2
+fi
 if [[ -n ${RDPNEG_NATIVE_DIR:-} ]]; then
   for d in "$RDPNEG_NATIVE_DIR"/*/; do
     rid=$(basename "$d")

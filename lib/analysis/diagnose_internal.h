@@ -10,6 +10,8 @@
 
 #include <rdpneg/rdpneg_diagnosis.h>
 
+#include <stdio.h>
+
 #define RDPNEG_DIAG_MAX_FINDINGS 16
 
 typedef struct finding {
@@ -48,7 +50,9 @@ struct rdpneg_diagnosis {
 void rdpneg_diag_add(rdpneg_diagnosis *d, int cid, const char *phase,
                      const char *severity, const char *confidence,
                      const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW_PRINTF_FORMAT) /* mingw-w64: its stdio's (%zu) */
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 6, 7)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;

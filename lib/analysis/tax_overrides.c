@@ -355,6 +355,14 @@ static int read_file(const char *path, char **pbuf, size_t *plen, char *errbuf,
   char *buf = NULL;
   size_t len = 0, cap = 0;
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+#ifdef _WIN32
+  /* Windows' open() refuses a directory with EACCES */
+  if (fd < 0 && errno == EACCES && stat(path, &st) == 0 &&
+      S_ISDIR(st.st_mode)) {
+    seterr(errbuf, errlen, path, "is a directory");
+    return RDPNEG_ERR_BAD_FILE;
+  }
+#endif
   if (fd < 0) {
     seterr(errbuf, errlen, path, "cannot open: %s", strerror(errno));
     return RDPNEG_ERR_BAD_FILE;

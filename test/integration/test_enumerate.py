@@ -227,8 +227,14 @@ class Enumerate(unittest.TestCase):
             self.assertIsNone(pr["certificate"])
         legacy = [a for a in j["attempts"] if a["purpose"] == "enum_legacy"]
         self.assertEqual(len(legacy), 1)
-        self.assertEqual((legacy[0].get("mcs") or {}).get("status"),
-                         want["legacy_mcs"])
+        mcs = (legacy[0].get("mcs") or {}).get("status")
+        if (os.environ.get("RDPNEG_TARGET_OS") == "windows"
+                and want["legacy_mcs"] == "refused" and mcs == "reset"):
+            # xrdp sends its Disconnect Provider Ultimatum and resets at
+            # once; Windows sockets (and wine) can report the reset before
+            # the unread bytes (the platform difference of test_tls.py)
+            mcs = "refused"
+        self.assertEqual(mcs, want["legacy_mcs"])
         causes = {f["cause"] for f in j["diagnosis"]}
         self.assertTrue(want["findings"] <= causes, causes)
         self.assertFalse(want["not_findings"] & causes, causes)

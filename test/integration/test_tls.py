@@ -234,13 +234,16 @@ class TlsCertificates(unittest.TestCase):
         # a TLS handshake that stalls: the version connections run in
         # parallel and the whole probe ends by the overall deadline (3 x
         # the per-phase timeout)
+        # (wall time includes starting the program: under wine, on a loaded
+        # machine, that alone can take a second)
+        limit = 5.0 if os.environ.get("RDPNEG_TARGET_OS") == "windows" else 3.5
         t0 = time.monotonic()
         cmd = [PROBE, "--json", "--timeout", "1000", "--tls-versions",
                "127.0.0.1:%s" % port("LAB_RESP_TLS_SILENT")]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         wall = time.monotonic() - t0
         j = json.loads(p.stdout)
-        self.assertLess(wall, 3.5)
+        self.assertLess(wall, limit)
         purposes = [a["purpose"] for a in j["attempts"]]
         self.assertEqual(purposes.count("tls_version"), 3)
         # the stall is checked too: again, another ClientHello, a small MSS
@@ -252,7 +255,7 @@ class TlsCertificates(unittest.TestCase):
         t0 = time.monotonic()
         cmd[-1] = "127.0.0.1:%s" % port("LAB_RESP_SILENT")
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        self.assertLess(time.monotonic() - t0, 3.5)
+        self.assertLess(time.monotonic() - t0, limit)
         purposes = [a["purpose"] for a in json.loads(p.stdout)["attempts"]]
         self.assertNotIn("tls_version", purposes)
 

@@ -17,6 +17,8 @@
 #                    without a lab the probe steps are skipped
 #   RDPNEG_NUGET_FEED  a folder already holding the package (skips pack.sh)
 #   RDPNEG_NUGET_TFMS  frameworks to test (default "net10.0 net8.0")
+#   RDPNEG_WIN_BUILD   test/windows/build.sh's directory: the package must
+#                      carry its DLLs as runtimes/win-x64/native too
 set -u
 SRC=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/rdpneg-nuget-test.XXXXXX")
@@ -67,6 +69,27 @@ for f in README.md runtimes/linux-x64/native/librdpneg.so runtimes/linux-x64/nat
   grep -qx "$f" "$T/list" || missing="$missing $f"
 done
 if [ -z "$missing" ]; then ok "package has the three frameworks with XML docs, README.md and runtimes/linux-x64/native"; else notok "package lacks:$missing"; fi
+# win-x64 beside linux-x64 when the Windows build went in (test/run.sh sets
+# RDPNEG_WIN_BUILD after test/windows/build.sh; pack.sh reads it)
+if [ -n "${RDPNEG_WIN_BUILD:-}" ]; then
+  missing=""
+  for f in rdpneg-0.dll rdpneg-uv-0.dll libuv.dll; do
+    grep -qx "runtimes/win-x64/native/$f" "$T/list" || missing="$missing runtimes/win-x64/native/$f"
+  done
+  rids=$(sed -nE 's|^runtimes/([^/]+)/native/.*|\1|p' "$T/list" | sort -u | tr '\n' ' ')
+  if [ -z "$missing" ] && [ "$rids" = "linux-x64 win-x64 " ]; then
+    ok "package has both RIDs: runtimes/linux-x64/native and runtimes/win-x64/native (rdpneg-0.dll, rdpneg-uv-0.dll, libuv.dll)"
+  else
+    notok "package RIDs: $rids; lacks:$missing"
+  fi
+  same=1
+  for f in rdpneg-0.dll rdpneg-uv-0.dll libuv.dll; do
+    unzip -p "$NUPKG" "runtimes/win-x64/native/$f" | cmp -s - "$RDPNEG_WIN_BUILD/out/bin/$f" || same=0
+  done
+  if [ "$same" = 1 ]; then ok "win-x64 DLLs are the Windows build's ($RDPNEG_WIN_BUILD/out/bin)"; else notok "win-x64 DLLs differ from $RDPNEG_WIN_BUILD/out/bin"; fi
+else
+  skip "runtimes/win-x64/native" "no Windows build (RDPNEG_WIN_BUILD unset)"
+fi
 unzip -p "$NUPKG" Rdpneg.nuspec >"$T/nuspec"
 has "nuspec: license expression Apache-2.0" "$T/nuspec" '<license type="expression">Apache-2.0</license>'
 has "nuspec: readme" "$T/nuspec" '<readme>README.md</readme>'

@@ -9,7 +9,10 @@
 #            (/etc/apt/sources.list.d/rdpneg-src.list)
 #   deps     `apt-get source` libuv1 1.44.2 and mbedtls 2.28.3 and build them
 #            as static x86_64-w64-mingw32 libraries into $BUILD_WIN/deps
-#            (kept as a cache: rebuilt only when missing)
+#            (kept as a cache: rebuilt only when missing), and copied to
+#            $RDPNEG_WIN_CACHE (default ~/.cache/rdpneg/win-deps), where
+#            another checkout or a new build-win on this machine finds them
+#            (RDPNEG_WIN_CACHE= turns that off)
 #   build    meson setup + ninja for win-x64 with cross/x86_64-w64-mingw32.ini,
 #            then copy the results to $BUILD_WIN/out:
 #              rdpneg-0.dll (core, mbedTLS inside), rdpneg-uv-0.dll (libuv
@@ -24,6 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD_WIN=${BUILD_WIN:-$ROOT/build-win}
 DEPS=$BUILD_WIN/deps
+CACHE=${RDPNEG_WIN_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/rdpneg/win-deps}
 HOST=x86_64-w64-mingw32
 LIBUV_VERSION=1.44.2
 MBEDTLS_VERSION=2.28.3
@@ -140,6 +144,26 @@ recipe_key() { # a hash of the functions (and files) that build one dependency
 is_built() { # NAME KEY: built by this recipe before (cache in $DEPS)
   [[ -f $DEPS/$1.stamp && $(cat "$DEPS/$1.stamp") == "$2" ]]
 }
+cache_file() { # NAME KEY: the machine-wide copy (the compiler's version too)
+  echo "$CACHE/$1-$2-gcc$($HOST-gcc-win32 -dumpversion).tar"
+}
+from_cache() { # NAME KEY: unpack a copy built by the same recipe into $DEPS
+  local f
+  [[ -n $CACHE ]] || return 1
+  f=$(cache_file "$1" "$2")
+  [[ -f $f ]] || return 1
+  mkdir -p "$DEPS" && tar -xf "$f" -C "$DEPS" || return 1
+  echo "$2" >"$DEPS/$1.stamp"
+  log "$1 taken from $f"
+}
+to_cache() { # NAME KEY FILES... (relative to $DEPS): written whole, then renamed
+  local f
+  [[ -n $CACHE ]] || return 0
+  f=$(cache_file "$1" "$2")
+  [[ -f $f ]] && return 0
+  mkdir -p "$CACHE" && tar -cf "$f.$$" -C "$DEPS" "${@:3}" && mv -f "$f.$$" "$f" ||
+    { rm -f "$f.$$"; log "could not write $f (not cached)"; }
+}
 
 build_libuv() {
   # libuv.dll (one libuv per process: the caller's loop and the driver's calls
@@ -240,9 +264,15 @@ INI
 }
 
 cmd_deps() {
-  local t0=$SECONDS
+  local t0=$SECONDS k
+  k=$(recipe_key build_libuv)
+  is_built libuv "$k" || from_cache libuv "$k" || true
   build_libuv
+  to_cache libuv "$k" bin/libuv.dll lib/libuv.dll.a lib/libuv.a include/uv.h include/uv
+  k=$(recipe_key build_mbedtls)
+  is_built mbedtls "$k" || from_cache mbedtls "$k" || true
   build_mbedtls
+  to_cache mbedtls "$k" lib/libmbedtls.a lib/libmbedx509.a lib/libmbedcrypto.a include/mbedtls
   write_pc
   log "dependencies ready in $DEPS ($((SECONDS - t0)) s)"
 }

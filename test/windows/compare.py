@@ -67,12 +67,30 @@ def leaves(o, path=""):
         yield path, o
 
 
+AFTER_ALERT = re.compile(r"^\.attempts\[(\d+)\]\.(tls|x224)\.bytes_received$")
+
+
+def read_boundary(path, fl, fw):
+    """A connection that ended with the server's fatal TLS alert: bytes the
+    server sent right after it (xrdp: 9) are counted only when they came in
+    the same read, which is timing. Allowed: Windows or Linux counting more,
+    the alert itself counted by both."""
+    m = AFTER_ALERT.match(path)
+    if not m:
+        return False
+    st = ".attempts[%s].tls.status" % m.group(1)
+    bl, bw = fl.get(path), fw.get(path)
+    return (fl.get(st) == fw.get(st) == "alert" and isinstance(bl, int) and
+            isinstance(bw, int) and min(bl, bw) >= 7)
+
+
 def differences(lin, win, lin_names, win_names):
     fl = dict(leaves(normalise(lin, lin_names)))
     fw = dict(leaves(normalise(win, win_names)))
     return ["%s: linux %r, windows %r" % (p, fl.get(p, "<absent>"), fw.get(p, "<absent>"))
             for p in sorted(set(fl) | set(fw))
-            if fl.get(p, "<absent>") != fw.get(p, "<absent>")]
+            if fl.get(p, "<absent>") != fw.get(p, "<absent>")
+            and not read_boundary(p, fl, fw)]
 
 
 def run(cmd, env, timeout):

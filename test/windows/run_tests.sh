@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # Windows suites: builds win-x64 with test/windows/build.sh (installs the
 # toolchain when missing), then runs under wine 8:
-#   C unit        meson test --suite unit (all but the Linux packaging test
-#                 'install' and the source-tree check 'layers', which the
-#                 Linux suites run)
+#   C unit        meson test --suite unit (the portable tests that
+#                 test/windows/meson.build lists)
 #   package       test/windows/test_package.sh on build-win/out
-#   .NET          test/windows/dotnet: the .NET binding, published for win-x64
-#                 with the Windows .NET runtime (NuGet), on the DLLs of out/bin
+#   NuGet, .NET   bindings/csharp/pack.sh with out/bin as runtimes/win-x64/
+#                 native into build-win/nuget (a local feed; test/run.sh's
+#                 packaging suite checks that package too); test/windows/
+#                 dotnet, published for win-x64 with the Windows .NET runtime
+#                 (NuGet) against that package, runs on its DLLs
 #   with the lab environment (set -a; . test/lab/run/env; set +a):
 #   C integration meson test --suite integration, test_servers --netns
 #   compare       test/windows/compare.py: rdpneg-probe --json on Windows and
@@ -72,14 +74,8 @@ WINEDLLOVERRIDES='mscoree,mshtml=' timeout 300 "$WINE" wineboot --init \
 readlink /proc/self/ns/net >"$WINEPREFIX/.rdpneg-netns" # see wine-run.sh
 
 echo "== Windows C unit tests (wine)"
-mapfile -t unit < <(meson introspect --tests "$B" | python3 -c '
-import json, sys
-for t in json.load(sys.stdin):
-    if any(s.split(":")[-1] == "unit" for s in t["suite"]) and \
-            t["name"] not in ("install", "layers"):
-        print(t["name"])')
 meson test -C "$B" --no-rebuild --suite unit --logbase win-unit --print-errorlogs \
-  --timeout-multiplier "$MULT" "${unit[@]}"
+  --timeout-multiplier "$MULT"
 add "$(tally_meson win-unit)" "Windows C unit"
 
 echo "== Windows package (build-win/out)"
@@ -90,20 +86,64 @@ RDPNEG_CLOSED_PORT=${LAB_CLOSED_PORT:-1} ./test/windows/test_package.sh "$BUILD_
 cat "$BUILD_WIN/package.tap"
 add "$(tally_tap "$BUILD_WIN/package.tap")" "Windows package"
 
-echo "== .NET binding on the Windows DLLs (Windows .NET runtime under wine)"
+echo "== NuGet package with win-x64, and the .NET binding from it (Windows .NET runtime under wine)"
+rm -rf "$BUILD_WIN/nuget" # (test/run.sh's packaging suite takes a package made here)
 if command -v dotnet >/dev/null; then
-  # self-contained win-x64 publish: the Windows runtime pack comes from NuGet
-  if nice -n 19 dotnet publish test/windows/dotnet/WinSmoke.csproj -c Release \
+  # bindings/csharp/pack.sh with this build's DLLs as runtimes/win-x64/native
+  # into the local feed $BUILD_WIN/nuget (test/run.sh's packaging suite tests
+  # that package too); then a self-contained win-x64 app referencing it (the
+  # Windows runtime pack comes from NuGet), its own package folder holding
+  # no older Rdpneg
+  NUGET_DIR=$BUILD_WIN/nuget
+  VERSION=$(sed -nE "s/^  version: '([^']+)'.*/\1/p" meson.build | head -n 1)
+  rm -rf "$BUILD_WIN/dotnet/app" "$BUILD_WIN/dotnet/packages/rdpneg"
+  mkdir -p "$BUILD_WIN/dotnet"
+  cat >"$BUILD_WIN/dotnet/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="local-feed" value="$NUGET_DIR" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="local-feed"><package pattern="Rdpneg" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+EOF
+  if ! RDPNEG_WIN_BUILD=$BUILD_WIN nice -n 19 bindings/csharp/pack.sh "$NUGET_DIR" \
+    >"$BUILD_WIN/pack.log" 2>&1; then
+    tail -n 20 "$BUILD_WIN/pack.log"
+    add "0 1 0" "NuGet package with win-x64 (bindings/csharp/pack.sh failed)"
+  elif ! NUGET_PACKAGES=$BUILD_WIN/dotnet/packages nice -n 19 dotnet publish \
+    test/windows/dotnet/WinSmoke.csproj -c Release -p:RdpnegVersion="$VERSION" \
+    -p:RestoreConfigFile="$BUILD_WIN/dotnet/nuget.config" \
     -o "$BUILD_WIN/dotnet/app" --artifacts-path "$BUILD_WIN/dotnet/artifacts" \
     >"$BUILD_WIN/dotnet-publish.log" 2>&1; then
-    cp "$BUILD_WIN"/out/bin/*.dll "$BUILD_WIN/dotnet/app/" # as runtimes/win-x64/native
+    tail -n 20 "$BUILD_WIN/dotnet-publish.log"
+    add "0 1 0" ".NET on Windows (dotnet publish -r win-x64 with the package failed)"
+  else
+    # the app's DLLs are the package's runtimes/win-x64/native, which are
+    # this build's out/bin
+    same=1
+    for f in rdpneg-0.dll rdpneg-uv-0.dll libuv.dll; do
+      unzip -p "$NUGET_DIR/Rdpneg.$VERSION.nupkg" "runtimes/win-x64/native/$f" >"$BUILD_WIN/dotnet/pkg.dll" &&
+        cmp -s "$BUILD_WIN/dotnet/pkg.dll" "$BUILD_WIN/dotnet/app/$f" &&
+        cmp -s "$BUILD_WIN/dotnet/app/$f" "$BUILD_WIN/out/bin/$f" || same=0
+    done
+    if [ "$same" = 1 ]; then
+      echo "ok 1 - the app's rdpneg-0.dll, rdpneg-uv-0.dll, libuv.dll are the package's runtimes/win-x64/native (this build's)"
+    else
+      echo "not ok 1 - the app's DLLs are not the package's runtimes/win-x64/native (this build's)"
+    fi >"$BUILD_WIN/dotnet-files.tap"
+    echo "1..1" >>"$BUILD_WIN/dotnet-files.tap"
+    cat "$BUILD_WIN/dotnet-files.tap"
+    add "$(tally_tap "$BUILD_WIN/dotnet-files.tap")" "NuGet package with win-x64"
     RDPNEG_CLOSED_PORT=${LAB_CLOSED_PORT:-1} ./test/windows/wine-run.sh \
       "$BUILD_WIN/dotnet/app/WinSmoke.exe" >"$BUILD_WIN/dotnet.tap" 2>&1
     cat "$BUILD_WIN/dotnet.tap"
-    add "$(tally_tap "$BUILD_WIN/dotnet.tap")" ".NET on Windows (wine)"
-  else
-    tail -n 5 "$BUILD_WIN/dotnet-publish.log"
-    add "0 1 0" ".NET on Windows (dotnet publish -r win-x64 failed)"
+    add "$(tally_tap "$BUILD_WIN/dotnet.tap")" ".NET on Windows from the package (wine)"
   fi
 else
   add "0 0 1" ".NET on Windows (no dotnet SDK)"
@@ -124,7 +164,7 @@ if [ "${LAB_NETNS:-0}" = 1 ]; then
   echo "== Windows C integration inside network namespace ${LAB_NS_CLIENT}"
   ip netns exec "$LAB_NS_CLIENT" env RDPNEG_IN_NETNS=1 RDPNEG_WINE_TIMEOUT=300 \
     WINEPATH="Z:${B//\//\\}\\lib;Z:${B//\//\\}\\lib\\uv;$WINEPATH" \
-    ./test/windows/wine-run.sh "$B/test/test_servers.exe" --netns >"$BUILD_WIN/netns.tap" 2>&1
+    ./test/windows/wine-run.sh "$B/test/windows/test_servers.exe" --netns >"$BUILD_WIN/netns.tap" 2>&1
   cat "$BUILD_WIN/netns.tap"
   add "$(tally_tap "$BUILD_WIN/netns.tap")" "Windows C netns"
 fi

@@ -118,8 +118,17 @@ else
   diff "$TMP/dll.json" "$TMP/static.json" | head -n 10 | sed 's/^/# /'
   notok "static rdpneg-explain.exe prints what the DLL build prints"
 fi
-check "rdpneg-probe links statically (librdpneg-uv.a, libuv.a)" \
-  $CC -DRDPNEG_STATICLIB -I"$OUT/include" "$SRC/examples/rdpneg-probe.c" -o "$TMP/probe-static.exe" \
+# rdpneg-probe's sources as the meson build beside OUT (build.sh's
+# BUILD_WIN/meson) lists them (rdpneg-probe.c, nagios.c, ...)
+mapfile -t probe_srcs < <(meson introspect --targets "$OUT/../meson" 2>/dev/null | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["name"] == "rdpneg-probe":
+        for ts in t["target_sources"]:
+            print("\n".join(s for s in ts.get("sources", []) if s.endswith(".c")))' 2>/dev/null)
+[ "${#probe_srcs[@]}" -gt 0 ] || probe_srcs=("$SRC/examples/rdpneg-probe.c")
+check "rdpneg-probe links statically (librdpneg-uv.a, libuv.a; ${#probe_srcs[@]} sources)" \
+  $CC -DRDPNEG_STATICLIB -I"$OUT/include" "${probe_srcs[@]}" -o "$TMP/probe-static.exe" \
   -L"$OUT/lib" -l:librdpneg-uv.a -l:librdpneg.a -l:libuv.a -lmbedtls -lmbedx509 -lmbedcrypto -lbcrypt \
   -lpsapi -luser32 -ladvapi32 -liphlpapi -luserenv -lws2_32 -static-libgcc
 "$RUN" "$TMP/probe-static.exe" --json "127.0.0.1:$PORT" >"$TMP/probe.json" 2>&1
