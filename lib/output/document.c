@@ -436,7 +436,7 @@ static void json_attempt(rdpneg_json *w, const rdpneg_evidence *e,
   json_x224(w, a);
   json_tls(w, e, a, top);
   json_nla(w, e, a, top);
-  rdpneg_doc_write_mcs(w, a); /* only when the MCS exchange ran */
+  rdpneg_doc_write_mcs(w, a);      /* only when the MCS exchange ran */
   rdpneg_doc_write_observed(w, a); /* only for a captured connection */
   rdpneg_json_bool(w, "finished", a->finished);
   rdpneg_json_bool(w, "cancelled", a->cancelled || (top && e->cancelled));
