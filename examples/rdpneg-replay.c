@@ -12,6 +12,7 @@
 #include <rdpneg/rdpneg.h>
 #include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_replay.h>
+#include <rdpneg/rdpneg_report.h>
 
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -49,10 +50,12 @@ static int linktype(int dlt) {
 }
 
 static int usage(FILE *f) {
-  fprintf(f, "usage: rdpneg-replay FILE [--port N] [--json]\n"
+  fprintf(f, "usage: rdpneg-replay FILE [--port N] [--json] [--html OUT]\n"
              "  FILE       a pcap or pcapng capture\n"
              "  --port N   the RDP server's TCP port (default 3389)\n"
              "  --json     one rdpneg.replay/1 JSON document\n"
+             "  --html OUT also write a self-contained HTML report (every "
+             "connection, its phase ladder) to OUT\n"
              "  --help     this text\n"
              "  --version  print the version and exit\n"
              "exit: 0 read, 1 truncated or damaged file, 2 usage or "
@@ -60,8 +63,46 @@ static int usage(FILE *f) {
   return f == stdout ? 0 : 2;
 }
 
+/* Every connection of the capture in one HTML page (rdpneg_fleet_html):
+ * counts by verdict, a row per connection, each with its report and
+ * ladder. 0, or 2 after saying why on stderr. */
+static int write_html(const rdpneg_capture *cap, int n, const char *file,
+                      const char *out) {
+  const rdpneg_evidence **evs = calloc(n > 0 ? (size_t)n : 1, sizeof *evs);
+  int rv = evs ? 0 : RDPNEG_ERR_NOMEM, k = 0;
+  for (int i = 0; i < n && !rv; i++) {
+    rdpneg_evidence *e;
+    rv = rdpneg_capture_evidence(cap, i, &e);
+    if (!rv)
+      evs[k++] = e;
+  }
+  char *page = NULL;
+  size_t len = 0;
+  char title[300];
+  snprintf(title, sizeof title, "rdpneg-replay %s", file);
+  if (!rv)
+    rv = rdpneg_fleet_html(evs, NULL, k, title, &page, &len);
+  for (int i = 0; i < k; i++)
+    rdpneg_evidence_free((rdpneg_evidence *)evs[i]);
+  free(evs);
+  if (rv) {
+    fprintf(stderr, "rdpneg-replay: HTML report: %s\n", rdpneg_strerror(rv));
+    return 2;
+  }
+  FILE *f = fopen(out, "wb");
+  int bad = !f || fwrite(page, 1, len, f) != len;
+  if (f && fclose(f) != 0)
+    bad = 1;
+  rdpneg_free(page);
+  if (bad) {
+    fprintf(stderr, "rdpneg-replay: %s: cannot write\n", out);
+    return 2;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  const char *file = NULL;
+  const char *file = NULL, *html = NULL;
   int json = 0;
   long port = 3389;
   for (int i = 1; i < argc; i++) {
@@ -74,6 +115,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rdpneg-replay: bad port '%s'\n", argv[i]);
         return 2;
       }
+    } else if (!strcmp(argv[i], "--html") && i + 1 < argc) {
+      html = argv[++i];
     } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       return usage(stdout);
     } else if (!strcmp(argv[i], "--version")) {
@@ -118,6 +161,10 @@ int main(int argc, char **argv) {
   int n = rdpneg_capture_analyse(cap);
   if (n < 0) {
     fprintf(stderr, "rdpneg-replay: %s\n", rdpneg_strerror(n));
+    rdpneg_capture_free(cap);
+    return 2;
+  }
+  if (html && write_html(cap, n, file, html) != 0) {
     rdpneg_capture_free(cap);
     return 2;
   }

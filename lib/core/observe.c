@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Observer of one captured connection; see observe.h. */
 #include "core/observe.h"
+#include "core/msglog.h"
 
 #include "proto/tls_view.h"
 #include "proto/x224.h"
@@ -64,9 +65,12 @@ void rdpneg_observer_syn(rdpneg_observer *o, int dir, int64_t t_us) {
   if (dir == 0 && !o->a->obs.syn) {
     o->a->obs.syn = 1;
     o->t_syn = t_us;
+    rdpneg_msglog_event(&o->a->msgs, RDPNEG_MSG_C2S, "TCP SYN", rel(o, t_us));
   } else if (dir == 1 && !o->a->obs.syn_ack) {
     o->a->obs.syn_ack = 1;
     o->t_synack = t_us;
+    rdpneg_msglog_event(&o->a->msgs, RDPNEG_MSG_S2C, "TCP SYN-ACK",
+                        rel(o, t_us));
   }
 }
 
@@ -226,6 +230,10 @@ int rdpneg_observer_data(rdpneg_observer *o, int dir, const uint8_t *p,
   a->obs.bytes[dir] += n;
   if (o->phase == RDPNEG_PHASE_TCP)
     o->phase = RDPNEG_PHASE_X224;
+  /* the same message log a probe keeps (the phase ladder): records named
+   * from their framing, in the order the capture has them */
+  rdpneg_msglog_bytes(&a->msgs, dir == 0 ? RDPNEG_MSG_C2S : RDPNEG_MSG_S2C, p,
+                      n, rel(o, t_us), o->phase == RDPNEG_PHASE_NLA);
   if (dir == 1) {
     if (a->rx_first_len < sizeof a->rx_first) {
       size_t k = sizeof a->rx_first - a->rx_first_len;
@@ -269,6 +277,8 @@ void rdpneg_observer_end(rdpneg_observer *o, int dir, int reset, int64_t t_us) {
   if (e->seen)
     return;
   e->seen = 1;
+  rdpneg_msglog_event(&o->a->msgs, (dir & 1) ? RDPNEG_MSG_S2C : RDPNEG_MSG_C2S,
+                      reset ? "RST" : "FIN", rel(o, t_us));
   e->phase = o->phase == RDPNEG_PHASE_TCP && o->a->obs.syn_ack
                  ? RDPNEG_PHASE_X224
                  : o->phase;

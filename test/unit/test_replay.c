@@ -10,6 +10,7 @@
 
 #include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_replay.h>
+#include <rdpneg/rdpneg_report.h>
 
 #include <pcap/pcap.h>
 #include <stdlib.h>
@@ -304,6 +305,55 @@ TAP_TEST(fallback_is_one_story) {
   rdpneg_capture_free(c);
 }
 
+/* The observer keeps the same message log a probe does: the ladder of a
+ * captured NLA connection names each record in capture order, and the
+ * HTML report of the capture draws it. */
+TAP_TEST(capture_ladder_and_html) {
+  if (!tap_captures_dir())
+    TAP_SKIP("../shared/captures absent");
+  rdpneg_capture *c = replay("ndpi/rdp_over_tls.pcap", 3389);
+  CHECK(c != NULL);
+  if (!c)
+    return;
+  rdpneg_evidence *e = NULL;
+  CHECK_EQ_INT(rdpneg_capture_evidence(c, 0, &e), 0);
+  if (!e) {
+    rdpneg_capture_free(c);
+    return;
+  }
+  const rdpneg_msglog *l = &e->att[0].msgs;
+  static const struct {
+    int dir;
+    const char *name;
+    uint32_t bytes;
+  } want[] = {
+      {RDPNEG_MSG_C2S, "TCP SYN", 0},
+      {RDPNEG_MSG_S2C, "TCP SYN-ACK", 0},
+      {RDPNEG_MSG_C2S, "X.224 Connection Request (RDP_NEG_REQ SSL|HYBRID)", 47},
+      {RDPNEG_MSG_S2C, "X.224 Connection Confirm (RDP_NEG_RSP HYBRID)", 19},
+      {RDPNEG_MSG_C2S, "TLS ClientHello", 161},
+      {RDPNEG_MSG_S2C,
+       "TLS ServerHello, Certificate, ServerKeyExchange, ServerHelloDone",
+       1197},
+  };
+  CHECK(l->n >= 6);
+  for (size_t i = 0; i < sizeof want / sizeof want[0] && (int)i < l->n; i++) {
+    CHECK_EQ_INT(l->m[i].dir, want[i].dir);
+    CHECK_EQ_STR(l->m[i].name, want[i].name);
+    CHECK_EQ_INT((int)l->m[i].bytes, (int)want[i].bytes);
+    CHECK(i == 0 || l->m[i].t_us >= l->m[i - 1].t_us);
+  }
+  const rdpneg_evidence *evs[1] = {e};
+  char *page = NULL;
+  size_t len = 0;
+  CHECK_EQ_INT(rdpneg_fleet_html(evs, NULL, 1, "capture", &page, &len), 0);
+  CHECK(page && strstr(page, "<svg"));
+  CHECK(page && strstr(page, "X.224 Connection Confirm (RDP_NEG_RSP HYBRID)"));
+  rdpneg_free(page);
+  rdpneg_evidence_free(e);
+  rdpneg_capture_free(c);
+}
+
 /* A capture cut in the middle: libpcap reports it, the connections read
  * so far still come out. */
 TAP_TEST(truncated_capture_keeps_what_was_read) {
@@ -353,6 +403,7 @@ int main(void) {
   TAP_RUN(reassembly_both_directions_and_ends);
   TAP_RUN(captures_replay_facts);
   TAP_RUN(fallback_is_one_story);
+  TAP_RUN(capture_ladder_and_html);
   TAP_RUN(truncated_capture_keeps_what_was_read);
   return tap_done();
 }
