@@ -392,6 +392,15 @@ static void on_connect(uv_connect_t *req, int status) {
     p->connected = 1;
     rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
     uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+  } else if (status == UV_ECONNRESET) {
+    /* the handshake completed and the peer reset before the callback ran
+     * (a SYN answered by RST is ECONNREFUSED): connected, then reset with
+     * nothing exchanged, as a read would have said */
+    rdpneg_session_tcp_result(p->sess, RDPNEG_TCP_OK, a, 0, now_ns(p));
+    rdpneg_session_transport_closed(p->sess, RDPNEG_CLOSE_RESET, status,
+                                    now_ns(p));
+    if (!rdpneg_session_done(p->sess))
+      rdpneg_session_cancel(p->sess, now_ns(p));
   } else {
     rdpneg_session_tcp_result(p->sess, classify(status), p->addr, status,
                               now_ns(p));
