@@ -226,7 +226,9 @@ static int list_codes(int kind, int json) {
       printf(", \"confidence\": ");
       jstr(rdpneg_code_confidence(i));
       printf(", \"meaning\": ");
-      jstr(rdpneg_code_meaning(i));
+      char clean[2048];
+      const char *m = rdpneg_code_meaning(i);
+      jstr(m && rdpneg_cite_clean(m, clean, sizeof clean) == 0 ? clean : m);
       printf("}");
     } else {
       const char *name = rdpneg_code_name(i);
@@ -308,8 +310,11 @@ static int list_sources(int json) {
 }
 
 /* Escapes Markdown table/emphasis characters that appear in the data. */
-static void md(const char *s) {
-  for (; s && *s; s++) {
+static void md(const char *text) {
+  char clean[2048]; /* citations name sources, not the fact sheet */
+  if (!text || rdpneg_cite_clean(text, clean, sizeof clean) != 0)
+    return;
+  for (const char *s = clean; *s; s++) {
     if (*s == '|' || *s == '*' || *s == '_' || *s == '<' || *s == '>' ||
         *s == '\\' || *s == '`')
       putchar('\\');
@@ -335,9 +340,9 @@ static int markdown(const rdpneg_taxonomy *tax) {
          "and the client codes it\ntypically shows up as. Tags: **O** "
          "official Microsoft documentation, **I**\nopen-source "
          "implementation, **C** community page (lore), **INF** inference "
-         "from\ncited facts, **UNV** unverified. \"facts N\" points at "
-         "section N of the taxonomy\nfact sheet; the S-... keys are listed "
-         "at the end.\n\n");
+         "from\ncited facts, **UNV** unverified. The S-... source keys are "
+         "listed at the end\n(`rdpneg-explain --sources` gives their "
+         "URLs).\n\n");
   printf("## Code tables\n\n| kind | rows | what |\n|---|---|---|\n");
   for (int k = 1; k < RDPNEG_KIND_COUNT; k++) {
     printf("| %s | %d | ", rdpneg_kind_name(k), counts[k]);

@@ -315,6 +315,15 @@ RDPNEG_EXTERN int rdpneg_source_count(void);
 RDPNEG_EXTERN const char *rdpneg_source_key(int i);
 RDPNEG_EXTERN const char *rdpneg_source_description(int i);
 
+/* Copies the citation or text |in| to |out| (|cap| bytes, NUL-terminated,
+ * cut at |cap| - 1) for readers of the product: the taxonomy's internal
+ * pointers into its fact sheet ("facts 8.1 #6", "(facts 1.7, 1.10)") are
+ * removed, so what is left cites sources by their keys ("S-BCGR 2.2.1.2.2"),
+ * which rdpneg_source_key / rdpneg-explain --sources resolve. Returns 0, or
+ * RDPNEG_ERR_INVALID_ARGUMENT when |in| or |out| is NULL or |cap| is 0. The
+ * JSON and text renderings of the taxonomy already apply it. */
+RDPNEG_EXTERN int rdpneg_cite_clean(const char *in, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,9 @@
 /* Citations without fact-sheet pointers (tax_cite.h). */
 #include "analysis/tax_cite.h"
 
+#include <rdpneg/rdpneg.h>
+#include <rdpneg/rdpneg_taxonomy.h>
+
 #include <ctype.h>
 #include <string.h>
 
@@ -92,4 +95,11 @@ void rdpneg_tax_cite_clean(const char *in, char *outbuf, size_t cap) {
     }
     i = j;
   }
+}
+
+RDPNEG_EXTERN int rdpneg_cite_clean(const char *in, char *dst, size_t cap) {
+  if (!in || !dst || !cap)
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  rdpneg_tax_cite_clean(in, dst, cap);
+  return 0;
 }

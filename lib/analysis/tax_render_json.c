@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Taxonomy as JSON: rdpneg.explain/1, rdpneg.cause/1, rdpneg.taxonomy/1. */
+#include "analysis/tax_cite.h"
 #include "analysis/tax_internal.h"
 
 #include "base/json.h"
@@ -8,6 +9,17 @@
 
 /* ------------------------------------------------------------------------ */
 /* Explain: JSON                                                             */
+
+/* Text and citations for readers: no fact-sheet pointers (tax_cite.h). */
+static void json_source(rdpneg_json *w, const char *key, const char *src) {
+  char clean[2048];
+  if (!src) {
+    rdpneg_json_str(w, key, src);
+    return;
+  }
+  rdpneg_tax_cite_clean(src, clean, sizeof clean);
+  rdpneg_json_str(w, key, clean);
+}
 
 static void json_value(rdpneg_json *w, int kind, uint32_t v) {
   char buf[32];
@@ -30,16 +42,16 @@ static void jrel(void *ctx, int kind, uint32_t value, const char *note,
   rdpneg_json_str(w, "kind", rdpneg_tax_kindtab[kind].name);
   json_value(w, kind, value);
   rdpneg_json_str(w, "name", r >= 0 ? rdpneg_codetab[r].name : NULL);
-  rdpneg_json_str(w, "note", note);
-  rdpneg_json_str(w, "source", source);
+  json_source(w, "note", note);
+  json_source(w, "source", source);
   rdpneg_json_str(w, "confidence", rdpneg_tax_conf_names[conf]);
   rdpneg_json_obj_end(w);
 }
 
 static void json_note(rdpneg_json *w, const rdpneg_tax_note *n) {
   rdpneg_json_obj_begin(w, NULL);
-  rdpneg_json_str(w, "text", n->text);
-  rdpneg_json_str(w, "source", n->source);
+  json_source(w, "text", n->text);
+  json_source(w, "source", n->source);
   rdpneg_json_str(w, "confidence", rdpneg_tax_conf_names[n->conf]);
   rdpneg_json_bool(w, "lore", rdpneg_tax_conf_is_lore(n->conf));
   rdpneg_json_obj_end(w);
@@ -63,9 +75,9 @@ static void json_interp(rdpneg_json *w, const rdpneg_tax_interp *it) {
   }
   rdpneg_json_str(w, "alt_name",
                   it->via == RDPNEG_TAX_VIA_NONE ? c->alt : c->name);
-  rdpneg_json_str(w, "meaning", rdpneg_code_meaning(it->row));
+  json_source(w, "meaning", rdpneg_code_meaning(it->row));
   rdpneg_json_str(w, "phase", rdpneg_tax_phase_names[c->phase]);
-  rdpneg_json_str(w, "source", c->source);
+  json_source(w, "source", c->source);
   rdpneg_json_str(w, "confidence", rdpneg_tax_conf_names[c->conf]);
   rdpneg_json_str(w, "confidence_text", rdpneg_tax_conf_texts[c->conf]);
   rdpneg_json_str(w, "status", rdpneg_tax_status_of_conf(c->conf));
@@ -78,11 +90,11 @@ static void json_interp(rdpneg_json *w, const rdpneg_tax_interp *it) {
     rdpneg_json_obj_begin(w, "layer");
     rdpneg_json_hex(w, "byte", it->value & 0xFF, 2);
     rdpneg_json_str(w, "name", rdpneg_tax_disc_layer(it->value));
-    rdpneg_json_str(w, "source", "facts 2.2");
+    json_source(w, "source", "S-ONDISC (the documented codes' low bytes)");
     rdpneg_json_str(w, "confidence", "INF");
     rdpneg_json_obj_end(w);
   }
-  rdpneg_json_str(w, "kind_note", rdpneg_tax_kindtab[it->kind].note);
+  json_source(w, "kind_note", rdpneg_tax_kindtab[it->kind].note);
   rdpneg_json_arr_begin(w, "notes");
   for (int i = 0; i < rdpneg_tax_nnotes; i++)
     if (!rdpneg_tax_notetab[i].has_ext &&
@@ -117,8 +129,8 @@ static void json_cause_body(rdpneg_json *w, const rdpneg_taxonomy *tax, int i) {
   rdpneg_json_str(w, "title", c->title);
   rdpneg_json_str(w, "phase", rdpneg_tax_phase_names[c->phase]);
   rdpneg_json_str(w, "severity", rdpneg_tax_sev_names[c->sev]);
-  rdpneg_json_str(w, "description", c->desc);
-  rdpneg_json_str(w, "source", c->source);
+  json_source(w, "description", c->desc);
+  json_source(w, "source", c->source);
   rdpneg_json_str(w, "confidence", rdpneg_tax_conf_names[c->conf]);
   rdpneg_json_arr_begin(w, "evidence");
   for (int k = 0; k < rdpneg_tax_nevidence; k++) {
@@ -127,8 +139,8 @@ static void json_cause_body(rdpneg_json *w, const rdpneg_taxonomy *tax, int i) {
     rdpneg_json_obj_begin(w, NULL);
     rdpneg_json_str(w, "where",
                     rdpneg_tax_where_names[rdpneg_tax_evidencetab[k].where]);
-    rdpneg_json_str(w, "text", rdpneg_tax_evidencetab[k].text);
-    rdpneg_json_str(w, "source", rdpneg_tax_evidencetab[k].source);
+    json_source(w, "text", rdpneg_tax_evidencetab[k].text);
+    json_source(w, "source", rdpneg_tax_evidencetab[k].source);
     rdpneg_json_str(w, "confidence",
                     rdpneg_tax_conf_names[rdpneg_tax_evidencetab[k].conf]);
     rdpneg_json_obj_end(w);
@@ -142,8 +154,8 @@ static void json_cause_body(rdpneg_json *w, const rdpneg_taxonomy *tax, int i) {
     if (rdpneg_tax_remedy_at(tax, i, j, &b, &t, &s) < 0)
       break;
     rdpneg_json_obj_begin(w, NULL);
-    rdpneg_json_str(w, "text", b ? b->text : t);
-    rdpneg_json_str(w, "source", b ? b->source : s);
+    json_source(w, "text", b ? b->text : t);
+    json_source(w, "source", b ? b->source : s);
     rdpneg_json_str(w, "confidence", b ? rdpneg_tax_conf_names[b->conf] : NULL);
     rdpneg_json_bool(w, "override", b == NULL);
     rdpneg_json_obj_end(w);
@@ -177,7 +189,7 @@ static void json_cause_codes(rdpneg_json *w, int i) {
     rdpneg_json_int(w, "rank", l->rank);
     rdpneg_json_str(w, "confidence", rdpneg_tax_conf_names[l->conf]);
     rdpneg_json_bool(w, "lore", rdpneg_tax_conf_is_lore(l->conf));
-    rdpneg_json_str(w, "source", l->source);
+    json_source(w, "source", l->source);
     rdpneg_json_str(w, "why", l->why);
     rdpneg_json_obj_end(w);
   }
@@ -202,7 +214,7 @@ static void json_query(rdpneg_json *w, const rdpneg_tax_explain *e) {
     rdpneg_json_obj_begin(w, "layer");
     rdpneg_json_hex(w, "byte", e->code & 0xFF, 2);
     rdpneg_json_str(w, "name", rdpneg_tax_disc_layer(e->code));
-    rdpneg_json_str(w, "source", "facts 2.2");
+    json_source(w, "source", "S-ONDISC (the documented codes' low bytes)");
     rdpneg_json_str(w, "confidence", "INF");
     rdpneg_json_obj_end(w);
   }
@@ -265,7 +277,7 @@ int rdpneg_explain_json(const rdpneg_taxonomy *tax, int kind, uint32_t code,
                     rdpneg_tax_conf_names[c->link->conf]);
     rdpneg_json_bool(&w, "lore", rdpneg_tax_conf_is_lore(c->link->conf));
     rdpneg_json_str(&w, "why", c->link->why);
-    rdpneg_json_str(&w, "link_source", c->link->source);
+    json_source(&w, "link_source", c->link->source);
     json_cause_body(&w, tax, c->cause);
     rdpneg_json_obj_end(&w);
   }
@@ -310,7 +322,7 @@ int rdpneg_taxonomy_json(const rdpneg_taxonomy *tax, char **pjson,
     rdpneg_json_int(&w, "id", k);
     rdpneg_json_str(&w, "name", rdpneg_tax_kindtab[k].name);
     rdpneg_json_str(&w, "title", rdpneg_tax_kindtab[k].title);
-    rdpneg_json_str(&w, "note", rdpneg_tax_kindtab[k].note);
+    json_source(&w, "note", rdpneg_tax_kindtab[k].note);
     rdpneg_json_obj_end(&w);
   }
   rdpneg_json_arr_end(&w);
@@ -330,7 +342,7 @@ int rdpneg_taxonomy_json(const rdpneg_taxonomy *tax, char **pjson,
     json_value(&w, rdpneg_codetab[i].kind, rdpneg_codetab[i].value);
     rdpneg_json_str(&w, "name", rdpneg_codetab[i].name);
     rdpneg_json_str(&w, "alt_name", rdpneg_codetab[i].alt);
-    rdpneg_json_str(&w, "meaning", rdpneg_code_meaning(i));
+    json_source(&w, "meaning", rdpneg_code_meaning(i));
     rdpneg_json_str(&w, "phase",
                     rdpneg_tax_phase_names[rdpneg_codetab[i].phase]);
     rdpneg_json_str(&w, "source", rdpneg_codetab[i].source);

@@ -176,7 +176,15 @@ class ExplainSpellingTest(unittest.TestCase):
                                  json.loads(p.stdout))
                 text = subprocess.run([EXPLAIN] + cli, capture_output=True,
                                       text=True, timeout=30).stdout
-                self.assertEqual(tx.explain_text(*args, **kw), text)
+                # the tool puts its three-line summary (Means/Not/Next)
+                # above the explanation the library renders
+                lines = text.split("\n")
+                self.assertTrue(lines[0].startswith("Means:"), lines[0])
+                self.assertTrue(lines[1].startswith("Not:"), lines[1])
+                self.assertTrue(lines[2].startswith("Next:"), lines[2])
+                self.assertEqual(lines[3], "")
+                self.assertEqual(tx.explain_text(*args, **kw),
+                                 "\n".join(lines[4:]))
 
     def test_bad_spellings_raise_usage_errors(self):
         bad = ["", "0x", "0x90G", "12abz", "-0x10", "-C000006D",
