@@ -21,7 +21,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Fields that vary from run to run (times), dropped before comparing.
-VOLATILE = {"ms", "total_ms", "start_ms", "t_ms", "server_time", "clock_skew_s", "library"}
+VOLATILE = {"ms", "total_ms", "start_ms", "t_ms", "messages", "messages_dropped", "server_time", "clock_skew_s", "library"}
 PROTOCOL_SETS = [None, "ssl", "rdp", "none", "hybrid", "ssl,hybrid"]
 # servers also probed with --enumerate (a profile, MCS evidence)
 ENUMERATED = {"tls-valid", "rdp", "neg-valid", "neg-nocert", "tls-nocert",

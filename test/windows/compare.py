@@ -21,7 +21,7 @@ import re
 import subprocess
 import sys
 
-VOLATILE_KEYS = {"ms", "total_ms", "start_ms", "t_ms", "server_time", "clock_skew_s"}
+VOLATILE_KEYS = {"ms", "total_ms", "start_ms", "t_ms", "messages", "messages_dropped", "server_time", "clock_skew_s"}
 MS_IN_TEXT = re.compile(r"\b\d+(?:\.\d+)? ms\b")
 SYS_ERROR_IN_TEXT = re.compile(r"system error (-?\d+)")
 

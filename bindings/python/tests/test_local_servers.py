@@ -25,7 +25,7 @@ def scrub(doc):
     """|doc| without its timings (and the target port, which differs)."""
     if isinstance(doc, dict):
         return {k: scrub(v) for k, v in doc.items()
-                if k not in ("ms", "total_ms", "start_ms", "t_ms", "server_time", "clock_skew_s")}
+                if k not in ("ms", "total_ms", "start_ms", "t_ms", "messages", "messages_dropped", "server_time", "clock_skew_s")}
     if isinstance(doc, list):
         return [scrub(v) for v in doc]
     if isinstance(doc, str):

@@ -21,7 +21,7 @@ import rdpneg.aio
 
 # Fields that vary from run to run (times), dropped before comparing; times
 # inside sentences ("after 1002 ms") become "# ms".
-VOLATILE = {"ms", "total_ms", "start_ms", "t_ms", "server_time", "clock_skew_s", "library"}
+VOLATILE = {"ms", "total_ms", "start_ms", "t_ms", "messages", "messages_dropped", "server_time", "clock_skew_s", "library"}
 # bytes_received counts every byte fed, including what arrived in the same
 # read after the answer that ended the session (FreeRDP sends an encrypted
 # close_notify, 23 bytes, right after refusing SPNEGO): whether it came in
