@@ -9,6 +9,7 @@
 #include "core/evidence.h"
 
 #include <stddef.h>
+#include <stdio.h> /* __MINGW_PRINTF_FORMAT on mingw-w64 */
 
 typedef struct rdpneg_sb {
   char *buf;
@@ -17,7 +18,9 @@ typedef struct rdpneg_sb {
 } rdpneg_sb;
 
 void rdpneg_sb_printf(rdpneg_sb *b, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW_PRINTF_FORMAT) /* mingw-w64: its stdio's (%zu) */
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 2, 3)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;

@@ -67,7 +67,7 @@ count=$(wc -l <"$TMP/core.exp")
 check "rdpneg-0.dll exports only rdpneg_ functions ($count), internals hidden" \
   sh -c "[ $count -gt 50 ] && ! grep -v '^rdpneg_' '$TMP/core.exp' && ! grep -x rdpneg_x224_decode '$TMP/core.exp'"
 check "rdpneg-uv-0.dll exports only the driver's functions" \
-  sh -c "[ -s '$TMP/uv.exp' ] && ! grep -vE '^rdpneg_(uv_|probe_)' '$TMP/uv.exp'"
+  sh -c "[ -s '$TMP/uv.exp' ] && ! grep -vE '^rdpneg_(uv_|probe_|batch_)' '$TMP/uv.exp'"
 if [ -n "$LINUX" ] && [ -e "$LINUX/lib/librdpneg.so.0" ]; then
   nm -D --defined-only "$LINUX/lib/librdpneg.so.0" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort >"$TMP/core.so"
   nm -D --defined-only "$LINUX/lib/uv/librdpneg-uv.so.0" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}' | sort >"$TMP/uv.so"
@@ -106,7 +106,7 @@ fi
 
 # Static libraries: the two programs linked without the DLLs.
 check "rdpneg-explain links statically (librdpneg.a, mbedTLS)" \
-  $CC -DRDPNEG_STATICLIB -I"$OUT/include" "$SRC/examples/rdpneg-explain.c" -o "$TMP/explain-static.exe" \
+  $CC -DRDPNEG_STATICLIB -I"$OUT/include" "$SRC/examples/rdpneg-explain.c" "$SRC/examples/scan_json.c" -o "$TMP/explain-static.exe" \
   -L"$OUT/lib" -l:librdpneg.a -lmbedtls -lmbedx509 -lmbedcrypto -lbcrypt -static-libgcc
 "$RUN" "$OUT/bin/rdpneg-explain.exe" --json 0x904 0x7 >"$TMP/dll.json" 2>&1
 "$RUN" "$TMP/explain-static.exe" --json 0x904 0x7 >"$TMP/static.json" 2>&1
