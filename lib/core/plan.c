@@ -28,14 +28,12 @@ plan_attempt *rdpneg_plan_enqueue(rdpneg_plan *p, const char *purpose) {
     return NULL;
   plan_attempt *a = &p->a[p->n];
   memset(a, 0, sizeof *a);
-  /* evidence only for the attempts made (12 KiB each, not 24 up front) */
-  rdpneg_attempt_ev *ev = calloc(1, sizeof *ev);
-  if (!ev || rdpneg_config_clone(p->cfg, &a->cfg) != 0) {
-    free(ev);
+  /* the attempt's evidence is allocated when it ends (attempt_done): a
+   * queued or running connection holds none */
+  if (rdpneg_config_clone(p->cfg, &a->cfg) != 0) {
     rdpneg_plan_note(p, "out of memory: connection '%s' not made", purpose);
     return NULL;
   }
-  p->ev[p->n] = ev;
   snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
   p->n++;
   return a;
@@ -307,6 +305,22 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   plan_attempt *a = &p->a[i];
   if (!rdpneg_session_done(s))
     rdpneg_session_cancel(s, ts);
+  a->sess = NULL;
+  /* evidence only for the attempts that ended, allocated now: a running
+   * connection's observations live in its session until here */
+  p->ev[i] = malloc(sizeof *p->ev[i]);
+  if (!p->ev[i]) {
+    /* the connection was made but what it saw is lost: no follow-up is
+     * decided from it, and the note keeps the verdict from blaming the
+     * server */
+    a->state = A_DROPPED;
+    rdpneg_plan_note(p, "out of memory: evidence of connection '%s' lost",
+                     a->purpose);
+    if (ts >= p->deadline)
+      drop_ready(p, "the overall deadline passed");
+    rdpneg_session_free(s);
+    return RDPNEG_ERR_NOMEM;
+  }
   p->nev++;
   a->finished = 1;
   rdpneg_attempt_snapshot(s, p->ev[i]);
@@ -317,7 +331,6 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
     decide(p, a, s, i);
   if (ts >= p->deadline) /* too late for any follow-up */
     drop_ready(p, "the overall deadline passed");
-  a->sess = NULL;
   rdpneg_session_free(s);
   return 0;
 }
@@ -405,8 +418,9 @@ static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
     saw13 |= t->alert_code == 70 || e->tls.server_selected_version == 0x0304;
   }
   const rdpneg_attempt_ev *pri = p->ev[0];
-  saw13 |= pri->tls_ran && (pri->tls.requires_tls13 ||
-                            pri->tls.server_selected_version == 0x0304);
+  saw13 |=
+      pri && pri->tls_ran &&
+      (pri->tls.requires_tls13 || pri->tls.server_selected_version == 0x0304);
   qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
         sizeof ev->tls_versions[0], cmp_version);
   ev->tls13_only = any && !accepted && saw13;

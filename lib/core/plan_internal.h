@@ -34,7 +34,8 @@ struct rdpneg_plan {
   plan_attempt a[MAX_ATTEMPTS];
   int n;
   rdpneg_attempt_ev *ev[MAX_ATTEMPTS]; /* evidence by attempt index, one
-                                        allocation per attempt made */
+                                        allocation per attempt ended
+                                        (NULL before) */
   int nev;                             /* attempts finished */
   int top;       /* attempt index whose result the document's top level shows */
   int tls_early; /* enumeration: TLS versions queued at the confirm */
