@@ -4,6 +4,8 @@
  * attempt. No sockets: sessions get scripted server bytes. */
 #include "tap.h"
 
+#include "core/plan_internal.h"
+
 #include <rdpneg/rdpneg_diagnosis.h>
 #include <rdpneg/rdpneg_plan.h>
 
@@ -171,6 +173,26 @@ TAP_TEST(deadline_drops_queued_attempts) {
   rdpneg_plan_free(p);
 }
 
+/* Memory at scale: a queued or running connection holds no evidence (its
+ * observations live in its session); the attempt's evidence is allocated
+ * when the attempt ends, and holds what the session saw. */
+TAP_TEST(evidence_only_for_ended_attempts) {
+  rdpneg_plan *p = new_plan(0, 1000);
+  CHECK(p->n == 1 && p->ev[0] == NULL); /* queued: none */
+  rdpneg_session *s = NULL;
+  rdpneg_plan_start(p, 0);
+  CHECK_EQ_INT(rdpneg_plan_next(p, 0, &s), 1);
+  CHECK(p->ev[0] == NULL); /* running: none */
+  rdpneg_session_tcp_result(s, RDPNEG_TCP_REFUSED, "192.0.2.1", 111, MSEC);
+  CHECK_EQ_INT(rdpneg_plan_attempt_done(p, s, MSEC), 0);
+  CHECK(p->ev[0] != NULL);
+  CHECK(p->ev[0] && p->ev[0]->tcp_status == RDPNEG_TCP_REFUSED);
+  CHECK(p->ev[0] && !strcmp(p->ev[0]->purpose, "primary"));
+  CHECK(p->ev[0] && p->ev[0]->msgs.n >= 1); /* the SYN, and its answer */
+  CHECK_EQ_INT(p->nev, 1);
+  rdpneg_plan_free(p);
+}
+
 TAP_TEST(bad_arguments) {
   rdpneg_config *c;
   rdpneg_config_new(&c);
@@ -194,6 +216,7 @@ int main(void) {
   TAP_RUN(tls_versions_in_parallel_within_deadline);
   TAP_RUN(cancel_keeps_evidence);
   TAP_RUN(deadline_drops_queued_attempts);
+  TAP_RUN(evidence_only_for_ended_attempts);
   TAP_RUN(bad_arguments);
   return tap_done();
 }
