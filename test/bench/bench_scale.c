@@ -334,12 +334,15 @@ static run_result run(int mode, int total, int conc, int hold,
 static long pre_rss, pre_heap; /* right before a memory run */
 static int hold_n;
 static const char *hold_what;
+static double hold_target; /* issue 11's bound, KiB RSS per probe */
 
 static void print_hold(void) {
   long r = rss_kb(), h = heap_kb();
+  double per = (double)(r - pre_rss) / hold_n;
   printf("%-34s rss %8ld KiB  fds %6ld  => %.1f KiB RSS per in-flight "
-         "probe, %.1f KiB heap in use\n",
-         hold_what, r, count_fds(), (double)(r - pre_rss) / hold_n,
+         "probe (target <= %.0f KiB: %s), %.1f KiB heap in use\n",
+         hold_what, r, count_fds(), per, hold_target,
+         per <= hold_target ? "met" : "NOT met",
          (double)(h - pre_heap) / hold_n);
   fflush(stdout);
 }
@@ -447,11 +450,13 @@ int main(int argc, char **argv) {
   if (nomem)
     goto rates;
   hold_what = "TLS in flight (no server Finished)";
+  hold_target = 48;
   malloc_trim(0);
   pre_rss = rss_kb();
   pre_heap = heap_kb();
   run(M_HOLD, conc, conc, 1, print_hold);
   hold_what = "X.224 in flight (no confirm yet)";
+  hold_target = 16;
   malloc_trim(0);
   pre_rss = rss_kb();
   pre_heap = heap_kb();
