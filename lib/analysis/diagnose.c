@@ -268,7 +268,7 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
                       const rdpneg_attempt_ev *s) {
   if (!s->tls_ran)
     return;
-  const rdpneg_tls_ev *ev = &s->tls;
+  const rdpneg_tls_ev *ev = s->tls;
   const char *an = rdpneg_tls_alert_name(ev->alert_code);
   switch (ev->status) {
   case RDPNEG_TLS_ALERT:
@@ -400,7 +400,7 @@ static int auth_cause(uint32_t st) {
 }
 
 static void nla_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
-  const rdpneg_nla_ev *e = &s->nla;
+  const rdpneg_nla_ev *e = s->nla;
   if (!e->ran)
     return;
   struct {
@@ -628,7 +628,7 @@ RDPNEG_EXTERN int rdpneg_diagnose(const rdpneg_evidence *e,
         d->verdict = RDPNEG_VERDICT_DEGRADED;
     }
   }
-  d->auth_tested = s->nla.ran && s->nla.auth != RDPNEG_NLA_AUTH_NOT_TESTED;
+  d->auth_tested = s->nla->ran && s->nla->auth != RDPNEG_NLA_AUTH_NOT_TESTED;
   int64_t sel = rdpneg_attempt_selected(s);
   /* credential causes only where NLA is in play */
   d->nla_offered =

@@ -135,14 +135,14 @@ static int identify(const rdpneg_evidence *e, char *out, size_t cap) {
   }
   if (t && t->tls_ran &&
       (t->tls_status == RDPNEG_TLS_OK || t->tls_status == RDPNEG_TLS_ALERT ||
-       t->tls.last_server_msg >= 2)) {
-    if (t->tls.has_cert)
+       t->tls->last_server_msg >= 2)) {
+    if (t->tls->has_cert)
       snprintf(out, cap,
                "a TLS service (a ClientHello sent right after connect got "
                "%s, certificate \"%s\"): an HTTPS site, a VPN portal or an "
                "RD Gateway",
-               t->tls.version[0] ? t->tls.version : "a handshake",
-               t->tls.cert.subject);
+               t->tls->version[0] ? t->tls->version : "a handshake",
+               t->tls->cert.subject);
     else
       snprintf(out, cap,
                "a TLS service (a ClientHello sent right after connect got a "
@@ -189,7 +189,7 @@ static void identification(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
 static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
   const rdpneg_attempt_ev *alt = find(e, "tls_alt_hello");
-  if (!alt || !top->tls_ran || top->tls.last_server_msg >= 0 ||
+  if (!alt || !top->tls_ran || top->tls->last_server_msg >= 0 ||
       top->tls_status == RDPNEG_TLS_OK || top->tls_status == RDPNEG_TLS_ALERT)
     return;
   int k = rdpneg_diag_find(d, RDPNEG_CID_CONNECTION_RESET);
@@ -199,7 +199,7 @@ static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
     return;
   int passed = alt->tls_ran && (alt->tls_status == RDPNEG_TLS_OK ||
                                 alt->tls_status == RDPNEG_TLS_ALERT ||
-                                alt->tls.last_server_msg >= 2);
+                                alt->tls->last_server_msg >= 2);
   if (!passed) {
     size_t len = strlen(d->f[k].evidence);
     snprintf(d->f[k].evidence + len, sizeof d->f[k].evidence - len,
@@ -218,7 +218,7 @@ static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
                   "got %s: a device on the path filters ClientHellos by "
                   "their content",
                   was, seen, of,
-                  alt->tls_status == RDPNEG_TLS_OK ? alt->tls.version
+                  alt->tls_status == RDPNEG_TLS_OK ? alt->tls->version
                                                    : "a TLS answer");
   if (d->n > n) {
     d->f[n].seen = seen;
@@ -238,7 +238,7 @@ static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
    * flows, not the MTU's) */
   int through =
       m->tls_ran && (m->tls_status == RDPNEG_TLS_OK ||
-                     m->tls.last_server_msg > top->tls.last_server_msg);
+                     m->tls->last_server_msg > top->tls->last_server_msg);
   if (!through)
     return;
   int seen = k >= 0 ? d->f[k].seen : 1, of = k >= 0 ? d->f[k].seen_of : 1;
@@ -251,8 +251,8 @@ static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
                   "MSS it arrived (%zu bytes, %s): full-size segments are "
                   "lost on the path and the ICMP that would say so does not "
                   "come back",
-                  top->tls.bytes_received, seen, of, m->tls.bytes_received,
-                  m->tls_status == RDPNEG_TLS_OK ? m->tls.version
+                  top->tls->bytes_received, seen, of, m->tls->bytes_received,
+                  m->tls_status == RDPNEG_TLS_OK ? m->tls->version
                                                  : "up to the Certificate");
   if (d->n > n) {
     d->f[n].seen = seen;

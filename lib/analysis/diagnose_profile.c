@@ -144,8 +144,8 @@ static void tls_versions(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
   /* the top connection's own rule already names a TLS 1.0/1.1 it chose */
   if (top->tls_ran && top->tls_status == RDPNEG_TLS_OK &&
-      (!strcmp(top->tls.version, "TLSv1.0") ||
-       !strcmp(top->tls.version, "TLSv1.1")))
+      (!strcmp(top->tls->version, "TLSv1.0") ||
+       !strcmp(top->tls->version, "TLSv1.1")))
     return;
   char old[40] = "";
   size_t o = 0;

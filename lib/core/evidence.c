@@ -10,7 +10,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rdpneg_evidence_alloc(rdpneg_evidence **pev, int n, const char *source) {
+const rdpneg_tls_ev rdpneg_tls_ev_none = {.alert_code = -1,
+                                          .last_server_msg = -1};
+const rdpneg_nla_ev rdpneg_nla_ev_none = {.status = RDPNEG_NLA_STATUS_SKIPPED};
+const rdpneg_obs_ev rdpneg_obs_ev_none;
+const rdpneg_msglog rdpneg_msglog_none;
+
+const rdpneg_tls_ev *rdpneg_attempt_tls(const rdpneg_attempt_ev *a) {
+  return a->tls ? a->tls : &rdpneg_tls_ev_none;
+}
+
+const rdpneg_nla_ev *rdpneg_attempt_nla(const rdpneg_attempt_ev *a) {
+  return a->nla ? a->nla : &rdpneg_nla_ev_none;
+}
+
+const rdpneg_msglog *rdpneg_attempt_msgs(const rdpneg_attempt_ev *a) {
+  return a->msgs ? a->msgs : &rdpneg_msglog_none;
+}
+
+int rdpneg_attempt_parts_alloc(rdpneg_attempt_ev *a) {
+  if (!a->tls)
+    a->tls = calloc(1, sizeof *a->tls);
+  if (!a->nla)
+    a->nla = calloc(1, sizeof *a->nla);
+  if (!a->obs)
+    a->obs = calloc(1, sizeof *a->obs);
+  if (!a->msgs)
+    a->msgs = calloc(1, sizeof *a->msgs);
+  return a->tls && a->nla && a->obs && a->msgs ? 0 : RDPNEG_ERR_NOMEM;
+}
+
+void rdpneg_attempt_clear(rdpneg_attempt_ev *a) {
+  free(a->tls);
+  free(a->nla);
+  free(a->obs);
+  free(a->msgs);
+  a->tls = NULL;
+  a->nla = NULL;
+  a->obs = NULL;
+  a->msgs = NULL;
+}
+
+/* A copy of |src|, else of |def|, in a block of its own. */
+static void *dup_part(const void *src, const void *def, size_t n) {
+  void *p = malloc(n);
+  if (p)
+    memcpy(p, src ? src : def, n);
+  return p;
+}
+
+int rdpneg_attempt_copy(rdpneg_attempt_ev *dst, const rdpneg_attempt_ev *src) {
+  rdpneg_attempt_clear(dst);
+  *dst = *src;
+  dst->tls = dup_part(src->tls, &rdpneg_tls_ev_none, sizeof *dst->tls);
+  dst->nla = dup_part(src->nla, &rdpneg_nla_ev_none, sizeof *dst->nla);
+  dst->obs = dup_part(src->obs, &rdpneg_obs_ev_none, sizeof *dst->obs);
+  dst->msgs = dup_part(src->msgs, &rdpneg_msglog_none, sizeof *dst->msgs);
+  return dst->tls && dst->nla && dst->obs && dst->msgs ? 0 : RDPNEG_ERR_NOMEM;
+}
+
+int rdpneg_evidence_alloc_parts(rdpneg_evidence **pev, int n,
+                                const char *source, int parts) {
   rdpneg_evidence *ev = calloc(1, sizeof *ev);
   if (!ev)
     return RDPNEG_ERR_NOMEM;
@@ -23,13 +83,24 @@ int rdpneg_evidence_alloc(rdpneg_evidence **pev, int n, const char *source) {
   }
   ev->nattempts = n;
   snprintf(ev->source, sizeof ev->source, "%s", source ? source : "probe");
+  for (int i = 0; parts && i < n; i++)
+    if (rdpneg_attempt_parts_alloc(&ev->att[i]) != 0) {
+      rdpneg_evidence_free(ev);
+      return RDPNEG_ERR_NOMEM;
+    }
   *pev = ev;
   return 0;
+}
+
+int rdpneg_evidence_alloc(rdpneg_evidence **pev, int n, const char *source) {
+  return rdpneg_evidence_alloc_parts(pev, n, source, 1);
 }
 
 RDPNEG_EXTERN void rdpneg_evidence_free(rdpneg_evidence *ev) {
   if (!ev)
     return;
+  for (int i = 0; ev->att && i < ev->nattempts; i++)
+    rdpneg_attempt_clear(&ev->att[i]);
   free(ev->att);
   free(ev);
 }
@@ -50,7 +121,8 @@ const rdpneg_attempt_ev *rdpneg_evidence_top(const rdpneg_evidence *ev) {
   return &ev->att[ev->top >= 0 && ev->top < ev->nattempts ? ev->top : 0];
 }
 
-void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
+int rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a,
+                            int full, rdpneg_session *take) {
   memset(a, 0, sizeof *a);
   snprintf(a->purpose, sizeof a->purpose, "%s",
            s->purpose[0] ? s->purpose : "primary");
@@ -75,7 +147,14 @@ void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
   }
   a->total_us = (int64_t)((last - s->t_start) / 1000u);
 
-  a->msgs = s->msgs;
+  if (take) { /* the session ends here: its log changes hands */
+    a->msgs = take->msgs;
+    take->msgs = NULL;
+  } else if (s->msgs || full) {
+    a->msgs = dup_part(s->msgs, &rdpneg_msglog_none, sizeof *a->msgs);
+    if (!a->msgs)
+      return RDPNEG_ERR_NOMEM;
+  }
   a->tcp_status = s->tcp_status;
   a->tcp_sys_error = s->tcp_sys_error;
 
@@ -103,15 +182,32 @@ void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a) {
   a->unexpected_protocol = s->unexpected_protocol;
 
   a->tls_status = rdpneg_session_tls_status(s);
-  if (s->tls) {
-    a->tls_ran = 1;
-    rdpneg_tls_evidence_copy(s->tls, &a->tls);
-  } else {
-    a->tls.alert_code = -1;
-    a->tls.last_server_msg = -1;
-  }
-  rdpneg_session_nla_evidence(s, &a->nla);
   rdpneg_session_mcs_evidence(s, a);
+  /* the parts: what the phase saw, else the default (in an evidence
+   * value) or nothing (in a plan's store) */
+  if (s->tls || full) {
+    a->tls = malloc(sizeof *a->tls);
+    if (!a->tls)
+      return RDPNEG_ERR_NOMEM;
+    a->tls_ran = s->tls != NULL;
+    if (s->tls)
+      rdpneg_tls_evidence_copy(s->tls, a->tls);
+    else
+      *a->tls = rdpneg_tls_ev_none;
+  }
+  rdpneg_nla_ev nla;
+  rdpneg_session_nla_evidence(s, &nla);
+  if (full || memcmp(&nla, &rdpneg_nla_ev_none, sizeof nla) != 0) {
+    a->nla = dup_part(&nla, NULL, sizeof nla);
+    if (!a->nla)
+      return RDPNEG_ERR_NOMEM;
+  }
+  if (full) {
+    a->obs = dup_part(NULL, &rdpneg_obs_ev_none, sizeof *a->obs);
+    if (!a->obs)
+      return RDPNEG_ERR_NOMEM;
+  }
+  return 0;
 }
 
 RDPNEG_EXTERN int rdpneg_session_evidence(const rdpneg_session *s,
@@ -119,10 +215,14 @@ RDPNEG_EXTERN int rdpneg_session_evidence(const rdpneg_session *s,
   if (!s || !pev)
     return RDPNEG_ERR_INVALID_ARGUMENT;
   rdpneg_evidence *ev;
-  int rv = rdpneg_evidence_alloc(&ev, 1, "probe");
+  int rv = rdpneg_evidence_alloc_parts(&ev, 1, "probe", 0);
   if (rv)
     return rv;
-  rdpneg_attempt_snapshot(s, &ev->att[0]);
+  rv = rdpneg_attempt_snapshot(s, &ev->att[0], 1, NULL);
+  if (rv) {
+    rdpneg_evidence_free(ev);
+    return rv;
+  }
   *pev = ev;
   return 0;
 }

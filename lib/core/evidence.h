@@ -73,7 +73,13 @@ typedef struct rdpneg_obs_ev {
   int gap[2]; /* bytes missing from the capture (a hole) */
 } rdpneg_obs_ev;
 
-/* One connection. */
+/* One connection. Its parts (TLS, NLA, observer, message log) are blocks
+ * of their own: in an rdpneg_evidence value every part is there (the
+ * defaults below when the phase did not run); in a plan's store of ended
+ * attempts (core/plan.c) a part is there only when its phase ran or
+ * changed it, so a connection that ended at X.224 keeps about 2.5 KiB
+ * besides its message log (taken over from the session, not copied). Read
+ * a plan's store through rdpneg_attempt_tls() and its siblings. */
 typedef struct rdpneg_attempt_ev {
   char purpose[32];     /* why the plan made it: "primary", "spnego_fallback",
                            "tls_version" */
@@ -117,10 +123,10 @@ typedef struct rdpneg_attempt_ev {
   /* tls */
   int tls_ran; /* the TLS phase started (tls.* below is meaningful) */
   rdpneg_tls_status tls_status;
-  rdpneg_tls_ev tls;
+  rdpneg_tls_ev *tls;
 
   /* nla */
-  rdpneg_nla_ev nla;
+  rdpneg_nla_ev *nla;
 
   /* MCS Connect Initial / Response (RDPNEG_OPT_DO_MCS, Standard RDP
    * Security) */
@@ -129,9 +135,9 @@ typedef struct rdpneg_attempt_ev {
 
   /* seen in a capture (source "capture"), not probed */
   int observed;
-  rdpneg_obs_ev obs;
+  rdpneg_obs_ev *obs;
   /* every message either side sent, with its size and time */
-  rdpneg_msglog msgs;
+  rdpneg_msglog *msgs;
 } rdpneg_attempt_ev;
 
 #define RDPNEG_MAX_TLS_VERSIONS 4
@@ -212,8 +218,36 @@ struct rdpneg_evidence {
   rdpneg_profile profile;
 };
 
-/* Copies a session's evidence into |a| (purpose and TLS range included). */
-void rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a);
+/* What a part holds when its phase did not run. */
+extern const rdpneg_tls_ev rdpneg_tls_ev_none; /* alert, last message -1 */
+extern const rdpneg_nla_ev rdpneg_nla_ev_none; /* status SKIPPED */
+extern const rdpneg_obs_ev rdpneg_obs_ev_none;
+extern const rdpneg_msglog rdpneg_msglog_none;
+
+/* A part of |a|, or its default when |a| does not hold it. */
+const rdpneg_tls_ev *rdpneg_attempt_tls(const rdpneg_attempt_ev *a);
+const rdpneg_nla_ev *rdpneg_attempt_nla(const rdpneg_attempt_ev *a);
+const rdpneg_msglog *rdpneg_attempt_msgs(const rdpneg_attempt_ev *a);
+
+/* Gives every part |a| lacks, zeroed. Returns 0 or NOMEM (what was
+ * allocated stays, for rdpneg_attempt_clear). */
+int rdpneg_attempt_parts_alloc(rdpneg_attempt_ev *a);
+
+/* Frees the parts of |a| (not |a|). */
+void rdpneg_attempt_clear(rdpneg_attempt_ev *a);
+
+/* Copies |src| into |dst| (whose parts are freed first) with every part,
+ * defaults for those |src| lacks. Returns 0 or NOMEM. */
+int rdpneg_attempt_copy(rdpneg_attempt_ev *dst, const rdpneg_attempt_ev *src);
+
+/* Writes a session's evidence into |a| (zeroed, no parts; purpose and TLS
+ * range included). |full|: every part, as an rdpneg_evidence value has
+ * them; else only the parts the session's phases filled (a plan's store).
+ * The message log is taken from |take| when given (the session loses it,
+ * and must be freed next), else copied. Returns 0 or NOMEM (the parts
+ * given stay in |a|, for rdpneg_attempt_clear). */
+int rdpneg_attempt_snapshot(const rdpneg_session *s, rdpneg_attempt_ev *a,
+                            int full, rdpneg_session *take);
 
 /* The attempt the document's top level describes. */
 const rdpneg_attempt_ev *rdpneg_evidence_top(const rdpneg_evidence *ev);
@@ -221,8 +255,11 @@ const rdpneg_attempt_ev *rdpneg_evidence_top(const rdpneg_evidence *ev);
 /* Selected protocol of the attempt's RDP_NEG_RSP, -1 when none. */
 int64_t rdpneg_attempt_selected(const rdpneg_attempt_ev *a);
 
-/* Allocates an evidence value with |n| zeroed attempts. Returns 0 or
- * NOMEM. */
+/* Allocates an evidence value with |n| zeroed attempts, every part of
+ * each given and zeroed (|parts| 0: none, for rdpneg_attempt_copy or
+ * rdpneg_attempt_snapshot to fill). Returns 0 or NOMEM. */
 int rdpneg_evidence_alloc(rdpneg_evidence **pev, int n, const char *source);
+int rdpneg_evidence_alloc_parts(rdpneg_evidence **pev, int n,
+                                const char *source, int parts);
 
 #endif

@@ -29,6 +29,8 @@ static int add(rdpneg_msglog *l, int dir, const char *name, int64_t t_us) {
 
 void rdpneg_msglog_event(rdpneg_msglog *l, int dir, const char *name,
                          int64_t t_us) {
+  if (!l)
+    return;
   int i = add(l, dir & 1, name, t_us);
   if (i >= 0)
     l->m[i].event = 1;
@@ -36,7 +38,7 @@ void rdpneg_msglog_event(rdpneg_msglog *l, int dir, const char *name,
 
 void rdpneg_msglog_tcp(rdpneg_msglog *l, int tcp_status, int64_t start_us,
                        int64_t end_us) {
-  if (tcp_status == RDPNEG_TCP_DNS_FAILED)
+  if (!l || tcp_status == RDPNEG_TCP_DNS_FAILED)
     return;
   rdpneg_msglog_event(l, RDPNEG_MSG_C2S, "TCP SYN", start_us);
   const char *answer =
@@ -249,6 +251,8 @@ static void keep_tail(rdpneg_msgstream *s, const uint8_t *p, size_t k) {
 
 void rdpneg_msglog_bytes(rdpneg_msglog *l, int dir, const uint8_t *p, size_t n,
                          int64_t t_us, int nla) {
+  if (!l)
+    return;
   dir &= 1;
   rdpneg_msgstream *s = &l->st[dir];
   while (n > 0) {

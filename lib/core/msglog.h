@@ -10,7 +10,9 @@
  * needs nothing from the session's state machine: a capture replay feeds
  * both directions of a connection through the same two calls. Each record
  * is one entry: sender, name, size, time of its first byte. Fixed size, no
- * allocation; entries beyond RDPNEG_MSGLOG_MAX are counted, not kept. */
+ * allocation; entries beyond RDPNEG_MSGLOG_MAX are counted, not kept. The
+ * calls below do nothing on a NULL log (a session's, once its evidence took
+ * it over). */
 #ifndef RDPNEG_MSGLOG_H
 #define RDPNEG_MSGLOG_H
 

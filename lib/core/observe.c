@@ -42,11 +42,11 @@ int rdpneg_observer_new(rdpneg_observer **po, rdpneg_attempt_ev *a,
     rdpneg_buf_init(&o->x[d], 1u << 20);
   rdpneg_tlsv_init(&o->tv);
   a->observed = 1;
-  a->obs.start_unix_us = t0_us;
-  a->obs.client_alert_code = -1;
-  a->obs.enc_alert_dir = -1;
-  a->tls.alert_code = -1;
-  a->tls.last_server_msg = -1;
+  a->obs->start_unix_us = t0_us;
+  a->obs->client_alert_code = -1;
+  a->obs->enc_alert_dir = -1;
+  a->tls->alert_code = -1;
+  a->tls->last_server_msg = -1;
   snprintf(a->purpose, sizeof a->purpose, "observed");
   *po = o;
   return 0;
@@ -62,14 +62,14 @@ void rdpneg_observer_free(rdpneg_observer *o) {
 }
 
 void rdpneg_observer_syn(rdpneg_observer *o, int dir, int64_t t_us) {
-  if (dir == 0 && !o->a->obs.syn) {
-    o->a->obs.syn = 1;
+  if (dir == 0 && !o->a->obs->syn) {
+    o->a->obs->syn = 1;
     o->t_syn = t_us;
-    rdpneg_msglog_event(&o->a->msgs, RDPNEG_MSG_C2S, "TCP SYN", rel(o, t_us));
-  } else if (dir == 1 && !o->a->obs.syn_ack) {
-    o->a->obs.syn_ack = 1;
+    rdpneg_msglog_event(o->a->msgs, RDPNEG_MSG_C2S, "TCP SYN", rel(o, t_us));
+  } else if (dir == 1 && !o->a->obs->syn_ack) {
+    o->a->obs->syn_ack = 1;
     o->t_synack = t_us;
-    rdpneg_msglog_event(&o->a->msgs, RDPNEG_MSG_S2C, "TCP SYN-ACK",
+    rdpneg_msglog_event(o->a->msgs, RDPNEG_MSG_S2C, "TCP SYN-ACK",
                         rel(o, t_us));
   }
 }
@@ -80,7 +80,7 @@ static void client_request(rdpneg_observer *o, const uint8_t *p, size_t n) {
   const char *why = NULL;
   if (rdpneg_x224_decode(p, n, 1, &pdu, &why) != 0)
     return;
-  a->obs.cr_seen = 1;
+  a->obs->cr_seen = 1;
   a->sent_neg_req = pdu.has_neg && pdu.neg_type == RDPNEG_NEG_TYPE_REQ;
   a->requested = a->sent_neg_req ? pdu.neg_value : 0;
   a->req_flags = a->sent_neg_req ? pdu.neg_flags : 0;
@@ -89,12 +89,12 @@ static void client_request(rdpneg_observer *o, const uint8_t *p, size_t n) {
     rdpneg_cert_safe_text(a->cookie, sizeof a->cookie, pdu.token + 17,
                           pdu.token_len - 17);
   } else if (pdu.token) {
-    rdpneg_cert_safe_text(a->obs.routing_token, sizeof a->obs.routing_token,
+    rdpneg_cert_safe_text(a->obs->routing_token, sizeof a->obs->routing_token,
                           pdu.token, pdu.token_len);
   }
-  a->obs.has_correlation = pdu.has_correlation;
+  a->obs->has_correlation = pdu.has_correlation;
   if (pdu.has_correlation)
-    memcpy(a->obs.correlation_id, pdu.correlation_id, 16);
+    memcpy(a->obs->correlation_id, pdu.correlation_id, 16);
 }
 
 static int failure_err(uint32_t code) {
@@ -120,7 +120,7 @@ static void set_phase(rdpneg_attempt_ev *a, int ph, rdpneg_phase_status st,
 static int tls_input(rdpneg_observer *o, int dir, const uint8_t *p, size_t n,
                      int64_t t) {
   rdpneg_tls_view *v = &o->tv;
-  rdpneg_obs_ev *ob = &o->a->obs;
+  rdpneg_obs_ev *ob = o->a->obs;
   int before = v->nrecords;
   if (dir == 0 && o->t_ch < 0 && n)
     o->t_ch = t;
@@ -227,13 +227,13 @@ int rdpneg_observer_data(rdpneg_observer *o, int dir, const uint8_t *p,
   dir &= 1;
   if (t_us > o->t_last)
     o->t_last = t_us;
-  a->obs.bytes[dir] += n;
+  a->obs->bytes[dir] += n;
   if (o->phase == RDPNEG_PHASE_TCP)
     o->phase = RDPNEG_PHASE_X224;
   /* the same message log a probe keeps (the phase ladder): records named
    * from their framing, in the order the capture has them */
-  rdpneg_msglog_bytes(&a->msgs, dir == 0 ? RDPNEG_MSG_C2S : RDPNEG_MSG_S2C, p,
-                      n, rel(o, t_us), o->phase == RDPNEG_PHASE_NLA);
+  rdpneg_msglog_bytes(a->msgs, dir == 0 ? RDPNEG_MSG_C2S : RDPNEG_MSG_S2C, p, n,
+                      rel(o, t_us), o->phase == RDPNEG_PHASE_NLA);
   if (dir == 1) {
     if (a->rx_first_len < sizeof a->rx_first) {
       size_t k = sizeof a->rx_first - a->rx_first_len;
@@ -271,15 +271,16 @@ int rdpneg_observer_data(rdpneg_observer *o, int dir, const uint8_t *p,
 }
 
 void rdpneg_observer_end(rdpneg_observer *o, int dir, int reset, int64_t t_us) {
-  rdpneg_obs_end *e = reset ? &o->a->obs.rst[dir & 1] : &o->a->obs.fin[dir & 1];
+  rdpneg_obs_end *e =
+      reset ? &o->a->obs->rst[dir & 1] : &o->a->obs->fin[dir & 1];
   if (t_us > o->t_last)
     o->t_last = t_us;
   if (e->seen)
     return;
   e->seen = 1;
-  rdpneg_msglog_event(&o->a->msgs, (dir & 1) ? RDPNEG_MSG_S2C : RDPNEG_MSG_C2S,
+  rdpneg_msglog_event(o->a->msgs, (dir & 1) ? RDPNEG_MSG_S2C : RDPNEG_MSG_C2S,
                       reset ? "RST" : "FIN", rel(o, t_us));
-  e->phase = o->phase == RDPNEG_PHASE_TCP && o->a->obs.syn_ack
+  e->phase = o->phase == RDPNEG_PHASE_TCP && o->a->obs->syn_ack
                  ? RDPNEG_PHASE_X224
                  : o->phase;
   e->t_us = rel(o, t_us);
@@ -317,7 +318,7 @@ static void phase_ended(rdpneg_observer *o, int ph, int64_t from, int *status,
   int dir, reset;
   int64_t t;
   char d[RDPNEG_EV_DETAIL_MAX];
-  if (ended_in(&a->obs, ph, &dir, &reset, &t)) {
+  if (ended_in(a->obs, ph, &dir, &reset, &t)) {
     *status = reset ? st_reset : st_closed;
     snprintf(d, sizeof d, "the %s sent %s %s, %.1f ms into the connection",
              side(dir), reset ? "an RST" : "a FIN", what, (double)t / 1e3);
@@ -334,7 +335,7 @@ static void phase_ended(rdpneg_observer *o, int ph, int64_t from, int *status,
 
 static void finish_tcp(rdpneg_observer *o) {
   rdpneg_attempt_ev *a = o->a;
-  rdpneg_obs_ev *ob = &a->obs;
+  rdpneg_obs_ev *ob = a->obs;
   if (ob->syn_ack || ob->bytes[1] || ob->bytes[0]) {
     a->tcp_status = RDPNEG_TCP_OK;
     int64_t us = ob->syn && ob->syn_ack ? o->t_synack - o->t_syn : 0;
@@ -367,7 +368,7 @@ static void finish_x224(rdpneg_observer *o) {
              a->x224_status == RDPNEG_X224_OK
                  ? "RDP_NEG_RSP"
                  : "Connection Confirm without negotiation data",
-             a->obs.cr_seen ? "" : " (no Connection Request in the capture)");
+             a->obs->cr_seen ? "" : " (no Connection Request in the capture)");
     set_phase(a, RDPNEG_PHASE_X224, RDPNEG_PHASE_OK, 0, us, d);
     break;
   case RDPNEG_X224_FAILURE:
@@ -402,8 +403,8 @@ static void finish_x224(rdpneg_observer *o) {
 static void finish_tls(rdpneg_observer *o, const char *server) {
   rdpneg_attempt_ev *a = o->a;
   rdpneg_tls_view *v = &o->tv;
-  rdpneg_tls_ev *t = &a->tls;
-  rdpneg_obs_ev *ob = &a->obs;
+  rdpneg_tls_ev *t = a->tls;
+  rdpneg_obs_ev *ob = a->obs;
   int64_t from = o->t_ch >= 0 ? rel(o, o->t_ch) : rel(o, o->t_cc);
   int64_t us = o->t_tls_end >= 0 ? rel(o, o->t_tls_end) - from : 0;
   char d[RDPNEG_EV_DETAIL_MAX], cb[96];
@@ -488,7 +489,7 @@ static void finish_tls(rdpneg_observer *o, const char *server) {
 
 static void finish_nla(rdpneg_observer *o) {
   rdpneg_attempt_ev *a = o->a;
-  rdpneg_obs_ev *ob = &a->obs;
+  rdpneg_obs_ev *ob = a->obs;
   int64_t from = rel(o, o->t_tls_end);
   int64_t us = o->t_nla_end >= 0 ? rel(o, o->t_nla_end) - from : 0;
   char d[RDPNEG_EV_DETAIL_MAX];
@@ -522,7 +523,7 @@ static void finish_nla(rdpneg_observer *o) {
 
 void rdpneg_observer_finish(rdpneg_observer *o) {
   rdpneg_attempt_ev *a = o->a;
-  rdpneg_obs_ev *ob = &a->obs;
+  rdpneg_obs_ev *ob = a->obs;
   rdpneg_tls_view *v = &o->tv;
   ob->hello = v->hello;
   ob->tls13 = v->tls13;

@@ -78,6 +78,8 @@ RDPNEG_EXTERN void rdpneg_plan_free(rdpneg_plan *p) {
   for (int i = 0; i < p->n; i++) {
     rdpneg_session_free(p->a[i].sess);
     rdpneg_config_free(p->a[i].cfg);
+    if (p->ev[i])
+      rdpneg_attempt_clear(p->ev[i]);
     free(p->ev[i]);
   }
   rdpneg_config_free(p->cfg);
@@ -241,7 +243,9 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
                      "the server did not select TLS in the negotiation");
     return;
   }
-  int got = e->tls_status == RDPNEG_TLS_OK ? tls_version_of(e->tls.version) : 0;
+  int got = e->tls_status == RDPNEG_TLS_OK
+                ? tls_version_of(rdpneg_attempt_tls(e)->version)
+                : 0;
   for (int v = 1; v <= 3; v++) {
     if (v < lo || v > hi || version_queued(p, v))
       continue; /* not asked, or asked already (enumeration) */
@@ -309,6 +313,12 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   /* evidence only for the attempts that ended, allocated now: a running
    * connection's observations live in its session until here */
   p->ev[i] = malloc(sizeof *p->ev[i]);
+  /* the parts its phases filled; the message log changes hands */
+  if (p->ev[i] && rdpneg_attempt_snapshot(s, p->ev[i], 0, s) != 0) {
+    rdpneg_attempt_clear(p->ev[i]);
+    free(p->ev[i]);
+    p->ev[i] = NULL;
+  }
   if (!p->ev[i]) {
     /* the connection was made but what it saw is lost: no follow-up is
      * decided from it, and the note keeps the verdict from blaming the
@@ -323,7 +333,6 @@ RDPNEG_EXTERN int rdpneg_plan_attempt_done(rdpneg_plan *p, rdpneg_session *s,
   }
   p->nev++;
   a->finished = 1;
-  rdpneg_attempt_snapshot(s, p->ev[i]);
   p->ev[i]->start_us =
       s->t_start > p->t0 ? (int64_t)((s->t_start - p->t0) / 1000u) : 0;
   a->state = A_DONE;
@@ -410,17 +419,18 @@ static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
     rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
     t->version = a->tls_version;
     t->status = e->tls_status;
-    t->alert_code = e->tls_ran ? e->tls.alert_code : -1;
+    t->alert_code = e->tls_ran ? rdpneg_attempt_tls(e)->alert_code : -1;
     t->inferred = 0;
     t->attempt = pos[i];
     any = 1;
     accepted |= e->tls_status == RDPNEG_TLS_OK;
-    saw13 |= t->alert_code == 70 || e->tls.server_selected_version == 0x0304;
+    saw13 |= t->alert_code == 70 ||
+             rdpneg_attempt_tls(e)->server_selected_version == 0x0304;
   }
   const rdpneg_attempt_ev *pri = p->ev[0];
-  saw13 |=
-      pri && pri->tls_ran &&
-      (pri->tls.requires_tls13 || pri->tls.server_selected_version == 0x0304);
+  saw13 |= pri && pri->tls_ran &&
+           (rdpneg_attempt_tls(pri)->requires_tls13 ||
+            rdpneg_attempt_tls(pri)->server_selected_version == 0x0304);
   qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
         sizeof ev->tls_versions[0], cmp_version);
   ev->tls13_only = any && !accepted && saw13;
@@ -433,15 +443,17 @@ RDPNEG_EXTERN int rdpneg_plan_evidence(const rdpneg_plan *p,
   if (p->nev == 0)
     return RDPNEG_ERR_INVALID_STATE;
   rdpneg_evidence *ev;
-  int rv = rdpneg_evidence_alloc(&ev, p->nev, "probe");
+  int rv = rdpneg_evidence_alloc_parts(&ev, p->nev, "probe", 0);
   if (rv)
     return rv;
   /* the finished attempts in the order the plan made them */
   int pos[MAX_ATTEMPTS], k = 0;
   for (int i = 0; i < p->n; i++) {
     pos[i] = p->a[i].finished ? k : -1;
-    if (p->a[i].finished)
-      ev->att[k++] = *p->ev[i];
+    if (p->a[i].finished && rdpneg_attempt_copy(&ev->att[k++], p->ev[i])) {
+      rdpneg_evidence_free(ev);
+      return RDPNEG_ERR_NOMEM;
+    }
   }
   /* the top level shows the fallback when it ran, else the connection of
    * the same request that got furthest (the primary or its repetition) */

@@ -385,8 +385,9 @@ int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p) {
     /* the primary answered; its TLS and NLA go on */
     rdpneg_attempt_ev *e = malloc(sizeof *e);
     if (e) {
-      rdpneg_attempt_snapshot(s, e);
-      rdpneg_enum_decide(en, p, en->primary, e);
+      if (rdpneg_attempt_snapshot(s, e, 0, NULL) == 0)
+        rdpneg_enum_decide(en, p, en->primary, e);
+      rdpneg_attempt_clear(e);
       free(e);
     }
   }

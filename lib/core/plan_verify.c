@@ -81,7 +81,7 @@ void rdpneg_plan_verify(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
     break;
   }
   if (e->tls_ran) {
-    const rdpneg_tls_ev *t = &e->tls;
+    const rdpneg_tls_ev *t = rdpneg_attempt_tls(e);
     int at_hello = t->last_server_msg < 0 && t->bytes_received == 0;
     switch (e->tls_status) {
     case RDPNEG_TLS_STALLED:
@@ -100,9 +100,9 @@ void rdpneg_plan_verify(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
       break;
     }
   }
-  if (e->nla.ran && e->nla.status == RDPNEG_NLA_STATUS_FAILED &&
-      !e->nla.has_ntstatus && !e->nla.has_challenge &&
-      e->nla.error != RDPNEG_ERR_AUTH_CLOSED)
+  const rdpneg_nla_ev *n = rdpneg_attempt_nla(e);
+  if (n->ran && n->status == RDPNEG_NLA_STATUS_FAILED && !n->has_ntstatus &&
+      !n->has_challenge && n->error != RDPNEG_ERR_AUTH_CLOSED)
     /* CredSSP cut before any answer: a path that cuts long flows looks
      * like a version mismatch */
     queue(p, "corroborate", RDPNEG_MODE_RDP, 0);

@@ -86,7 +86,8 @@ RDPNEG_EXTERN int rdpneg_session_new(rdpneg_session **ps,
     return RDPNEG_ERR_NOMEM;
   s->cfg = rdpneg_config_dup(cfg);
   s->host = malloc(strlen(host) + 1);
-  if (!s->cfg || !s->host) {
+  s->msgs = calloc(1, sizeof *s->msgs);
+  if (!s->cfg || !s->host || !s->msgs) {
     rdpneg_session_free(s);
     return RDPNEG_ERR_NOMEM;
   }
@@ -109,6 +110,7 @@ RDPNEG_EXTERN void rdpneg_session_free(rdpneg_session *s) {
   rdpneg_tls_free(s->tls);
   rdpneg_config_free(s->cfg);
   free(s->host);
+  free(s->msgs);
   rdpneg_buf_free(&s->in);
   rdpneg_buf_free(&s->out);
   mbedtls_platform_zeroize(s, sizeof *s);
@@ -224,7 +226,7 @@ RDPNEG_EXTERN int rdpneg_session_tcp_result(rdpneg_session *s,
     snprintf(s->address, sizeof s->address, "%s", address);
   s->tcp_sys_error = sys_error;
   s->tcp_status = st;
-  rdpneg_msglog_tcp(&s->msgs, st,
+  rdpneg_msglog_tcp(s->msgs, st,
                     RDPNEG_SINCE_US(s, s->ph[RDPNEG_PHASE_TCP].start),
                     RDPNEG_SINCE_US(s, ts));
   switch (st) {
@@ -555,7 +557,7 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_read(rdpneg_session *s,
     return RDPNEG_ERR_INVALID_STATE;
   if (len == 0)
     return 0;
-  rdpneg_msglog_bytes(&s->msgs, RDPNEG_MSG_S2C, data, len,
+  rdpneg_msglog_bytes(s->msgs, RDPNEG_MSG_S2C, data, len,
                       RDPNEG_SINCE_US(s, ts), s->nla != NULL);
   if (s->rx_first_len < sizeof s->rx_first) {
     size_t c = sizeof s->rx_first - s->rx_first_len;
@@ -634,7 +636,7 @@ RDPNEG_EXTERN rdpneg_ssize rdpneg_session_write(rdpneg_session *s,
     n += rdpneg_buf_take(rdpneg_tls_output(s->tls), dest + n, cap - n);
     buf_trim(rdpneg_tls_output(s->tls));
   }
-  rdpneg_msglog_bytes(&s->msgs, RDPNEG_MSG_C2S, dest, n, RDPNEG_SINCE_US(s, ts),
+  rdpneg_msglog_bytes(s->msgs, RDPNEG_MSG_C2S, dest, n, RDPNEG_SINCE_US(s, ts),
                       s->nla != NULL);
   return (rdpneg_ssize)n;
 }
@@ -647,7 +649,7 @@ RDPNEG_EXTERN int rdpneg_session_transport_closed(rdpneg_session *s,
     return RDPNEG_ERR_INVALID_ARGUMENT;
   int reset = reason != RDPNEG_CLOSE_EOF;
   if (s->state != S_DONE && s->state != S_INIT && s->state != S_TCP)
-    rdpneg_msglog_event(&s->msgs, RDPNEG_MSG_S2C, reset ? "RST" : "FIN",
+    rdpneg_msglog_event(s->msgs, RDPNEG_MSG_S2C, reset ? "RST" : "FIN",
                         RDPNEG_SINCE_US(s, ts));
   switch (s->state) {
   case S_X224: {

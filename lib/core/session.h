@@ -76,9 +76,10 @@ struct rdpneg_session {
   int mcs_ran;
   rdpneg_tstamp mcs_start, mcs_end;
   rdpneg_mcs_ev mcs;
-  int mode;           /* RDPNEG_MODE_*: what is sent after connect */
-  int tcp_mss;        /* MSS the driver should set, 0 = system default */
-  rdpneg_msglog msgs; /* each message either side sent (core/msglog.c) */
+  int mode;            /* RDPNEG_MODE_*: what is sent after connect */
+  int tcp_mss;         /* MSS the driver should set, 0 = system default */
+  rdpneg_msglog *msgs; /* each message either side sent (core/msglog.c);
+                         NULL once an attempt's evidence took it */
 };
 
 /* Microseconds from the session's start to |ts|. */

@@ -148,7 +148,7 @@ static void json_tls(rdpneg_json *w, const rdpneg_evidence *e,
     rdpneg_json_null(w, "alert");
     rdpneg_json_null(w, "certificate");
   } else {
-    const rdpneg_tls_ev *ev = &a->tls;
+    const rdpneg_tls_ev *ev = a->tls;
     rdpneg_json_str(w, "version", ev->version[0] ? ev->version : NULL);
     rdpneg_json_str(w, "cipher", ev->cipher[0] ? ev->cipher : NULL);
     if (ev->alert_code >= 0) {
@@ -363,7 +363,7 @@ void rdpneg_doc_nla_members(rdpneg_json *w, const rdpneg_nla_ev *n) {
 
 static void json_nla(rdpneg_json *w, const rdpneg_evidence *e,
                      const rdpneg_attempt_ev *a, int top) {
-  const rdpneg_nla_ev *n = &a->nla;
+  const rdpneg_nla_ev *n = a->nla;
   rdpneg_json_obj_begin(w, "nla");
   if (top && e->spnego_rejected) {
     rdpneg_json_obj_begin(w, "spnego_rejected");
@@ -625,8 +625,8 @@ static void text_attempt(text *t, const rdpneg_attempt_ev *a) {
       tprintf(t, " %s", names[i]);
     tprintf(t, "\n");
   }
-  if (a->tls_ran && a->tls_status == RDPNEG_TLS_OK && a->tls.has_cert) {
-    const rdpneg_cert_ev *c = &a->tls.cert;
+  if (a->tls_ran && a->tls_status == RDPNEG_TLS_OK && a->tls->has_cert) {
+    const rdpneg_cert_ev *c = &a->tls->cert;
     tprintf(t, "  certificate: %s\n    issuer %s\n", c->subject, c->issuer);
     tprintf(t, "    valid %s .. %s", c->not_before_iso, c->not_after_iso);
     if (c->dates_known)

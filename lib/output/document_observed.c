@@ -37,7 +37,7 @@ static const char *rec_type(int t) {
 void rdpneg_doc_write_observed(rdpneg_json *w, const rdpneg_attempt_ev *a) {
   if (!a->observed)
     return;
-  const rdpneg_obs_ev *o = &a->obs;
+  const rdpneg_obs_ev *o = a->obs;
   const rdpneg_tlsv_hello *h = &o->hello;
   char b[96];
   rdpneg_json_obj_begin(w, "observed");

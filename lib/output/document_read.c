@@ -364,7 +364,7 @@ static void read_tls_versions(rdpneg_doc_rd *r, const rdpneg_jp_node *vs,
 
 static void read_tls(rdpneg_doc_rd *r, const rdpneg_jp_node *t,
                      rdpneg_evidence *ev, rdpneg_attempt_ev *a) {
-  rdpneg_tls_ev *e = &a->tls;
+  rdpneg_tls_ev *e = a->tls;
   char b[80];
   a->tls_status = enum_of(r, RDPNEG_DOC_TLS_STATUS, t, "status", "tls.status");
   e->status = a->tls_status;
@@ -429,7 +429,7 @@ static uint32_t ntlm_flags_of(const rdpneg_jp_node *arr) {
 
 static void read_nla(rdpneg_doc_rd *r, const rdpneg_jp_node *n,
                      rdpneg_evidence *ev, rdpneg_attempt_ev *a) {
-  rdpneg_nla_ev *e = &a->nla;
+  rdpneg_nla_ev *e = a->nla;
   char b[64];
   const rdpneg_jp_node *sr = rdpneg_doc_member(n, "spnego_rejected");
   if (sr && sr->type == RDPNEG_JP_OBJECT) {
@@ -614,7 +614,10 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
       /* the connections; the top level repeats one of them and carries
        * what was derived across them */
       rdpneg_attempt_ev *top = calloc(1, sizeof *top);
-      if (!top) {
+      if (!top || rdpneg_attempt_parts_alloc(top) != 0) {
+        if (top)
+          rdpneg_attempt_clear(top);
+        free(top);
         rdpneg_evidence_free(ev);
         rdpneg_jp_free(root);
         return RDPNEG_ERR_NOMEM;
@@ -626,6 +629,7 @@ RDPNEG_EXTERN int rdpneg_evidence_parse(const char *json, size_t len,
       ev->tls_versions_count = 0;
       ev->spnego_rejected = 0;
       read_attempt(&r, root, ev, top);
+      rdpneg_attempt_clear(top);
       free(top);
       const rdpneg_jp_node *pl = rdpneg_doc_member(root, "plan");
       if (pl && pl->type == RDPNEG_JP_OBJECT) {

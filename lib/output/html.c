@@ -200,11 +200,11 @@ static void timings(rdpneg_sb *b, const rdpneg_attempt_ev *a) {
 
 static void certificate(rdpneg_sb *b, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *a = rdpneg_evidence_top(e);
-  for (int i = 0; !(a->tls_ran && a->tls.has_cert) && i < e->nattempts; i++)
+  for (int i = 0; !(a->tls_ran && a->tls->has_cert) && i < e->nattempts; i++)
     a = &e->att[i];
-  if (!a->tls_ran || !a->tls.has_cert)
+  if (!a->tls_ran || !a->tls->has_cert)
     return;
-  const rdpneg_cert_ev *c = &a->tls.cert;
+  const rdpneg_cert_ev *c = &a->tls->cert;
   char v[512];
   rdpneg_sb_put(b, "<section class=\"certificate\">\n<h2>Certificate</h2>\n"
                    "<table>\n");

@@ -61,7 +61,7 @@ static void arrow(rdpneg_sb *b, const rdpneg_msg *m, int y) {
 }
 
 void rdpneg_html_ladder(rdpneg_sb *b, const rdpneg_attempt_ev *a) {
-  const rdpneg_msglog *l = &a->msgs;
+  const rdpneg_msglog *l = a->msgs;
   int n = l->n < RDPNEG_MSGLOG_MAX ? l->n : RDPNEG_MSGLOG_MAX;
   int rows = n + (l->dropped ? 1 : 0) + 1;
   int h = TOP + rows * ROW + 8;

@@ -95,7 +95,7 @@ const char *rdpneg_tls_offered_name(int lo, int hi) {
 /* ---- attempts[].messages ---- */
 
 void rdpneg_doc_write_messages(rdpneg_json *w, const rdpneg_attempt_ev *a) {
-  const rdpneg_msglog *l = &a->msgs;
+  const rdpneg_msglog *l = a->msgs;
   rdpneg_json_arr_begin(w, "messages");
   for (int i = 0; i < l->n && i < RDPNEG_MSGLOG_MAX; i++) {
     const rdpneg_msg *m = &l->m[i];
@@ -128,7 +128,7 @@ static int bad(char *err, size_t errlen, int i, const char *what) {
 
 int rdpneg_doc_read_messages(const rdpneg_jp_node *o, rdpneg_attempt_ev *a,
                              char *err, size_t errlen) {
-  rdpneg_msglog *l = &a->msgs;
+  rdpneg_msglog *l = a->msgs;
   memset(l, 0, sizeof *l);
   const rdpneg_jp_node *arr = member(o, "messages");
   if (!arr || arr->type == RDPNEG_JP_NULL)
@@ -175,9 +175,9 @@ int rdpneg_doc_read_messages(const rdpneg_jp_node *o, rdpneg_attempt_ev *a,
 int rdpneg_ladder_stop(const rdpneg_attempt_ev *a, char *buf, size_t cap,
                        int64_t *t_us) {
   *t_us = a->total_us; /* or the last message, when it came after the end */
-  for (int k = 0; k < a->msgs.n && k < RDPNEG_MSGLOG_MAX; k++)
-    if (a->msgs.m[k].t_us > *t_us)
-      *t_us = a->msgs.m[k].t_us;
+  for (int k = 0; k < a->msgs->n && k < RDPNEG_MSGLOG_MAX; k++)
+    if (a->msgs->m[k].t_us > *t_us)
+      *t_us = a->msgs->m[k].t_us;
   int last_ok = -1;
   for (int i = 0; i < RDPNEG_PHASE_COUNT; i++) {
     const rdpneg_phase_rec *p = &a->ph[i];
@@ -220,7 +220,7 @@ static void text_ladder(rdpneg_sb *b, const rdpneg_attempt_ev *a, int i,
                    r && strcmp(a->purpose, "primary") ? r : "", a->host,
                    a->port, a->address[0] ? " address " : "", a->address);
   rdpneg_sb_printf(b, "  %9s  client        server\n", "ms");
-  const rdpneg_msglog *l = &a->msgs;
+  const rdpneg_msglog *l = a->msgs;
   for (int k = 0; k < l->n && k < RDPNEG_MSGLOG_MAX; k++) {
     const rdpneg_msg *m = &l->m[k];
     const char *arrow = m->dir == RDPNEG_MSG_C2S

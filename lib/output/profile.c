@@ -109,11 +109,11 @@ first_with(const rdpneg_evidence *e, int (*what)(const rdpneg_attempt_ev *),
 }
 
 static int has_cert(const rdpneg_attempt_ev *a) {
-  return a->tls_ran && a->tls.has_cert;
+  return a->tls_ran && a->tls->has_cert;
 }
 
 static int has_credssp(const rdpneg_attempt_ev *a) {
-  return a->nla.ran && a->nla.credssp_version > 0;
+  return a->nla->ran && a->nla->credssp_version > 0;
 }
 
 static const char *const tls_names[] = {NULL, "TLSv1.0", "TLSv1.1", "TLSv1.2"};
@@ -195,7 +195,7 @@ void rdpneg_doc_write_profile(rdpneg_json *w, const rdpneg_evidence *e) {
   int at = -1;
   const rdpneg_attempt_ev *c = first_with(e, has_cert, &at);
   if (c) {
-    const rdpneg_cert_ev *ce = &c->tls.cert;
+    const rdpneg_cert_ev *ce = &c->tls->cert;
     rdpneg_json_obj_begin(w, "certificate");
     rdpneg_json_int(w, "attempt", at);
     rdpneg_json_str(w, "subject", ce->subject);
@@ -210,7 +210,7 @@ void rdpneg_doc_write_profile(rdpneg_json *w, const rdpneg_evidence *e) {
   }
   c = first_with(e, has_credssp, &at);
   if (c)
-    rdpneg_json_int(w, "credssp_version", c->nla.credssp_version);
+    rdpneg_json_int(w, "credssp_version", c->nla->credssp_version);
   else
     rdpneg_json_null(w, "credssp_version");
   rdpneg_json_obj_end(w);
@@ -450,6 +450,6 @@ char *rdpneg_doc_profile_text(const rdpneg_evidence *e) {
   int at;
   const rdpneg_attempt_ev *c = first_with(e, has_credssp, &at);
   if (c)
-    add(&b, &n, "  CredSSP version %d\n", c->nla.credssp_version);
+    add(&b, &n, "  CredSSP version %d\n", c->nla->credssp_version);
   return b;
 }

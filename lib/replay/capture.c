@@ -55,6 +55,8 @@ RDPNEG_EXTERN void rdpneg_capture_free(rdpneg_capture *c) {
     return;
   rdpneg_tcp_table_free(&c->t);
   free(c->conns);
+  for (int i = 0; c->att && i < c->n; i++)
+    rdpneg_attempt_clear(&c->att[i]);
   free(c->att);
   free(c->stories);
   free(c);
@@ -98,16 +100,16 @@ static int observe(const rdpneg_tcp_conn *k, rdpneg_attempt_ev *a,
   snprintf(a->address, sizeof a->address, "%s", addr);
   snprintf(a->name, sizeof a->name, "%s", addr);
   a->port = k->port[1];
-  rdpneg_tcp_conn_addr(k, 0, a->obs.client, sizeof a->obs.client);
-  a->obs.client_port = k->port[0];
+  rdpneg_tcp_conn_addr(k, 0, a->obs->client, sizeof a->obs->client);
+  a->obs->client_port = k->port[0];
   for (int d = 0; d < 2; d++) {
     const rdpneg_tcp_stream *s = &k->dir[d];
     if (s->syn)
       rdpneg_observer_syn(o, d, (int64_t)(s->syn_ts / 1000u));
-    a->obs.dup_bytes[d] = s->dup_bytes;
-    a->obs.conflicts[d] = s->conflicts;
-    a->obs.reordered[d] = s->reordered;
-    a->obs.gap[d] = s->extent > s->len;
+    a->obs->dup_bytes[d] = s->dup_bytes;
+    a->obs->conflicts[d] = s->conflicts;
+    a->obs->reordered[d] = s->reordered;
+    a->obs->gap[d] = s->extent > s->len;
   }
   size_t done[2] = {0, 0};
   for (size_t i = 0; i < k->nevents && rv == 0; i++) {
@@ -171,7 +173,7 @@ static void make_story(rdpneg_capture *c, story *s) {
   char req[64], ans[64], end[300];
   const rdpneg_attempt_ev *first = &c->att[s->first];
   o += (size_t)snprintf(s->summary, sizeof s->summary,
-                        "%s -> %s:%u: ", first->obs.client, first->address,
+                        "%s -> %s:%u: ", first->obs->client, first->address,
                         first->port);
   int fallback = 0;
   for (int i = 0; i < s->n && o < sizeof s->summary; i++) {
@@ -186,7 +188,7 @@ static void make_story(rdpneg_capture *c, story *s) {
                               nm[j]);
     } else {
       snprintf(req, sizeof req, "%s",
-               a->obs.cr_seen ? "legacy request" : "no request seen");
+               a->obs->cr_seen ? "legacy request" : "no request seen");
     }
     if (i > 0) {
       const rdpneg_attempt_ev *p = &c->att[s->first + i - 1];
@@ -254,7 +256,9 @@ RDPNEG_EXTERN int rdpneg_capture_analyse(rdpneg_capture *c) {
   }
   qsort(c->conns, (size_t)c->n, sizeof *c->conns, by_start);
   for (int i = 0; i < c->n; i++) {
-    int rv = observe(c->conns[i], &c->att[i], c->port);
+    int rv = rdpneg_attempt_parts_alloc(&c->att[i]);
+    if (!rv)
+      rv = observe(c->conns[i], &c->att[i], c->port);
     if (rv)
       return rv;
   }
@@ -270,11 +274,12 @@ RDPNEG_EXTERN int rdpneg_capture_evidence(const rdpneg_capture *c, int i,
                                           rdpneg_evidence **pev) {
   if (!c || !pev || !c->analysed || i < 0 || i >= c->n)
     return RDPNEG_ERR_INVALID_ARGUMENT;
-  int rv = rdpneg_evidence_alloc(pev, 1, "capture");
-  if (rv)
-    return rv;
-  (*pev)->att[0] = c->att[i];
-  return 0;
+  int rv = rdpneg_evidence_alloc_parts(pev, 1, "capture", 0);
+  if (!rv && (rv = rdpneg_attempt_copy(&(*pev)->att[0], &c->att[i])) != 0) {
+    rdpneg_evidence_free(*pev);
+    *pev = NULL;
+  }
+  return rv;
 }
 
 RDPNEG_EXTERN int rdpneg_capture_story_count(const rdpneg_capture *c) {
@@ -298,11 +303,14 @@ RDPNEG_EXTERN int rdpneg_capture_story(const rdpneg_capture *c, int s, int *idx,
 static int story_diag(const rdpneg_capture *c, const story *s,
                       rdpneg_diagnosis **pd) {
   rdpneg_evidence *e;
-  int rv = rdpneg_evidence_alloc(&e, s->n, "capture");
+  int rv = rdpneg_evidence_alloc_parts(&e, s->n, "capture", 0);
   if (rv)
     return rv;
   for (int i = 0; i < s->n; i++)
-    e->att[i] = c->att[s->first + i];
+    if (rdpneg_attempt_copy(&e->att[i], &c->att[s->first + i]) != 0) {
+      rdpneg_evidence_free(e);
+      return RDPNEG_ERR_NOMEM;
+    }
   e->top = s->n - 1;
   rv = rdpneg_diagnose(e, NULL, NULL, pd);
   rdpneg_evidence_free(e);
@@ -359,7 +367,7 @@ RDPNEG_EXTERN int rdpneg_capture_json(const rdpneg_capture *c, char **pjson,
     for (int k = 0; k < s->n; k++)
       rdpneg_json_int(&w, NULL, s->first + k);
     rdpneg_json_arr_end(&w);
-    rdpneg_json_str(&w, "client", c->att[s->first].obs.client);
+    rdpneg_json_str(&w, "client", c->att[s->first].obs->client);
     rdpneg_json_str(&w, "server", c->att[s->first].address);
     rdpneg_json_str(&w, "summary", s->summary);
     rdpneg_json_arr_begin(&w, "causes");

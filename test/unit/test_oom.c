@@ -116,7 +116,7 @@ static void sig_evidence(outcome *o, const rdpneg_evidence *ev) {
       if (a->ph[k].err == RDPNEG_ERR_NOMEM)
         o->nomem_ev = 1;
     }
-    sig_add(o, " auth %d", (int)a->nla.auth);
+    sig_add(o, " auth %d", (int)a->nla->auth);
 #ifdef OOM_MBEDTLS_STATIC
     /* Where mbedTLS 2.28 itself loses an allocation failure: a failed PRF
      * (mbedtls_md_setup) in ssl_calc_finished is ignored, so our Finished
@@ -125,14 +125,14 @@ static void sig_evidence(outcome *o, const rdpneg_evidence *ev) {
      * turns a bignum allocation failure into BAD_HS_SERVER_KEY_EXCHANGE.
      * Nothing above mbedTLS can tell these from a server's fault. */
     if (a->tls_ran &&
-        (a->tls.alert_code == 51 || a->tls.mbedtls_error == -0x7E80 ||
-         a->tls.mbedtls_error == -0x7B00))
+        (a->tls->alert_code == 51 || a->tls->mbedtls_error == -0x7E80 ||
+         a->tls->mbedtls_error == -0x7B00))
       o->mbed_lost = 1;
 #endif
-    if (a->tls_ran && a->tls.has_cert) /* the certificate's analysis */
-      sig_add(o, " cert %d%d%d%d", a->tls.cert.self_signed,
-              a->tls.cert.hostname_match, a->tls.cert.trusted,
-              a->tls.cert.expired);
+    if (a->tls_ran && a->tls->has_cert) /* the certificate's analysis */
+      sig_add(o, " cert %d%d%d%d", a->tls->cert.self_signed,
+              a->tls->cert.hostname_match, a->tls->cert.trusted,
+              a->tls->cert.expired);
     sig_add(o, "]");
   }
   /* a follow-up connection the plan could not make is a note */

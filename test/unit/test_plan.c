@@ -188,8 +188,22 @@ TAP_TEST(evidence_only_for_ended_attempts) {
   CHECK(p->ev[0] != NULL);
   CHECK(p->ev[0] && p->ev[0]->tcp_status == RDPNEG_TCP_REFUSED);
   CHECK(p->ev[0] && !strcmp(p->ev[0]->purpose, "primary"));
-  CHECK(p->ev[0] && p->ev[0]->msgs.n >= 1); /* the SYN, and its answer */
+  /* the session's message log changed hands (the SYN and its answer);
+   * no TLS, NLA or observer part for a connection that never got there */
+  CHECK(p->ev[0] && p->ev[0]->msgs && p->ev[0]->msgs->n >= 1);
+  CHECK(p->ev[0] && !p->ev[0]->tls && !p->ev[0]->nla && !p->ev[0]->obs);
   CHECK_EQ_INT(p->nev, 1);
+  /* the evidence value has every part, the defaults where none was kept */
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
+  const rdpneg_attempt_ev *a = ev ? &ev->att[0] : NULL;
+  CHECK(a && a->tls && a->nla && a->obs && a->msgs);
+  CHECK(a && a->tls && a->tls->alert_code == -1 &&
+        a->tls->last_server_msg == -1);
+  CHECK(a && a->nla && a->nla->status == RDPNEG_NLA_STATUS_SKIPPED);
+  CHECK(a && a->msgs && p->ev[0] && p->ev[0]->msgs &&
+        a->msgs != p->ev[0]->msgs && a->msgs->n == p->ev[0]->msgs->n);
+  rdpneg_evidence_free(ev);
   rdpneg_plan_free(p);
 }
 

@@ -258,16 +258,16 @@ TAP_TEST(captures_replay_facts) {
                    k->cookie ? k->cookie : "(none)");
       CHECK_EQ_INT(a->tls_status, k->tls);
       if (k->version)
-        CHECK_EQ_STR(a->tls.version, k->version);
+        CHECK_EQ_STR(a->tls->version, k->version);
       if (k->cipher)
-        CHECK_EQ_STR(a->tls.cipher, k->cipher);
+        CHECK_EQ_STR(a->tls->cipher, k->cipher);
       if (k->subject) {
-        CHECK(a->tls.has_cert);
-        CHECK_EQ_STR(a->tls.cert.subject, k->subject);
+        CHECK(a->tls->has_cert);
+        CHECK_EQ_STR(a->tls->cert.subject, k->subject);
       }
-      CHECK_EQ_INT(a->tls_ran ? a->tls.alert_code : NONE, k->alert);
+      CHECK_EQ_INT(a->tls_ran ? a->tls->alert_code : NONE, k->alert);
       int side, phase;
-      first_end(&a->obs, &side, &phase);
+      first_end(a->obs, &side, &phase);
       CHECK_EQ_INT(side, k->end_side);
       if (k->end_side != NONE)
         CHECK_EQ_INT(phase, k->end_phase);
@@ -321,7 +321,7 @@ TAP_TEST(capture_ladder_and_html) {
     rdpneg_capture_free(c);
     return;
   }
-  const rdpneg_msglog *l = &e->att[0].msgs;
+  const rdpneg_msglog *l = e->att[0].msgs;
   static const struct {
     int dir;
     const char *name;

@@ -95,7 +95,7 @@ static rdpneg_evidence *hostile_ev;
 static int hostile_ev_messages(void) {
   int n = 0;
   for (int i = 0; i < hostile_ev->nattempts; i++)
-    n += hostile_ev->att[i].msgs.n;
+    n += hostile_ev->att[i].msgs->n;
   return n;
 }
 
