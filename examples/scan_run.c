@@ -5,12 +5,17 @@
  * is only the command's glue around it.
  *
  * Threads: the main thread runs a small libuv loop with the signal
- * handles, the progress timer and an async handle; a writer thread takes
- * the results (rdpneg_batch_next) in completion order, diagnoses each
- * (with --taxonomy and --reported), writes its document as one JSON line
- * and counts it, then pokes the async handle when the batch has ended.
- * The counters are under |mu|, standard output and the progress line
- * under |out_mu|; the first is never taken while the second is held.
+ * handles, the progress timer and an async handle. Writer threads (one
+ * per loop thread, so that diagnosing and formatting the documents is
+ * spread as the probes are) take the results (rdpneg_batch_next) in
+ * completion order, diagnose each (with --taxonomy and --reported), write
+ * its document as one JSON line and count it; the last one to see the end
+ * of the batch pokes the async handle. The writers also feed the batch:
+ * it holds at most WINDOW targets not yet taken back as results, so its
+ * memory does not grow with the target list. The feeding is under
+ * |feed_mu|, the counters under |mu|, standard output and the progress
+ * line under |out_mu|; none is taken while |out_mu| is held, and |mu| is
+ * never held while another is taken.
  *
  * Ctrl-C (or SIGTERM, or standard output closing) cancels the batch: no
  * new probe starts, those in flight end at once and their documents
@@ -28,11 +33,18 @@
 typedef struct scan {
   const scan_params *p;
   rdpneg_batch *b;
-  size_t *tindex;    /* batch index -> target index */
-  uv_mutex_t mu;     /* st */
-  uv_mutex_t out_mu; /* stdout, the progress line */
+  size_t *tindex;     /* batch index -> target index */
+  uv_mutex_t feed_mu; /* next, nadded, fed_all */
+  size_t next;        /* the next target to add */
+  int64_t nadded;     /* targets the batch accepted */
+  int fed_all;        /* the batch's input has ended */
+  int64_t window;     /* targets added and not yet taken, at most */
+  uv_mutex_t mu;      /* st, nwriters */
+  uv_mutex_t out_mu;  /* stdout, the progress line */
   scan_stats st;
-  uv_thread_t writer;
+  uv_thread_t *writers;
+  int nwriters; /* running (under mu) */
+  int nstarted; /* started */
   uv_loop_t loop;
   uv_async_t ended;
   uv_signal_t sigint, sigterm;
@@ -115,14 +127,61 @@ static void write_result(scan *s, rdpneg_batch_result *r) {
   rdpneg_diagnosis_free(d);
 }
 
+/* Adds targets while the batch holds fewer than the window, and ends
+ * its input after the last (any thread). A target the batch refuses is
+ * counted as an error. */
+static void feed(scan *s) {
+  const scan_targets *tg = s->p->targets;
+  uv_mutex_lock(&s->feed_mu);
+  int64_t room = s->fed_all
+                     ? 0
+                     : s->window - s->nadded +
+                           rdpneg_batch_count(s->b, RDPNEG_BATCH_DELIVERED);
+  while (!s->fed_all && room > 0) {
+    if (s->next == tg->n) {
+      s->fed_all = 1;
+      rdpneg_batch_end_input(s->b); /* on failure the batch is cancelled */
+      break;
+    }
+    char spec[600];
+    const scan_target *t = &tg->v[s->next++];
+    snprintf(spec, sizeof spec, strchr(t->host, ':') ? "[%s]:%u" : "%s:%u",
+             t->host, t->port);
+    int rv = rdpneg_batch_add(s->b, spec);
+    if (rv == RDPNEG_ERR_CANCELLED) { /* Ctrl-C: nothing more starts */
+      s->fed_all = 1;
+      break;
+    }
+    if (rv != 0) {
+      fprintf(stderr, "rdpneg-scan: %s: %s\n", spec, rdpneg_strerror(rv));
+      uv_mutex_lock(&s->mu);
+      s->st.errors++;
+      uv_mutex_unlock(&s->mu);
+      continue;
+    }
+    s->tindex[s->nadded++] = s->next - 1;
+    room--;
+  }
+  uv_mutex_unlock(&s->feed_mu);
+}
+
 static void writer_main(void *arg) {
   scan *s = arg;
   rdpneg_batch_result *r;
-  while (rdpneg_batch_next(s->b, -1, &r) == RDPNEG_BATCH_RESULT) {
+  /* whoever takes a result feeds the batch after it, so a writer never
+   * waits on a batch that holds nothing while its input is open */
+  for (;;) {
+    feed(s);
+    if (rdpneg_batch_next(s->b, -1, &r) != RDPNEG_BATCH_RESULT)
+      break;
     write_result(s, r);
     rdpneg_batch_result_free(r);
   }
-  uv_async_send(&s->ended);
+  uv_mutex_lock(&s->mu);
+  int last = --s->nwriters == 0;
+  uv_mutex_unlock(&s->mu);
+  if (last)
+    uv_async_send(&s->ended);
 }
 
 /* ---- main loop ---- */
@@ -185,11 +244,9 @@ static void on_ended(uv_async_t *a) {
   uv_close((uv_handle_t *)&s->progress, NULL);
 }
 
-/* The batch with the scan's settings and every target; 0 or -1 (with a
- * message). A target the batch refuses is counted as an error. */
+/* The batch with the scan's settings; 0 or -1 (with a message). */
 static int setup_batch(scan *s) {
   const scan_params *p = s->p;
-  const scan_targets *tg = p->targets;
   if (rdpneg_batch_new(&s->b, p->cfg) != 0 ||
       rdpneg_batch_set(s->b, RDPNEG_BATCH_CONCURRENCY, p->concurrency) != 0 ||
       rdpneg_batch_set(s->b, RDPNEG_BATCH_PER_LISTENER, p->per_target) != 0 ||
@@ -199,29 +256,31 @@ static int setup_batch(scan *s) {
     fprintf(stderr, "rdpneg-scan: cannot set up the batch\n");
     return -1;
   }
-  size_t added = 0;
-  for (size_t i = 0; i < tg->n; i++) {
-    char spec[600];
-    const scan_target *t = &tg->v[i];
-    snprintf(spec, sizeof spec, strchr(t->host, ':') ? "[%s]:%u" : "%s:%u",
-             t->host, t->port);
-    int rv = rdpneg_batch_add(s->b, spec);
-    if (rv == RDPNEG_ERR_CANCELLED) /* Ctrl-C while adding */
-      break;
-    if (rv != 0) {
-      fprintf(stderr, "rdpneg-scan: %s: %s\n", spec, rdpneg_strerror(rv));
-      uv_mutex_lock(&s->mu);
-      s->st.errors++;
-      uv_mutex_unlock(&s->mu);
-      continue;
-    }
-    s->tindex[added++] = i;
-  }
-  if (rdpneg_batch_end_input(s->b) != 0) {
-    fprintf(stderr, "rdpneg-scan: cannot start the loop threads\n");
-    return -1;
-  }
+  /* in flight, waiting on a listener, and results not yet taken: the
+   * batch holds back starts at 2 x concurrency of the last two */
+  s->window = 4 * (int64_t)p->concurrency + 4096;
+  feed(s);
   return 0;
+}
+
+/* Starts the writers; 0, or -1 when none started. */
+static int start_writers(scan *s) {
+  s->writers = calloc((size_t)s->p->threads, sizeof *s->writers);
+  if (!s->writers)
+    return -1;
+  for (int i = 0; i < s->p->threads; i++) {
+    uv_mutex_lock(&s->mu);
+    s->nwriters++;
+    uv_mutex_unlock(&s->mu);
+    if (uv_thread_create(&s->writers[i], writer_main, s) != 0) {
+      uv_mutex_lock(&s->mu);
+      s->nwriters--;
+      uv_mutex_unlock(&s->mu);
+      break;
+    }
+    s->nstarted = i + 1;
+  }
+  return s->nstarted > 0 ? 0 : -1;
 }
 
 int scan_run(const scan_params *p) {
@@ -234,6 +293,7 @@ int scan_run(const scan_params *p) {
   }
   s->p = p;
   s->st.total = n;
+  uv_mutex_init(&s->feed_mu);
   uv_mutex_init(&s->mu);
   uv_mutex_init(&s->out_mu);
   s->t0 = uv_hrtime();
@@ -252,15 +312,14 @@ int scan_run(const scan_params *p) {
     s->progress.data = s;
     if (!p->quiet && uv_guess_handle(2) == UV_TTY)
       uv_timer_start(&s->progress, on_progress, 250, 250);
-    ok = setup_batch(s) == 0 &&
-         uv_thread_create(&s->writer, writer_main, s) == 0;
+    ok = setup_batch(s) == 0 && start_writers(s) == 0;
     if (!ok) {
       rdpneg_batch_cancel(s->b);
       on_ended(&s->ended);
     }
     uv_run(&s->loop, UV_RUN_DEFAULT);
-    if (ok)
-      uv_thread_join(&s->writer);
+    for (int i = 0; i < s->nstarted; i++)
+      uv_thread_join(&s->writers[i]);
     uv_loop_close(&s->loop);
     if (s->b)
       s->st.started = (size_t)rdpneg_batch_count(s->b, RDPNEG_BATCH_STARTED);
@@ -283,8 +342,10 @@ int scan_run(const scan_params *p) {
     code = 3;
   if (p->html && scan_write_html(&s->st, p) != 0)
     code = 3;
+  uv_mutex_destroy(&s->feed_mu);
   uv_mutex_destroy(&s->mu);
   uv_mutex_destroy(&s->out_mu);
+  free(s->writers);
   free(s->st.causes);
   scan_docs_free(&s->st);
   free(s->tindex);
