@@ -11,8 +11,9 @@
  * completion order, diagnose each (with --taxonomy and --reported), write
  * its document as one JSON line and count it; the last one to see the end
  * of the batch pokes the async handle. The writers also feed the batch:
- * it holds at most WINDOW targets not yet taken back as results, so its
- * memory does not grow with the target list. The feeding is under
+ * it holds at most 4 x concurrency + 1024 targets not yet taken back as
+ * results, so its memory does not grow with the target list (the batch
+ * also keeps a small record per listener seen). The feeding is under
  * |feed_mu|, the counters under |mu|, standard output and the progress
  * line under |out_mu|; none is taken while |out_mu| is held, and |mu| is
  * never held while another is taken.
@@ -258,7 +259,7 @@ static int setup_batch(scan *s) {
   }
   /* in flight, waiting on a listener, and results not yet taken: the
    * batch holds back starts at 2 x concurrency of the last two */
-  s->window = 4 * (int64_t)p->concurrency + 4096;
+  s->window = 4 * (int64_t)p->concurrency + 1024;
   feed(s);
   return 0;
 }

@@ -7,7 +7,7 @@
  * a rate timer; it starts what the shared state allows (pump) after every
  * event of its own.
  *
- * Scheduling (as rdpneg-scan's engine): a target whose host is a name is
+ * Scheduling (rdpneg-scan runs on it too): a target whose host is a name is
  * resolved first (one slot while it resolves) to learn its listeners. A
  * target one of whose listeners is full waits on that listener; when a
  * plan of the listener ends, the first waiting target moves to the ready
