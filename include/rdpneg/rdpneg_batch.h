@@ -32,6 +32,12 @@
  * binding calls from one thread of its own (blocking with a timeout).
  * Results not yet taken hold back new starts once there are
  * RDPNEG_BATCH_CONCURRENCY of them, so a slow consumer bounds memory.
+ *
+ * Memory: a few hundred bytes per target added and not yet started, plus
+ * one record per listener that a queued or running target names (freed
+ * with the last such target). A long target list need not be added at
+ * once: adding more as results are taken (rdpneg-scan keeps
+ * 4 x concurrency + 1024 outstanding) keeps the batch's memory bounded.
  */
 #ifndef RDPNEG_BATCH_H
 #define RDPNEG_BATCH_H
