@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define RESULTS_AHEAD 256 /* results not yet written at which none starts */
+
 typedef struct scan {
   const scan_params *p;
   rdpneg_batch *b;
@@ -253,7 +255,10 @@ static int setup_batch(scan *s) {
       rdpneg_batch_set(s->b, RDPNEG_BATCH_PER_LISTENER, p->per_target) != 0 ||
       rdpneg_batch_set(s->b, RDPNEG_BATCH_RATE,
                        p->rate > 1e6 ? 1000000 : (int64_t)p->rate) != 0 ||
-      rdpneg_batch_set(s->b, RDPNEG_BATCH_THREADS, p->threads) != 0) {
+      rdpneg_batch_set(s->b, RDPNEG_BATCH_THREADS, p->threads) != 0 ||
+      /* documents cost more than cheap probes (a closed port): the
+       * writers then lag, and each result waiting holds its evidence */
+      rdpneg_batch_set(s->b, RDPNEG_BATCH_RESULTS_AHEAD, RESULTS_AHEAD) != 0) {
     fprintf(stderr, "rdpneg-scan: cannot set up the batch\n");
     return -1;
   }

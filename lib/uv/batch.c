@@ -59,6 +59,7 @@ struct rdpneg_batch {
   uv_cond_t cv; /* a result queued, or the batch finished */
   rdpneg_config *cfg;
   int64_t concurrency, per_listener, rate, threads, default_port;
+  int64_t results_ahead; /* 0: no limit but 2 x concurrency */
   int started, ended, cancelled, finished, nworkers;
   worker *w;
   target *qhead, *qtail; /* input queue */
@@ -336,7 +337,8 @@ static void on_rate(uv_timer_t *tm) {
 static target *take_locked(rdpneg_batch *b, worker *w, int *kind,
                            uint64_t *wait_ns) {
   while (!b->cancelled && w->local < w->cap && b->inflight < b->concurrency &&
-         b->inflight + b->queued < 2 * b->concurrency) {
+         b->inflight + b->queued < 2 * b->concurrency &&
+         (!b->results_ahead || b->queued < b->results_ahead)) {
     int from_ready = b->rhead != NULL;
     target *t = from_ready ? b->rhead : b->qhead;
     if (!t)
@@ -547,6 +549,10 @@ int rdpneg_batch_set(rdpneg_batch *b, int opt, int64_t value) {
   case RDPNEG_BATCH_DEFAULT_PORT:
     field = &b->default_port;
     hi = 65535;
+    break;
+  case RDPNEG_BATCH_RESULTS_AHEAD:
+    field = &b->results_ahead;
+    lo = 0;
     break;
   default:
     return RDPNEG_ERR_INVALID_ARGUMENT;

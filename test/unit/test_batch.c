@@ -301,6 +301,39 @@ TAP_TEST(cancel) {
   CHECK(now_ms() - t0 < 2000);
 }
 
+/* RDPNEG_BATCH_RESULTS_AHEAD 1: six targets on closed ports (different
+ * addresses), concurrency 4; with no result taken, the four first end and
+ * hold back the other two (2 x concurrency alone would let all six start);
+ * once the four are taken, the two run. */
+TAP_TEST(results_ahead) {
+  rdpneg_config *cfg = quick_config(500, 2000);
+  rdpneg_batch *b = NULL;
+  char spec[64];
+  CHECK_EQ_INT(rdpneg_batch_new(&b, cfg), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_RESULTS_AHEAD, -1),
+               RDPNEG_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_RESULTS_AHEAD, 1), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_CONCURRENCY, 4), 0);
+  for (int i = 0; i < 6; i++) {
+    snprintf(spec, sizeof spec, "127.0.0.%d:%d", 1 + i, closed_port);
+    CHECK_EQ_INT(rdpneg_batch_add(b, spec), 0);
+  }
+  CHECK_EQ_INT(rdpneg_batch_end_input(b), 0);
+  uint64_t end = now_ms() + 5000;
+  while (now_ms() < end && rdpneg_batch_count(b, RDPNEG_BATCH_QUEUED) < 4)
+    usleep(10000);
+  usleep(300000); /* time for a wrong start to happen */
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_QUEUED), 4);
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_STARTED), 4);
+  results rs;
+  CHECK_EQ_INT(drain(b, &rs, 10000), 6);
+  CHECK(each_once(&rs, 6));
+  results_free(&rs);
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_STARTED), 6);
+  rdpneg_batch_free(b);
+  rdpneg_config_free(cfg);
+}
+
 /* 5,000 listeners (addresses of 127/8 on the closed port) queued at once
  * behind a concurrency of 4, so the batch's listener table grows while
  * they wait and frees them as they end; 3 targets on the silent listener
@@ -378,6 +411,7 @@ int main(void) {
   TAP_RUN(per_listener);
   TAP_RUN(names_and_concurrency);
   TAP_RUN(cancel);
+  TAP_RUN(results_ahead);
   TAP_RUN(many_listeners);
   close(silent_fd);
   return tap_done();
