@@ -4,16 +4,16 @@
  *
  *   rdpneg-scan [options] [-f FILE|-] [TARGET...]
  *
- * Each target gets the probe plan rdpneg-probe runs (rdpneg_uv_run_start),
- * on one of --threads libuv loops, each in its own thread. The targets are
- * dealt out from one queue under a mutex; at most --concurrency plans run
- * at once, at most --per-target of them against one listener (address and
- * port: names are resolved first, and a name counts against every address
- * it resolves to), and at most --rate start per second. Documents are
- * written in completion order, one per line, under a mutex. A progress
- * line on a terminal, a summary at the end (scan_report.c). Ctrl-C stops
- * starting probes and cancels those in flight (each still writes its
- * document, marked cancelled); a second Ctrl-C exits at once.
+ * Each target gets the probe plan rdpneg-probe runs (rdpneg_uv_run_start)
+ * through the library's batch API (rdpneg_batch.h, scan_run.c), which
+ * runs --threads libuv loops, each in its own thread: at most
+ * --concurrency plans at once, at most --per-target of them against one
+ * listener (address and port: names are resolved first, and a name counts
+ * against every address it resolves to), and at most --rate start per
+ * second. Documents are written in completion order, one per line. A
+ * progress line on a terminal, a summary at the end (scan_report.c).
+ * Ctrl-C stops starting probes and cancels those in flight (each still
+ * writes its document, marked cancelled); a second Ctrl-C exits at once.
  *
  * Exit code: the worst verdict (0 healthy, 1 degraded, 2 failing, 3
  * unknown, or a scan that did not finish, or a usage error). */
@@ -47,7 +47,7 @@ static void usage(FILE *f) {
       "  --rate N             start at most N probes per second (default\n"
       "                       no limit)\n"
       "  --threads N          event loops, one thread each (default: one\n"
-      "                       per core)\n"
+      "                       per core; more than 64 run as 64)\n"
       "  --resume FILE        skip targets with a document in FILE (an\n"
       "                       earlier output; cancelled ones are probed)\n"
       "  -q, --quiet          no progress line and no summary\n"
@@ -244,6 +244,8 @@ int main(int argc, char **argv) {
     threads = (long)uv_available_parallelism();
   if (threads < 1)
     threads = 1;
+  if (threads > 64) /* the batch's limit (rdpneg_batch.h) */
+    threads = 64;
   concurrency =
       fit_fd_limit((int)concurrency, fds_per_plan(cfg), (int)threads, quiet);
   if (threads > concurrency)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rdpneg-scan's engine: runs the probe plans of a target list on several
- * libuv loops (scan_engine.c), with the progress line and the summary
+/* rdpneg-scan's run: the probe plans of a target list through a
+ * librdpneg-uv batch (scan_run.c), with the progress line and the summary
  * (scan_report.c). */
 #ifndef RDPNEG_SCAN_H
 #define RDPNEG_SCAN_H
@@ -12,7 +12,7 @@
 
 typedef struct scan_params {
   const scan_targets *targets;
-  const rdpneg_config *cfg;   /* cloned per loop */
+  const rdpneg_config *cfg;   /* copied by the batch */
   const rdpneg_taxonomy *tax; /* remedy texts, NULL = built-in */
   const char *reported;       /* --reported, NULL = none */
   int concurrency;            /* plans (and name resolutions) in flight */
@@ -30,7 +30,7 @@ typedef struct scan_params {
  * verdict; 3 when interrupted before every target started). */
 int scan_run(const scan_params *p);
 
-/* ---- shared between scan_engine.c and scan_report.c ---- */
+/* ---- shared between scan_run.c and scan_report.c ---- */
 
 typedef struct scan_cause {
   char name[48];

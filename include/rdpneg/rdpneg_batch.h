@@ -30,8 +30,15 @@
  * locks); a result belongs to whoever took it. No callback runs on the
  * caller's thread: results are pulled with rdpneg_batch_next, which a
  * binding calls from one thread of its own (blocking with a timeout).
- * Results not yet taken hold back new starts once there are
- * RDPNEG_BATCH_CONCURRENCY of them, so a slow consumer bounds memory.
+ * Results not yet taken hold back new starts once they and the probes in
+ * flight are 2 x RDPNEG_BATCH_CONCURRENCY (or once they are
+ * RDPNEG_BATCH_RESULTS_AHEAD), so a slow consumer bounds memory.
+ *
+ * Memory: a few hundred bytes per target added and not yet started, plus
+ * one record per listener that a queued or running target names (freed
+ * with the last such target). A long target list need not be added at
+ * once: adding more as results are taken (rdpneg-scan keeps
+ * 4 x concurrency + 1024 outstanding) keeps the batch's memory bounded.
  */
 #ifndef RDPNEG_BATCH_H
 #define RDPNEG_BATCH_H
@@ -53,7 +60,14 @@ typedef enum rdpneg_batch_opt {
   RDPNEG_BATCH_RATE = 3,         /* probe starts per second, 0 = no limit;
                                     0 */
   RDPNEG_BATCH_THREADS = 4,      /* loop threads, 1..64; 1 */
-  RDPNEG_BATCH_DEFAULT_PORT = 5  /* port of a target without one; 3389 */
+  RDPNEG_BATCH_DEFAULT_PORT = 5, /* port of a target without one; 3389 */
+  RDPNEG_BATCH_RESULTS_AHEAD = 6 /* results not yet taken at which no new
+                                    probe starts, 0..1000000; 0 = only the
+                                    2 x concurrency bound below. Each such
+                                    result holds its evidence: a consumer
+                                    slower than the probes (cheap probes,
+                                    costly documents) bounds memory with
+                                    it */
 } rdpneg_batch_opt;
 
 /* Counters (rdpneg_batch_count). */

@@ -7,7 +7,7 @@
  * a rate timer; it starts what the shared state allows (pump) after every
  * event of its own.
  *
- * Scheduling (as rdpneg-scan's engine): a target whose host is a name is
+ * Scheduling (rdpneg-scan runs on it too): a target whose host is a name is
  * resolved first (one slot while it resolves) to learn its listeners. A
  * target one of whose listeners is full waits on that listener; when a
  * plan of the listener ends, the first waiting target moves to the ready
@@ -23,21 +23,12 @@
 #include <string.h>
 
 #define MAX_ADDRS 8
-#define NBUCKETS 1024
 
-typedef struct listener listener;
-typedef struct target target;
+typedef batch_listener listener; /* batch_listen.c */
+typedef struct batch_target target;
 typedef struct worker worker;
 
-struct listener {
-  listener *next; /* hash chain */
-  int inflight;
-  target *whead, *wtail; /* waiting targets (linked by target.next) */
-  uint16_t port;
-  char addr[48];
-};
-
-struct target {
+struct batch_target {
   target *next;          /* the queue or listener wait list it is on */
   target *iprev, *inext; /* the in-flight list of its worker */
   worker *w;             /* while in flight */
@@ -68,11 +59,12 @@ struct rdpneg_batch {
   uv_cond_t cv; /* a result queued, or the batch finished */
   rdpneg_config *cfg;
   int64_t concurrency, per_listener, rate, threads, default_port;
+  int64_t results_ahead; /* 0: no limit but 2 x concurrency */
   int started, ended, cancelled, finished, nworkers;
   worker *w;
   target *qhead, *qtail; /* input queue */
   target *rhead, *rtail; /* ready list (served first) */
-  listener *buckets[NBUCKETS];
+  batch_listeners lt;    /* the listeners queued targets name */
   int64_t waiting, inflight, added, nstarted, queued, delivered, dropped;
   rdpneg_batch_result *reshead, *restail;
   double tokens;
@@ -110,54 +102,19 @@ static target *pop_front(target **h, target **t) {
 
 /* ---- listeners ---- */
 
-static listener *listener_get(rdpneg_batch *b, const char *addr,
-                              uint16_t port) {
-  uint64_t h = 1469598103934665603ull;
-  for (const char *c = addr; *c; c++)
-    h = (h ^ (unsigned char)*c) * 1099511628211ull;
-  h ^= port;
-  listener **bk = &b->buckets[h & (NBUCKETS - 1)];
-  for (listener *l = *bk; l; l = l->next)
-    if (l->port == port && strcmp(l->addr, addr) == 0)
-      return l;
-  listener *l = calloc(1, sizeof *l);
-  if (!l)
-    return NULL;
-  size_t n = strlen(addr);
-  if (n >= sizeof l->addr)
-    n = sizeof l->addr - 1;
-  memcpy(l->addr, addr, n);
-  l->port = port;
-  l->next = *bk;
-  *bk = l;
-  return l;
-}
-
-/* The canonical text of an address literal (IPv4-mapped IPv6 as IPv4)
- * into |out| (48 bytes); 0, or -1 when |host| is not a literal. */
-static int canon_addr(const char *host, char *out) {
-  unsigned char a[16];
-  if (uv_inet_pton(AF_INET, host, a) == 0)
-    return uv_inet_ntop(AF_INET, a, out, 48) == 0 ? 0 : -1;
-  if (uv_inet_pton(AF_INET6, host, a) != 0)
-    return -1;
-  static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
-                                           0, 0, 0, 0, 0xff, 0xff};
-  if (memcmp(a, mapped, 12) == 0)
-    return uv_inet_ntop(AF_INET, a + 12, out, 48) == 0 ? 0 : -1;
-  return uv_inet_ntop(AF_INET6, a, out, 48) == 0 ? 0 : -1;
-}
-
 static void target_add_listener(rdpneg_batch *b, target *t, const char *addr) {
   char key[48];
-  if (canon_addr(addr, key) != 0 || t->nl >= MAX_ADDRS)
+  if (batch_canon_addr(addr, key) != 0 || t->nl >= MAX_ADDRS)
     return;
-  listener *l = listener_get(b, key, t->port);
+  listener *l = batch_listener_ref(&b->lt, key, t->port);
   if (!l)
     return; /* no memory: this address goes unlimited */
-  for (int k = 0; k < t->nl; k++)
-    if (t->l[k] == l)
+  for (int k = 0; k < t->nl; k++) {
+    if (t->l[k] == l) {
+      batch_listener_unref(&b->lt, l);
       return;
+    }
+  }
   t->l[t->nl++] = l;
 }
 
@@ -186,22 +143,31 @@ static void target_free(target *t) {
   free(t);
 }
 
+/* Frees a target no longer queued, waiting or running, and the listeners
+ * it was the last to name (under b->mu). */
+static void target_drop_locked(rdpneg_batch *b, target *t) {
+  for (int k = 0; k < t->nl; k++)
+    batch_listener_unref(&b->lt, t->l[k]);
+  target_free(t);
+}
+
 /* Drops every target not started (under b->mu). */
 static void drop_queued_locked(rdpneg_batch *b) {
-  target *t;
-  while ((t = pop_front(&b->qhead, &b->qtail)) != NULL ||
-         (t = pop_front(&b->rhead, &b->rtail)) != NULL) {
-    target_free(t);
-    b->dropped++;
-  }
-  for (int i = 0; i < NBUCKETS; i++) {
-    for (listener *l = b->buckets[i]; l; l = l->next) {
+  target *t, *dh = NULL, *dt = NULL;
+  /* the waiting ones first, off the table they may empty */
+  for (size_t i = 0; i < b->lt.nbuckets; i++) {
+    for (listener *l = b->lt.buckets[i]; l; l = l->next) {
       while ((t = pop_front(&l->whead, &l->wtail)) != NULL) {
-        target_free(t);
-        b->dropped++;
+        push_back(&dh, &dt, t);
         b->waiting--;
       }
     }
+  }
+  while ((t = pop_front(&b->qhead, &b->qtail)) != NULL ||
+         (t = pop_front(&b->rhead, &b->rtail)) != NULL ||
+         (t = pop_front(&dh, &dt)) != NULL) {
+    target_drop_locked(b, t);
+    b->dropped++;
   }
 }
 
@@ -243,7 +209,9 @@ static void finish_target(worker *w, target *t, rdpneg_evidence *ev,
       b->waiting--;
       push_back(&b->rhead, &b->rtail, nx);
     }
+    batch_listener_unref(&b->lt, l);
   }
+  t->nl = 0;
   b->inflight--;
   w->local--;
   if (r) {
@@ -310,7 +278,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
   b->inflight--;
   w->local--;
   if (b->cancelled) {
-    target_free(t);
+    target_drop_locked(b, t);
     b->dropped++;
   } else {
     push_front(&b->rhead, &b->rtail, t);
@@ -369,7 +337,8 @@ static void on_rate(uv_timer_t *tm) {
 static target *take_locked(rdpneg_batch *b, worker *w, int *kind,
                            uint64_t *wait_ns) {
   while (!b->cancelled && w->local < w->cap && b->inflight < b->concurrency &&
-         b->inflight + b->queued < 2 * b->concurrency) {
+         b->inflight + b->queued < 2 * b->concurrency &&
+         (!b->results_ahead || b->queued < b->results_ahead)) {
     int from_ready = b->rhead != NULL;
     target *t = from_ready ? b->rhead : b->qhead;
     if (!t)
@@ -543,6 +512,13 @@ int rdpneg_batch_new(rdpneg_batch **pb, const rdpneg_config *cfg) {
     free(b);
     return RDPNEG_ERR_NOMEM;
   }
+  if (batch_listeners_init(&b->lt) != 0) {
+    uv_cond_destroy(&b->cv);
+    uv_mutex_destroy(&b->mu);
+    rdpneg_config_free(b->cfg);
+    free(b);
+    return RDPNEG_ERR_NOMEM;
+  }
   b->concurrency = 256;
   b->per_listener = 2;
   b->threads = 1;
@@ -573,6 +549,10 @@ int rdpneg_batch_set(rdpneg_batch *b, int opt, int64_t value) {
   case RDPNEG_BATCH_DEFAULT_PORT:
     field = &b->default_port;
     hi = 65535;
+    break;
+  case RDPNEG_BATCH_RESULTS_AHEAD:
+    field = &b->results_ahead;
+    lo = 0;
     break;
   default:
     return RDPNEG_ERR_INVALID_ARGUMENT;
@@ -610,7 +590,7 @@ int rdpneg_batch_add(rdpneg_batch *b, const char *spec) {
     rv = start_locked(b);
   if (rv == 0) {
     char key[48];
-    if (canon_addr(t->host, key) == 0) {
+    if (batch_canon_addr(t->host, key) == 0) {
       target_add_listener(b, t, key);
       t->known = 1;
     }
@@ -750,12 +730,7 @@ void rdpneg_batch_free(rdpneg_batch *b) {
     nx = r->next;
     rdpneg_batch_result_free(r);
   }
-  for (int i = 0; i < NBUCKETS; i++) {
-    for (listener *l = b->buckets[i], *nx; l; l = nx) {
-      nx = l->next;
-      free(l);
-    }
-  }
+  batch_listeners_free(&b->lt);
   rdpneg_config_free(b->cfg);
   uv_cond_destroy(&b->cv);
   uv_mutex_destroy(&b->mu);

@@ -344,6 +344,25 @@ class Scan(unittest.TestCase):
                          [("127.0.0.1", closed), ("::1", closed)])
         self.assertIn("1 duplicate removed", err)
 
+    def test_more_targets_than_the_batch_holds(self):
+        # the scan feeds the library's batch at most 4 x concurrency + 1024
+        # targets ahead of the results it has taken back: 4,096 targets at
+        # --concurrency 16 refill that window about four times; every
+        # target still gets exactly one document
+        closed = port("LAB_CLOSED_PORT")
+        rc, docs, _, err = scan("--concurrency", "16", "--no-tls",
+                                "--ports", str(closed), "127.0.0.0/20",
+                                timeout=240)
+        want = {("127.0.%d.%d" % (i >> 8, i & 255), closed)
+                for i in range(4096)}
+        got = [key(d) for d in docs]
+        self.assertEqual(len(got), 4096, err)
+        self.assertEqual(set(got), want)
+        for d in docs:
+            self.assertEqual(d["diagnosis"][0]["cause"], "PORT_CLOSED")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("4096 of 4096 targets probed", err)
+
 
 if __name__ == "__main__":
     taprunner.main(sys.modules[__name__])

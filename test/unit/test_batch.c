@@ -301,6 +301,103 @@ TAP_TEST(cancel) {
   CHECK(now_ms() - t0 < 2000);
 }
 
+/* RDPNEG_BATCH_RESULTS_AHEAD 1: six targets on closed ports (different
+ * addresses), concurrency 4; with no result taken, the four first end and
+ * hold back the other two (2 x concurrency alone would let all six start);
+ * once the four are taken, the two run. */
+TAP_TEST(results_ahead) {
+  rdpneg_config *cfg = quick_config(500, 2000);
+  rdpneg_batch *b = NULL;
+  char spec[64];
+  CHECK_EQ_INT(rdpneg_batch_new(&b, cfg), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_RESULTS_AHEAD, -1),
+               RDPNEG_ERR_INVALID_ARGUMENT);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_RESULTS_AHEAD, 1), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_CONCURRENCY, 4), 0);
+  for (int i = 0; i < 6; i++) {
+    snprintf(spec, sizeof spec, "127.0.0.%d:%d", 1 + i, closed_port);
+    CHECK_EQ_INT(rdpneg_batch_add(b, spec), 0);
+  }
+  CHECK_EQ_INT(rdpneg_batch_end_input(b), 0);
+  uint64_t end = now_ms() + 5000;
+  while (now_ms() < end && rdpneg_batch_count(b, RDPNEG_BATCH_QUEUED) < 4)
+    usleep(10000);
+  usleep(300000); /* time for a wrong start to happen */
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_QUEUED), 4);
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_STARTED), 4);
+  results rs;
+  CHECK_EQ_INT(drain(b, &rs, 10000), 6);
+  CHECK(each_once(&rs, 6));
+  results_free(&rs);
+  CHECK_EQ_INT((int)rdpneg_batch_count(b, RDPNEG_BATCH_STARTED), 6);
+  rdpneg_batch_free(b);
+  rdpneg_config_free(cfg);
+}
+
+/* 5,000 listeners (addresses of 127/8 on the closed port) queued at once
+ * behind a concurrency of 4, so the batch's listener table grows while
+ * they wait and frees them as they end; 3 targets on the silent listener
+ * among them, at most one at a time. Each target gives one result. */
+#define NMANY 5000
+TAP_TEST(many_listeners) {
+  rdpneg_config *cfg = quick_config(300, 1000);
+  rdpneg_batch *b = NULL;
+  static unsigned char seen[NMANY + 3];
+  uint64_t st0[3] = {0}, st1[3] = {0};
+  int64_t sidx[3];
+  char spec[64];
+  memset(seen, 0, sizeof seen);
+  CHECK_EQ_INT(rdpneg_batch_new(&b, cfg), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_CONCURRENCY, 4), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_PER_LISTENER, 1), 0);
+  CHECK_EQ_INT(rdpneg_batch_set(b, RDPNEG_BATCH_THREADS, 2), 0);
+  int ns = 0, added = 0;
+  for (int i = 0; i < NMANY; i++) {
+    if (i % 2000 == 0) { /* at 0, 2000 and 4000 */
+      snprintf(spec, sizeof spec, "127.0.0.1:%d", silent_port);
+      sidx[ns++] = added;
+      added += rdpneg_batch_add(b, spec) == 0;
+    }
+    snprintf(spec, sizeof spec, "127.0.%d.%d:%d", 1 + i / 250, 1 + i % 250,
+             closed_port);
+    added += rdpneg_batch_add(b, spec) == 0;
+  }
+  CHECK_EQ_INT(added, NMANY + 3);
+  CHECK_EQ_INT(rdpneg_batch_end_input(b), 0);
+  int n = 0, dup = 0, bad = 0, rv;
+  rdpneg_batch_result *r;
+  uint64_t end = now_ms() + 60000;
+  while (now_ms() < end &&
+         (rv = rdpneg_batch_next(b, 100, &r)) != RDPNEG_BATCH_END) {
+    if (rv != RDPNEG_BATCH_RESULT)
+      continue;
+    int64_t k = rdpneg_batch_result_index(r);
+    if (k < 0 || k >= NMANY + 3 || seen[k]++)
+      dup++;
+    if (rdpneg_batch_result_status(r) != 0 || !rdpneg_batch_result_evidence(r))
+      bad++;
+    for (int j = 0; j < 3; j++) {
+      if (k == sidx[j]) {
+        st0[j] = rdpneg_batch_result_started_ns(r);
+        st1[j] = rdpneg_batch_result_ended_ns(r);
+      }
+    }
+    n++;
+    rdpneg_batch_result_free(r);
+  }
+  CHECK_EQ_INT(n, NMANY + 3);
+  CHECK_EQ_INT(dup, 0);
+  CHECK_EQ_INT(bad, 0);
+  int overlap = 0; /* the silent listener's plans never ran together */
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      overlap += i != j && st0[j] <= st0[i] && st1[j] > st0[i];
+  CHECK(st0[0] && st0[1] && st0[2]);
+  CHECK_EQ_INT(overlap, 0);
+  rdpneg_batch_free(b);
+  rdpneg_config_free(cfg);
+}
+
 int main(void) {
   int lfd;
   silent_fd = listen_loopback(&silent_port);
@@ -314,6 +411,8 @@ int main(void) {
   TAP_RUN(per_listener);
   TAP_RUN(names_and_concurrency);
   TAP_RUN(cancel);
+  TAP_RUN(results_ahead);
+  TAP_RUN(many_listeners);
   close(silent_fd);
   return tap_done();
 }

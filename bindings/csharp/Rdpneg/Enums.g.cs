@@ -146,6 +146,7 @@ namespace Rdpneg
         Rate = 3,
         Threads = 4,
         DefaultPort = 5,
+        ResultsAhead = 6,
     }
 
     /// <summary>C: rdpneg_batch_counter</summary>

@@ -156,6 +156,7 @@ class BatchOption(JsonIntEnum):
     RATE = 3
     THREADS = 4
     DEFAULT_PORT = 5
+    RESULTS_AHEAD = 6
 
 
 class BatchCounter(JsonIntEnum):
