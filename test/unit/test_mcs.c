@@ -225,35 +225,38 @@ static void decode_file(const char *rel, const want *w) {
 /* Server Connect Responses from ../shared/captures/redemption: one TAP line
  * a row. */
 #define RS "redemption/"
+#define STD_RDP(os)                                                            \
+  RS os "_server_std_rdp_security/"                                            \
+        "04_server_mcs_connect_response_proprietary_cert.bin"
+/* A Connect Response with Server Security Data (core version 8.4): a
+ * proprietary certificate, or an X.509 chain of |chain| certificates. */
+#define PROPRIETARY(method, level, key_bits)                                   \
+  RDPNEG_MCS_OK, method, level, RDPNEG_MCS_CERT_PROPRIETARY, key_bits, 0,      \
+      0x00080004
+#define X509(method, level, key_bits, chain)                                   \
+  RDPNEG_MCS_OK, method, level, RDPNEG_MCS_CERT_X509, key_bits, chain,         \
+      0x00080004
 static const struct file_case {
   const char *name, *file;
   want w;
 } file_cases[] = {
     {"win2000_proprietary_40bit",
-     RS "win2000_server_std_rdp_security/"
-        "04_server_mcs_connect_response_proprietary_cert.bin",
-     {RDPNEG_MCS_OK, RDPNEG_ENC_40BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004}},
+     STD_RDP("win2000"),
+     {PROPRIETARY(RDPNEG_ENC_40BIT, 2, 512)}},
     {"win2003_proprietary_128bit",
-     RS "win2003_server_std_rdp_security/"
-        "04_server_mcs_connect_response_proprietary_cert.bin",
-     {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004}},
+     STD_RDP("win2003"),
+     {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}},
     {"winxp_proprietary_128bit",
-     RS "winxp_server_std_rdp_security/"
-        "04_server_mcs_connect_response_proprietary_cert.bin",
-     {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004}},
+     STD_RDP("winxp"),
+     {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}},
     {"win2008_x509_chain",
      RS "win2008_server_no_negreq/"
         "04_server_mcs_connect_response_x509_chain.bin",
-     {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509, 512, 4,
-      0x00080004}},
+     {X509(RDPNEG_ENC_128BIT, 2, 512, 4)}},
     {"win2008_x509_after_ssl_refused",
      RS "win2008_server_ssl_refused_then_rdp/"
         "06_server_mcs_connect_response_x509_chain.bin",
-     {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509, 512, 4,
-      0x00080004}},
+     {X509(RDPNEG_ENC_128BIT, 2, 512, 4)}},
     /* inside TLS (Enhanced RDP Security): method and level 0, no
      * certificate */
     {"win2008_inside_tls_no_encryption",
@@ -336,37 +339,26 @@ static const struct pcap_case {
     {"wireshark_rdp004_high_proprietary",
      {"zeek/rdp-proprietary-encryption.pcap",
       -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-       0x00080004},
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 512)},
       0},
      1},
     {"wireshark_rdp003_xp_56bit",
      {"suricata-verify/RDP-003.pcap",
       -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_56BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-       0x00080004},
+      {PROPRIETARY(RDPNEG_ENC_56BIT, 2, 512)},
       0},
      1},
     {"zeek_rdp_x509",
-     {"zeek/rdp-x509.pcap",
-      -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509, 512, 2,
-       0x00080004},
-      0},
+     {"zeek/rdp-x509.pcap", -1, {X509(RDPNEG_ENC_128BIT, 2, 512, 2)}, 0},
      1},
     {"ndpi_rdp3_legacy_128bit",
-     {"ndpi/rdp3.pcap",
-      -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-       0x00080004},
-      0},
+     {"ndpi/rdp3.pcap", -1, {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}, 0},
      1},
     /* xrdp 0.9.21 (crypt_level=high) answering xfreerdp /sec:rdp */
     {"lab_xrdp_rdp_only_xfreerdp",
      {"lab/xrdp-rdp-only_xfreerdp.pcapng",
       -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3, RDPNEG_MCS_CERT_PROPRIETARY, 2048,
-       0, 0x00080004},
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 2048)},
       0},
      1},
     /* nmap rdp-enum-encryption offers one method per connection (legacy
@@ -374,8 +366,7 @@ static const struct pcap_case {
     {"lab_xrdp_nmap_enum_one_method_each",
      {"lab/xrdp-neg-expired_nmap-enum.pcapng",
       -1,
-      {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3, RDPNEG_MCS_CERT_PROPRIETARY, 2048,
-       0, 0x00080004},
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 2048)},
       RDPNEG_ENC_ALL},
      4},
     /* xrdp with security_layer=tls: a legacy confirm, then a Disconnect
