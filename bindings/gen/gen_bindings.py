@@ -13,6 +13,9 @@ and writes
   bindings/python/rdpneg/_enums.py
   bindings/csharp/Rdpneg/RdpnegError.g.cs
   bindings/csharp/Rdpneg/Enums.g.cs
+  bindings/csharp/Rdpneg/Interop/NativeMethods.Batch.cs
+                                    P/Invoke for the BATCH_FUNCS prototypes
+                                    of rdpneg_batch.h (when it exists)
 
 The outputs are committed. `--check` regenerates in memory and exits 1
 (listing the stale files) when a committed output differs, so a header
@@ -67,6 +70,47 @@ DEFINE_GROUPS = [
     ("RDPNEG_FAILURE_", "NegFailure", "NegFailure", "uint", False),
     ("RDPNEG_REJECT_", "CertReject", "CertReject", "uint", True),
 ]
+
+# The rdpneg_batch.h functions the .NET binding calls, in this order. Their
+# signatures come from the header; a parameter or return type that
+# CS_PARAM_TYPES / CS_RETURN_TYPES does not know stops the generator.
+BATCH_FUNCS = [
+    "rdpneg_batch_new", "rdpneg_batch_set", "rdpneg_batch_add",
+    "rdpneg_batch_end_input", "rdpneg_batch_next", "rdpneg_batch_cancel",
+    "rdpneg_batch_count", "rdpneg_batch_free", "rdpneg_batch_result_target",
+    "rdpneg_batch_result_host", "rdpneg_batch_result_port",
+    "rdpneg_batch_result_index", "rdpneg_batch_result_status",
+    "rdpneg_batch_result_started_ns", "rdpneg_batch_result_ended_ns",
+    "rdpneg_batch_result_take_evidence", "rdpneg_batch_result_free",
+]
+
+# Free functions called from a SafeHandle's ReleaseHandle take the raw
+# pointer (IntPtr), not the handle type.
+CS_RELEASE_FUNCS = {"rdpneg_batch_free"}
+
+# C type (spaces normalised, const kept) -> C# parameter type. Strings go in
+# as NUL-terminated UTF-8 byte arrays; owned objects as SafeHandles; results
+# (freed by the binding itself) as IntPtr.
+CS_PARAM_TYPES = {
+    "int": "int",
+    "int64_t": "long",
+    "const char *": "byte[]",
+    "rdpneg_batch **": "out BatchSafeHandle",
+    "rdpneg_batch *": "BatchSafeHandle",
+    "const rdpneg_config *": "ConfigSafeHandle",
+    "rdpneg_batch_result **": "out IntPtr",
+    "rdpneg_batch_result *": "IntPtr",
+    "const rdpneg_batch_result *": "IntPtr",
+    "rdpneg_evidence **": "out EvidenceSafeHandle",
+}
+CS_RETURN_TYPES = {
+    "void": "void",
+    "int": "int",
+    "int64_t": "long",
+    "uint16_t": "ushort",
+    "uint64_t": "ulong",
+    "const char *": "IntPtr",
+}
 
 PY_HEADER = (
     "# SPDX-License-Identifier: Apache-2.0\n"
@@ -241,7 +285,80 @@ def collect(root):
             raise GenError("no #define %s* in rdpneg.h" % prefix)
         enums.append((prefix + "*", pyname, csname, under, flags,
                       [(n[len(prefix):], v) for n, v in defs], []))
-    return rows, enums, bool(tax_h)
+    return rows, enums, bool(tax_h), parse_prototypes(batch_h)
+
+
+def c_type(decl):
+    """'const char *name' -> ('const char *', 'name')."""
+    m = re.match(r"^(.*?)(\w+)$", " ".join(decl.split()))
+    if not m:
+        raise GenError("cannot parse parameter %r" % decl)
+    ctype = re.sub(r"\s+", " ", m.group(1)).strip()
+    ctype = re.sub(r"\s*(\*+)$", r" \1", ctype).strip()
+    return ctype, m.group(2)
+
+
+def parse_prototypes(text):
+    """RDPNEG_EXTERN prototypes: {name: (return type, [(type, name)])}."""
+    text = strip_comments(text)
+    protos = {}
+    for m in re.finditer(r"RDPNEG_EXTERN\s+([^;(]*?)\b(rdpneg_\w+)\s*"
+                         r"\(([^)]*)\)\s*;", text):
+        ret = c_type(m.group(1) + " x")[0]
+        args = m.group(3).strip()
+        params = [] if args in ("", "void") else [
+            c_type(a) for a in args.split(",")]
+        protos[m.group(2)] = (ret, params)
+    return protos
+
+
+def camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(t[:1].upper() + t[1:] for t in rest)
+
+
+def gen_cs_batch(protos):
+    out = [CS_HEADER.format(src="include/rdpneg/rdpneg_batch.h"),
+           "using System;\n"
+           "using System.Runtime.CompilerServices;\n"
+           "using System.Runtime.InteropServices;\n\n"
+           "namespace Rdpneg.Interop\n{\n"
+           "    // rdpneg_batch.h (librdpneg-uv): many probes on the library's "
+           "own loops.\n"
+           "    internal static unsafe partial class NativeMethods\n    {\n"
+           "        internal static readonly string[] BatchFunctions =\n"
+           "        {\n"]
+    for name in BATCH_FUNCS:
+        out.append("            %s,\n" % cs_str(name))
+    out.append("        };\n")
+    for name in BATCH_FUNCS:
+        if name not in protos:
+            raise GenError("%s not found in rdpneg_batch.h" % name)
+        ret, params = protos[name]
+        if ret not in CS_RETURN_TYPES:
+            raise GenError("%s: no C# type for return type %r" % (name, ret))
+        args = []
+        for i, (ctype, pname) in enumerate(params):
+            if name in CS_RELEASE_FUNCS and i == 0:
+                cstype = "IntPtr"
+            elif ctype in CS_PARAM_TYPES:
+                cstype = CS_PARAM_TYPES[ctype]
+            else:
+                raise GenError("%s: no C# type for parameter %s of type %r"
+                               % (name, pname, ctype))
+            args.append("%s %s" % (cstype, camel(pname)))
+        sig = "%s %s(%s);" % (CS_RETURN_TYPES[ret], name, ", ".join(args))
+        out.append(
+            "\n#if NET7_0_OR_GREATER\n"
+            "        [LibraryImport(UvLib), UnmanagedCallConv(CallConvs = "
+            "new[] { typeof(CallConvCdecl) })]\n"
+            "        internal static partial %s\n"
+            "#else\n"
+            "        [DllImport(UvLib, CallingConvention = Cdecl)]\n"
+            "        internal static extern %s\n"
+            "#endif\n" % (sig, sig))
+    out.append("    }\n}\n")
+    return "".join(out)
 
 
 def gen_py_errors(rows):
@@ -353,15 +470,19 @@ def gen_cs_enums(enums, has_tax):
 
 
 def outputs(root):
-    rows, enums, has_tax = collect(root)
+    rows, enums, has_tax, batch_protos = collect(root)
     py = os.path.join(root, "bindings", "python", "rdpneg")
     cs = os.path.join(root, "bindings", "csharp", "Rdpneg")
-    return {
+    outs = {
         os.path.join(py, "_errors.py"): gen_py_errors(rows),
         os.path.join(py, "_enums.py"): gen_py_enums(enums, has_tax),
         os.path.join(cs, "RdpnegError.g.cs"): gen_cs_errors(rows),
         os.path.join(cs, "Enums.g.cs"): gen_cs_enums(enums, has_tax),
     }
+    if batch_protos:
+        outs[os.path.join(cs, "Interop", "NativeMethods.Batch.cs")] = \
+            gen_cs_batch(batch_protos)
+    return outs
 
 
 def main(argv=None):

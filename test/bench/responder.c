@@ -2,6 +2,8 @@
 /* See responder.h. */
 #include "responder.h"
 
+#include "unit/selfsigned.h"
+
 #include <uv.h>
 
 #include <stdio.h>
@@ -12,7 +14,6 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/rsa.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -21,62 +22,23 @@ static responder_shared *sh;
 /* ---- responder --------------------------------------------------------- */
 
 static mbedtls_ssl_config r_conf;
-static mbedtls_ctr_drbg_context r_drbg;
-static mbedtls_pk_context r_key;
-static mbedtls_x509_crt r_crt;
-
-static int fixed_entropy(void *ctx, unsigned char *b, size_t n) {
-  unsigned *c = ctx;
-  for (size_t i = 0; i < n; i++)
-    b[i] = (unsigned char)(++*c * 131u + 7u);
-  return 0;
-}
+static selfsigned r_id;
 
 static int tls_init(int ecdhe) {
-  static unsigned ctr;
   static const int rsa_kx[] = {MBEDTLS_TLS_RSA_WITH_AES_128_GCM_SHA256, 0};
   static const int ecdhe_kx[] = {MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                                  0};
   static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_CURVE25519,
                                                 MBEDTLS_ECP_DP_NONE};
-  unsigned char der[2048];
-  mbedtls_x509write_cert w;
-  mbedtls_mpi serial;
-  mbedtls_ctr_drbg_init(&r_drbg);
-  mbedtls_pk_init(&r_key);
-  mbedtls_x509_crt_init(&r_crt);
-  mbedtls_x509write_crt_init(&w);
-  mbedtls_mpi_init(&serial);
   mbedtls_ssl_config_init(&r_conf);
-  if (mbedtls_ctr_drbg_seed(&r_drbg, fixed_entropy, &ctr, NULL, 0) ||
-      mbedtls_pk_setup(&r_key, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) ||
-      mbedtls_rsa_gen_key(mbedtls_pk_rsa(r_key), mbedtls_ctr_drbg_random,
-                          &r_drbg, 1024, 65537))
+  if (selfsigned_init(&r_id, MBEDTLS_PK_RSA, "CN=bench.test", 11))
     return -1;
-  mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
-  mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-  mbedtls_x509write_crt_set_subject_key(&w, &r_key);
-  mbedtls_x509write_crt_set_issuer_key(&w, &r_key);
-  if (mbedtls_mpi_lset(&serial, 11) ||
-      mbedtls_x509write_crt_set_serial(&w, &serial) ||
-      mbedtls_x509write_crt_set_subject_name(&w, "CN=bench.test") ||
-      mbedtls_x509write_crt_set_issuer_name(&w, "CN=bench.test") ||
-      mbedtls_x509write_crt_set_validity(&w, "20200101000000",
-                                         "20400101000000"))
-    return -1;
-  int n = mbedtls_x509write_crt_der(&w, der, sizeof der,
-                                    mbedtls_ctr_drbg_random, &r_drbg);
-  if (n <= 0 ||
-      mbedtls_x509_crt_parse_der(&r_crt, der + sizeof der - n, (size_t)n))
-    return -1;
-  mbedtls_x509write_crt_free(&w);
-  mbedtls_mpi_free(&serial);
   if (mbedtls_ssl_config_defaults(&r_conf, MBEDTLS_SSL_IS_SERVER,
                                   MBEDTLS_SSL_TRANSPORT_STREAM,
                                   MBEDTLS_SSL_PRESET_DEFAULT) ||
-      mbedtls_ssl_conf_own_cert(&r_conf, &r_crt, &r_key))
+      mbedtls_ssl_conf_own_cert(&r_conf, &r_id.crt, &r_id.key))
     return -1;
-  mbedtls_ssl_conf_rng(&r_conf, mbedtls_ctr_drbg_random, &r_drbg);
+  mbedtls_ssl_conf_rng(&r_conf, mbedtls_ctr_drbg_random, &r_id.drbg);
   mbedtls_ssl_conf_ciphersuites(&r_conf, ecdhe ? ecdhe_kx : rsa_kx);
   mbedtls_ssl_conf_curves(&r_conf, curves);
   return 0;

@@ -56,132 +56,112 @@ XRDP_HIGH = {"encryption_method": "128BIT", "encryption_methods": ["128BIT"],
              "methods_inferred": True, "encryption_level": "HIGH",
              "server_key_bits": 2048, "certificate": "proprietary",
              "server_version": "0x00080004"}
+XRDP_FLAGS = ["EXTENDED_CLIENT_DATA_SUPPORTED"]
+SHADOW_FLAGS = ["EXTENDED_CLIENT_DATA_SUPPORTED",
+                "DYNVC_GFX_PROTOCOL_SUPPORTED"]
+LEGACY_FINDINGS = {"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                   "LEGACY_CLIENT_ACCEPTED"}
+
+
+def selected(default, **kw):
+    """The answer to each of ALL_SETS: |default|, except the sets given as
+    keywords ('|' spelt '_or_': SSL_or_HYBRID)."""
+    sel = {s: default for s in ALL_SETS}
+    for k, v in kw.items():
+        s = k.replace("_or_", "|")
+        assert s in sel, s
+        sel[s] = v
+    return sel
+
+
+def policy(nla=False, tls=False):
+    """The five profile booleans of a server that requires NLA, requires TLS
+    (and not NLA) or accepts Standard RDP Security and legacy clients."""
+    return dict(nla_required=nla, nla_supported=nla, tls_required=nla or tls,
+                rdp_security_accepted=not (nla or tls),
+                legacy_accepted=not (nla or tls))
+
+
+# xrdp security_layer=tls: TLS or nothing; a legacy request gets a confirm,
+# then a Disconnect Provider Ultimatum at MCS
+XRDP_TLS = dict(
+    policy(tls=True),
+    selected=selected(SSL_REQ, SSL="SSL", RDSAAD="malformed",
+                      SSL_or_HYBRID="SSL", SSL_or_HYBRID_or_HYBRID_EX="SSL",
+                      legacy="RDP"),
+    inferred={"SSL", "SSL|HYBRID"}, flags=XRDP_FLAGS, rdp_security=None,
+    credssp=None, legacy_mcs="refused")
+# xrdp that selects PROTOCOL_RDP whatever is offered
+XRDP_RDP_ONLY = dict(
+    policy(),
+    selected=selected("RDP", RDSAAD="malformed"),
+    inferred={"SSL", "HYBRID", "HYBRID_EX", "SSL|HYBRID"}, connections=5,
+    flags=XRDP_FLAGS, rdp_security=XRDP_HIGH, tls_versions=None, credssp=None,
+    cert=None, legacy_mcs="ok", findings=LEGACY_FINDINGS)
+# FreeRDP shadow (one /sec: mode each); legacy clients never reach MCS
+SHADOW = dict(flags=SHADOW_FLAGS, rdp_security=None, tls_versions=TLS12_ONLY,
+              credssp=None, cert="CN=localhost", legacy_mcs=None)
 
 SERVERS = {
-    # xrdp security_layer=tls: TLS or nothing; a legacy request gets a
-    # confirm, then a Disconnect Provider Ultimatum at MCS
     "LAB_XRDP_TLS_VALID": dict(
-        nla_required=False, nla_supported=False, tls_required=True,
-        rdp_security_accepted=False, legacy_accepted=False,
-        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
-                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
-                  "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
-                  "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
-        inferred={"SSL", "SSL|HYBRID"}, connections=9,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
-        tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
-        legacy_mcs="refused",
+        XRDP_TLS, connections=9, tls_versions=TLS12_ONLY, cert="CN=localhost",
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # xrdp security_layer=rdp: PROTOCOL_RDP to everything
-    "LAB_XRDP_RDP": dict(
-        nla_required=False, nla_supported=False, tls_required=False,
-        rdp_security_accepted=True, legacy_accepted=True,
-        selected={"RDP": "RDP", "SSL": "RDP", "HYBRID": "RDP",
-                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
-                  "SSL|HYBRID": "RDP", "SSL|HYBRID|HYBRID_EX": "RDP",
-                  "legacy": "RDP"},
-        inferred={"SSL", "HYBRID", "HYBRID_EX", "SSL|HYBRID"}, connections=5,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
-        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
-        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENT_ACCEPTED"},
-        not_findings={"CERT_WEAK_KEY"}),
+    "LAB_XRDP_RDP": dict(XRDP_RDP_ONLY, not_findings={"CERT_WEAK_KEY"}),
     # xrdp security_layer=negotiate: SSL when offered, else RDP
     "LAB_XRDP_NEG_VALID": dict(
-        nla_required=False, nla_supported=False, tls_required=False,
-        rdp_security_accepted=True, legacy_accepted=True,
-        selected={"RDP": "RDP", "SSL": "SSL", "HYBRID": "RDP",
-                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
-                  "SSL|HYBRID": "SSL", "SSL|HYBRID|HYBRID_EX": "SSL",
-                  "legacy": "RDP"},
+        XRDP_RDP_ONLY,
+        selected=selected("RDP", SSL="SSL", RDSAAD="malformed",
+                          SSL_or_HYBRID="SSL",
+                          SSL_or_HYBRID_or_HYBRID_EX="SSL"),
         inferred={"SSL", "SSL|HYBRID"}, connections=9,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
-        tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
-        legacy_mcs="ok",
-        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENT_ACCEPTED"},
-        not_findings=set()),
+        tls_versions=TLS12_ONLY, cert="CN=localhost", not_findings=set()),
     # xrdp negotiate without a certificate: downgrades everything to RDP
-    "LAB_XRDP_NEG_NOCERT": dict(
-        nla_required=False, nla_supported=False, tls_required=False,
-        rdp_security_accepted=True, legacy_accepted=True,
-        selected={"RDP": "RDP", "SSL": "RDP", "HYBRID": "RDP",
-                  "RDSTLS": "RDP", "HYBRID_EX": "RDP", "RDSAAD": "malformed",
-                  "SSL|HYBRID": "RDP", "SSL|HYBRID|HYBRID_EX": "RDP",
-                  "legacy": "RDP"},
-        inferred={"SSL", "HYBRID", "HYBRID_EX", "SSL|HYBRID"}, connections=5,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=XRDP_HIGH,
-        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
-        findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                  "LEGACY_CLIENT_ACCEPTED"},
-        not_findings=set()),
+    "LAB_XRDP_NEG_NOCERT": dict(XRDP_RDP_ONLY, not_findings=set()),
     # xrdp tls with ssl_protocols=TLSv1.3: every version up to 1.2 refused
     "LAB_XRDP_TLS_TLS13ONLY": dict(
-        nla_required=False, nla_supported=False, tls_required=True,
-        rdp_security_accepted=False, legacy_accepted=False,
-        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
-                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
-                  "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
-                  "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
-        inferred={"SSL", "SSL|HYBRID"}, connections=10,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
+        XRDP_TLS, connections=10,
         tls_versions={"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": False,
                       "requires_tls13": True},
-        credssp=None, cert=None, legacy_mcs="refused",
-        findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
+        cert=None, findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
         not_findings={"LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:nla: CredSSP or nothing
     "LAB_SHADOW_NLA": dict(
-        nla_required=True, nla_supported=True, tls_required=True,
-        rdp_security_accepted=False, legacy_accepted=False,
-        selected={"RDP": HYB_REQ, "SSL": HYB_REQ, "HYBRID": "HYBRID",
-                  "RDSTLS": HYB_REQ, "HYBRID_EX": HYB_REQ, "RDSAAD": HYB_REQ,
-                  "SSL|HYBRID": "HYBRID", "SSL|HYBRID|HYBRID_EX": "HYBRID",
-                  "legacy": HYB_REQ},
-        inferred={"HYBRID", "SSL|HYBRID"}, connections=9,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
-        rdp_security=None, tls_versions=TLS12_ONLY, credssp=6,
-        cert="CN=localhost", legacy_mcs=None,
-        findings=set(),
-        not_findings={"NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
-                      "LEGACY_CLIENT_ACCEPTED"}),
+        SHADOW, **policy(nla=True),
+        selected=selected(HYB_REQ, HYBRID="HYBRID", SSL_or_HYBRID="HYBRID",
+                          SSL_or_HYBRID_or_HYBRID_EX="HYBRID"),
+        inferred={"HYBRID", "SSL|HYBRID"}, connections=9, credssp=6,
+        findings=set(), not_findings=LEGACY_FINDINGS),
     # FreeRDP shadow /sec:tls
     "LAB_SHADOW_TLS": dict(
-        nla_required=False, nla_supported=False, tls_required=True,
-        rdp_security_accepted=False, legacy_accepted=False,
-        selected={"RDP": SSL_REQ, "SSL": "SSL", "HYBRID": SSL_REQ,
-                  "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ, "RDSAAD": SSL_REQ,
-                  "SSL|HYBRID": "SSL", "SSL|HYBRID|HYBRID_EX": "SSL",
-                  "legacy": SSL_REQ},
+        SHADOW, **policy(tls=True),
+        selected=selected(SSL_REQ, SSL="SSL", SSL_or_HYBRID="SSL",
+                          SSL_or_HYBRID_or_HYBRID_EX="SSL"),
         inferred={"SSL", "SSL|HYBRID"}, connections=9,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
-        rdp_security=None, tls_versions=TLS12_ONLY, credssp=None,
-        cert="CN=localhost", legacy_mcs=None,
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:rdp: Standard RDP Security, and without any
     # encryption (its Server Security Data has method and level NONE)
     "LAB_SHADOW_RDP": dict(
-        nla_required=False, nla_supported=False, tls_required=False,
-        rdp_security_accepted=True, legacy_accepted=True,
-        selected={"RDP": "RDP", "SSL": NOT_ALLOWED, "HYBRID": NOT_ALLOWED,
-                  "RDSTLS": NOT_ALLOWED, "HYBRID_EX": NOT_ALLOWED,
-                  "RDSAAD": NOT_ALLOWED, "SSL|HYBRID": NOT_ALLOWED,
-                  "SSL|HYBRID|HYBRID_EX": NOT_ALLOWED, "legacy": "RDP"},
+        SHADOW, **policy(),
+        selected=selected(NOT_ALLOWED, RDP="RDP", legacy="RDP"),
         inferred={"SSL", "HYBRID", "RDSTLS", "HYBRID_EX", "RDSAAD",
                   "SSL|HYBRID"},
         connections=3,
-        flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
         rdp_security={"encryption_method": "NONE",
                       "encryption_methods": ["NONE"], "methods_inferred": True,
                       "encryption_level": "NONE", "server_key_bits": None,
                       "certificate": None, "server_version": "0x00080004"},
-        tls_versions=None, credssp=None, cert=None, legacy_mcs="ok",
-        findings={"TLS_NOT_ALLOWED_BY_SERVER", "NLA_NOT_REQUIRED",
-                  "RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"},
+        tls_versions=None, cert=None, legacy_mcs="ok",
+        findings={"TLS_NOT_ALLOWED_BY_SERVER"} | LEGACY_FINDINGS,
         not_findings={"CERT_WEAK_KEY"}),
 }
+
+
+def evidence_of(j, cause):
+    """The evidence text of the first finding |cause| of document |j|."""
+    return [f["evidence"] for f in j["diagnosis"] if f["cause"] == cause][0]
 
 
 class Enumerate(unittest.TestCase):
@@ -250,8 +230,7 @@ class Enumerate(unittest.TestCase):
 
     def test_xrdp_rdp(self):
         j = self.check_server("LAB_XRDP_RDP")
-        text = [f["evidence"] for f in j["diagnosis"]
-                if f["cause"] == "RDP_SECURITY_ACCEPTED"][0]
+        text = evidence_of(j, "RDP_SECURITY_ACCEPTED")
         self.assertIn("encryption level HIGH", text)
         self.assertIn("2048-bit key", text)
 
@@ -273,8 +252,7 @@ class Enumerate(unittest.TestCase):
 
     def test_shadow_rdp(self):
         j = self.check_server("LAB_SHADOW_RDP")
-        text = [f["evidence"] for f in j["diagnosis"]
-                if f["cause"] == "RDP_SECURITY_ACCEPTED"][0]
+        text = evidence_of(j, "RDP_SECURITY_ACCEPTED")
         self.assertIn("not encrypted at all", text)
 
     def legacy_probe(self, env, *extra):

@@ -111,20 +111,7 @@ if [ ! -r "$LAB_ENV" ]; then
 fi
 LAB_HOST=$(sed -nE 's/^LAB_HOST=(.*)/\1/p' "$LAB_ENV")
 PORT=$(sed -nE 's/^LAB_XRDP_TLS_EXPIRED=(.*)/\1/p' "$LAB_ENV")
-cat >"$T/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local-feed" value="$FEED" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="local-feed"><package pattern="Rdpneg" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-EOF
+"$SRC/bindings/csharp/feed_config.sh" "$FEED" >"$T/nuget.config"
 # no RDPNEG_* variable reaches the app
 unset_args=()
 for v in $(env | sed -nE 's/^(RDPNEG_[A-Za-z0-9_]*)=.*/\1/p'); do unset_args+=(-u "$v"); done

@@ -3,6 +3,7 @@
 #include "oom_peer.h"
 
 #include "oom_alloc.h"
+#include "selfsigned.h"
 
 #include "proto/credssp.h"
 #include "proto/ntlm.h"
@@ -11,7 +12,6 @@
 #include <rdpneg/rdpneg.h>
 
 #include <mbedtls/ctr_drbg.h>
-#include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
@@ -23,57 +23,18 @@
 
 /* ---- key and certificate ------------------------------------------------ */
 
-static mbedtls_ctr_drbg_context g_drbg;
-static mbedtls_pk_context g_key;
-static mbedtls_x509_crt g_crt;
+static selfsigned g_id;
 static uint8_t g_pub[512]; /* what the client binds: mbedtls_pk_write_pubkey */
 static size_t g_pub_len;
 static int g_ready;
 
-/* Deterministic "entropy": the server's randomness need not be secret. */
-static int fixed_entropy(void *ctx, unsigned char *buf, size_t len) {
-  unsigned *ctr = ctx;
-  for (size_t i = 0; i < len; i++)
-    buf[i] = (unsigned char)(++*ctr * 131u + 7u);
-  return 0;
-}
-
-static unsigned ectr;
-
 int peer_global_init(void) {
-  unsigned char der[2048];
   int rc = -1;
-  mbedtls_x509write_cert w;
-  mbedtls_mpi serial;
   oom_pause();
-  mbedtls_ctr_drbg_init(&g_drbg);
-  mbedtls_pk_init(&g_key);
-  mbedtls_x509_crt_init(&g_crt);
-  mbedtls_x509write_crt_init(&w);
-  mbedtls_mpi_init(&serial);
-  if (mbedtls_ctr_drbg_seed(&g_drbg, fixed_entropy, &ectr, NULL, 0) ||
-      mbedtls_pk_setup(&g_key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) ||
-      mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(g_key),
-                          mbedtls_ctr_drbg_random, &g_drbg))
-    goto out;
-  mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
-  mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-  mbedtls_x509write_crt_set_subject_key(&w, &g_key);
-  mbedtls_x509write_crt_set_issuer_key(&w, &g_key);
-  if (mbedtls_mpi_lset(&serial, 4242) ||
-      mbedtls_x509write_crt_set_serial(&w, &serial) ||
-      mbedtls_x509write_crt_set_subject_name(&w, "CN=" PEER_HOST) ||
-      mbedtls_x509write_crt_set_issuer_name(&w, "CN=" PEER_HOST) ||
-      mbedtls_x509write_crt_set_validity(&w, "20200101000000",
-                                         "20400101000000"))
-    goto out;
-  int n = mbedtls_x509write_crt_der(&w, der, sizeof der,
-                                    mbedtls_ctr_drbg_random, &g_drbg);
-  if (n <= 0 ||
-      mbedtls_x509_crt_parse_der(&g_crt, der + sizeof der - n, (size_t)n))
+  if (selfsigned_init(&g_id, MBEDTLS_PK_ECKEY, "CN=" PEER_HOST, 4242))
     goto out;
   unsigned char *c = g_pub + sizeof g_pub;
-  n = mbedtls_pk_write_pubkey(&c, g_pub, &g_key);
+  int n = mbedtls_pk_write_pubkey(&c, g_pub, &g_id.key);
   if (n <= 0)
     goto out;
   memmove(g_pub, c, (size_t)n);
@@ -81,17 +42,13 @@ int peer_global_init(void) {
   g_ready = 1;
   rc = 0;
 out:
-  mbedtls_x509write_crt_free(&w);
-  mbedtls_mpi_free(&serial);
   oom_resume();
   return rc;
 }
 
 void peer_global_free(void) {
   oom_pause();
-  mbedtls_x509_crt_free(&g_crt);
-  mbedtls_pk_free(&g_key);
-  mbedtls_ctr_drbg_free(&g_drbg);
+  selfsigned_free(&g_id);
   g_ready = 0;
   oom_resume();
 }
@@ -172,10 +129,7 @@ peer *peer_new(const peer_opts *o) {
   p->o = *o;
   /* the same server randomness for every connection: a test run makes
    * the same computations (and allocations) each time */
-  ectr = 0;
-  mbedtls_ctr_drbg_free(&g_drbg);
-  mbedtls_ctr_drbg_init(&g_drbg);
-  if (mbedtls_ctr_drbg_seed(&g_drbg, fixed_entropy, &ectr, NULL, 0))
+  if (selfsigned_reseed(&g_id))
     abort();
   mbedtls_ssl_config_init(&p->conf);
   mbedtls_ssl_init(&p->ssl);
@@ -183,9 +137,9 @@ peer *peer_new(const peer_opts *o) {
       mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_SERVER,
                                   MBEDTLS_SSL_TRANSPORT_STREAM,
                                   MBEDTLS_SSL_PRESET_DEFAULT) ||
-      mbedtls_ssl_conf_own_cert(&p->conf, &g_crt, &g_key))
+      mbedtls_ssl_conf_own_cert(&p->conf, &g_id.crt, &g_id.key))
     abort();
-  mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &g_drbg);
+  mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &g_id.drbg);
   mbedtls_ssl_conf_min_version(&p->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_1);
   if (mbedtls_ssl_setup(&p->ssl, &p->conf))

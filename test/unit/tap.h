@@ -90,14 +90,18 @@ static inline void tap_report(const char *name) {
   fflush(stdout);
 }
 
-#define TAP_RUN(fn)                                                            \
+/* One TAP line named |name| for |call|: a row of a table-driven test, e.g.
+ * TAP_RUN_AS(rows[i].name, run_row(&rows[i])). */
+#define TAP_RUN_AS(name, call)                                                 \
   do {                                                                         \
     tap_cur_failed = 0;                                                        \
     tap_skip_reason[0] = 0;                                                    \
     tap_captures_used = tap_captures_missing = 0;                              \
-    fn();                                                                      \
-    tap_report(#fn);                                                           \
+    call;                                                                      \
+    tap_report(name);                                                          \
   } while (0)
+
+#define TAP_RUN(fn) TAP_RUN_AS(#fn, fn())
 
 static inline int tap_done(void) {
   printf("1..%d\n", tap_n);

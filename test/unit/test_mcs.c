@@ -222,53 +222,48 @@ static void decode_file(const char *rel, const want *w) {
   free(b);
 }
 
+/* Server Connect Responses from ../shared/captures/redemption: one TAP line
+ * a row. */
 #define RS "redemption/"
-TAP_TEST(win2000_proprietary_40bit) {
-  want w = {
-      RDPNEG_MCS_OK, RDPNEG_ENC_40BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004};
-  decode_file(RS "win2000_server_std_rdp_security/"
-                 "04_server_mcs_connect_response_proprietary_cert.bin",
-              &w);
-}
-TAP_TEST(win2003_proprietary_128bit) {
-  want w = {
-      RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004};
-  decode_file(RS "win2003_server_std_rdp_security/"
-                 "04_server_mcs_connect_response_proprietary_cert.bin",
-              &w);
-}
-TAP_TEST(winxp_proprietary_128bit) {
-  want w = {
-      RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_PROPRIETARY, 512, 0,
-      0x00080004};
-  decode_file(RS "winxp_server_std_rdp_security/"
-                 "04_server_mcs_connect_response_proprietary_cert.bin",
-              &w);
-}
-TAP_TEST(win2008_x509_chain) {
-  want w = {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509, 512, 4,
-            0x00080004};
-  decode_file(
-      RS
-      "win2008_server_no_negreq/04_server_mcs_connect_response_x509_chain.bin",
-      &w);
-}
-TAP_TEST(win2008_x509_after_ssl_refused) {
-  want w = {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509, 512, 4,
-            0x00080004};
-  decode_file(RS "win2008_server_ssl_refused_then_rdp/"
-                 "06_server_mcs_connect_response_x509_chain.bin",
-              &w);
-}
-/* inside TLS (Enhanced RDP Security): method and level 0, no certificate */
-TAP_TEST(win2008_inside_tls_no_encryption) {
-  want w = {RDPNEG_MCS_OK, 0, 0, RDPNEG_MCS_CERT_NONE, 0, 0, 0x00080004};
-  decode_file(RS "win2008_server_ssl_selected/"
-                 "04_server_mcs_connect_response_inside_tls.bin",
-              &w);
-}
+#define STD_RDP(os)                                                            \
+  RS os "_server_std_rdp_security/"                                            \
+        "04_server_mcs_connect_response_proprietary_cert.bin"
+/* A Connect Response with Server Security Data (core version 8.4): a
+ * proprietary certificate, or an X.509 chain of |chain| certificates. */
+#define PROPRIETARY(method, level, key_bits)                                   \
+  RDPNEG_MCS_OK, method, level, RDPNEG_MCS_CERT_PROPRIETARY, key_bits, 0,      \
+      0x00080004
+#define X509(method, level, key_bits, chain)                                   \
+  RDPNEG_MCS_OK, method, level, RDPNEG_MCS_CERT_X509, key_bits, chain,         \
+      0x00080004
+static const struct file_case {
+  const char *name, *file;
+  want w;
+} file_cases[] = {
+    {"win2000_proprietary_40bit",
+     STD_RDP("win2000"),
+     {PROPRIETARY(RDPNEG_ENC_40BIT, 2, 512)}},
+    {"win2003_proprietary_128bit",
+     STD_RDP("win2003"),
+     {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}},
+    {"winxp_proprietary_128bit",
+     STD_RDP("winxp"),
+     {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}},
+    {"win2008_x509_chain",
+     RS "win2008_server_no_negreq/"
+        "04_server_mcs_connect_response_x509_chain.bin",
+     {X509(RDPNEG_ENC_128BIT, 2, 512, 4)}},
+    {"win2008_x509_after_ssl_refused",
+     RS "win2008_server_ssl_refused_then_rdp/"
+        "06_server_mcs_connect_response_x509_chain.bin",
+     {X509(RDPNEG_ENC_128BIT, 2, 512, 4)}},
+    /* inside TLS (Enhanced RDP Security): method and level 0, no
+     * certificate */
+    {"win2008_inside_tls_no_encryption",
+     RS "win2008_server_ssl_selected/"
+        "04_server_mcs_connect_response_inside_tls.bin",
+     {RDPNEG_MCS_OK, 0, 0, RDPNEG_MCS_CERT_NONE, 0, 0, 0x00080004}},
+};
 
 /* ---- pcaps: the server's second TPKT (after the confirm) ---- */
 
@@ -334,74 +329,61 @@ static int check_pcap(const pcap_want *pw) {
   return seen;
 }
 
-#define EXPECT_CONNS(pw, count)                                                \
-  do {                                                                         \
-    int k_ = check_pcap(&(pw));                                                \
-    if (k_ < 0)                                                                \
-      TAP_SKIP("../shared/captures absent");                                   \
-    CHECK_EQ_INT(k_, count);                                                   \
-  } while (0)
+/* pcaps of Windows servers and of the lab's xrdp: one TAP line a row. */
+static const struct pcap_case {
+  const char *name;
+  pcap_want pw;
+  int conns; /* connections expected to be checked */
+} pcap_cases[] = {
+    /* Vista client after SSL_NOT_ALLOWED: 128-bit, level High */
+    {"wireshark_rdp004_high_proprietary",
+     {"zeek/rdp-proprietary-encryption.pcap",
+      -1,
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 512)},
+      0},
+     1},
+    {"wireshark_rdp003_xp_56bit",
+     {"suricata-verify/RDP-003.pcap",
+      -1,
+      {PROPRIETARY(RDPNEG_ENC_56BIT, 2, 512)},
+      0},
+     1},
+    {"zeek_rdp_x509",
+     {"zeek/rdp-x509.pcap", -1, {X509(RDPNEG_ENC_128BIT, 2, 512, 2)}, 0},
+     1},
+    {"ndpi_rdp3_legacy_128bit",
+     {"ndpi/rdp3.pcap", -1, {PROPRIETARY(RDPNEG_ENC_128BIT, 2, 512)}, 0},
+     1},
+    /* xrdp 0.9.21 (crypt_level=high) answering xfreerdp /sec:rdp */
+    {"lab_xrdp_rdp_only_xfreerdp",
+     {"lab/xrdp-rdp-only_xfreerdp.pcapng",
+      -1,
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 2048)},
+      0},
+     1},
+    /* nmap rdp-enum-encryption offers one method per connection (legacy
+     * request); xrdp at level High answers 128-bit whatever was offered */
+    {"lab_xrdp_nmap_enum_one_method_each",
+     {"lab/xrdp-neg-expired_nmap-enum.pcapng",
+      -1,
+      {PROPRIETARY(RDPNEG_ENC_128BIT, 3, 2048)},
+      RDPNEG_ENC_ALL},
+     4},
+    /* xrdp with security_layer=tls: a legacy confirm, then a Disconnect
+     * Provider Ultimatum in answer to the Connect Initial */
+    {"lab_xrdp_tls_refuses_legacy_mcs",
+     {"lab/xrdp-tls-valid_nmap-enum.pcapng",
+      -1,
+      {RDPNEG_MCS_REFUSED, 0, 0, 0, 0, 0, 0},
+      0},
+     1},
+};
 
-TAP_TEST(wireshark_rdp004_high_proprietary) {
-  /* Vista client after SSL_NOT_ALLOWED: 128-bit, level High */
-  pcap_want pw = {"zeek/rdp-proprietary-encryption.pcap",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3,
-                   RDPNEG_MCS_CERT_PROPRIETARY, 512, 0, 0x00080004},
-                  0};
-  EXPECT_CONNS(pw, 1);
-}
-TAP_TEST(wireshark_rdp003_xp_56bit) {
-  pcap_want pw = {"suricata-verify/RDP-003.pcap",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_56BIT, 2,
-                   RDPNEG_MCS_CERT_PROPRIETARY, 512, 0, 0x00080004},
-                  0};
-  EXPECT_CONNS(pw, 1);
-}
-TAP_TEST(zeek_rdp_x509) {
-  pcap_want pw = {"zeek/rdp-x509.pcap",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2, RDPNEG_MCS_CERT_X509,
-                   512, 2, 0x00080004},
-                  0};
-  EXPECT_CONNS(pw, 1);
-}
-TAP_TEST(ndpi_rdp3_legacy_128bit) {
-  pcap_want pw = {"ndpi/rdp3.pcap",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 2,
-                   RDPNEG_MCS_CERT_PROPRIETARY, 512, 0, 0x00080004},
-                  0};
-  EXPECT_CONNS(pw, 1);
-}
-/* xrdp 0.9.21 (crypt_level=high) answering xfreerdp /sec:rdp */
-TAP_TEST(lab_xrdp_rdp_only_xfreerdp) {
-  pcap_want pw = {"lab/xrdp-rdp-only_xfreerdp.pcapng",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3,
-                   RDPNEG_MCS_CERT_PROPRIETARY, 2048, 0, 0x00080004},
-                  0};
-  EXPECT_CONNS(pw, 1);
-}
-/* nmap rdp-enum-encryption offers one method per connection (legacy
- * request); xrdp at level High answers 128-bit whatever was offered */
-TAP_TEST(lab_xrdp_nmap_enum_one_method_each) {
-  pcap_want pw = {"lab/xrdp-neg-expired_nmap-enum.pcapng",
-                  -1,
-                  {RDPNEG_MCS_OK, RDPNEG_ENC_128BIT, 3,
-                   RDPNEG_MCS_CERT_PROPRIETARY, 2048, 0, 0x00080004},
-                  RDPNEG_ENC_ALL};
-  EXPECT_CONNS(pw, 4);
-}
-/* xrdp with security_layer=tls: a legacy confirm, then a Disconnect
- * Provider Ultimatum in answer to the Connect Initial */
-TAP_TEST(lab_xrdp_tls_refuses_legacy_mcs) {
-  pcap_want pw = {"lab/xrdp-tls-valid_nmap-enum.pcapng",
-                  -1,
-                  {RDPNEG_MCS_REFUSED, 0, 0, 0, 0, 0, 0},
-                  0};
-  EXPECT_CONNS(pw, 1);
+static void pcap_case_run(const struct pcap_case *c) {
+  int k = check_pcap(&c->pw);
+  if (k < 0)
+    TAP_SKIP("../shared/captures absent");
+  CHECK_EQ_INT(k, c->conns);
 }
 
 TAP_TEST(hand_made_answers) {
@@ -447,19 +429,11 @@ TAP_TEST(names_round_trip) {
 int main(void) {
   TAP_RUN(encoder_is_a_connect_initial_servers_parse);
   TAP_RUN(real_clients_connect_initials_walk_alike);
-  TAP_RUN(win2000_proprietary_40bit);
-  TAP_RUN(win2003_proprietary_128bit);
-  TAP_RUN(winxp_proprietary_128bit);
-  TAP_RUN(win2008_x509_chain);
-  TAP_RUN(win2008_x509_after_ssl_refused);
-  TAP_RUN(win2008_inside_tls_no_encryption);
-  TAP_RUN(wireshark_rdp004_high_proprietary);
-  TAP_RUN(wireshark_rdp003_xp_56bit);
-  TAP_RUN(zeek_rdp_x509);
-  TAP_RUN(ndpi_rdp3_legacy_128bit);
-  TAP_RUN(lab_xrdp_rdp_only_xfreerdp);
-  TAP_RUN(lab_xrdp_nmap_enum_one_method_each);
-  TAP_RUN(lab_xrdp_tls_refuses_legacy_mcs);
+  for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++)
+    TAP_RUN_AS(file_cases[i].name,
+               decode_file(file_cases[i].file, &file_cases[i].w));
+  for (size_t i = 0; i < sizeof pcap_cases / sizeof pcap_cases[0]; i++)
+    TAP_RUN_AS(pcap_cases[i].name, pcap_case_run(&pcap_cases[i]));
   TAP_RUN(hand_made_answers);
   TAP_RUN(names_round_trip);
   return tap_done();

@@ -275,6 +275,94 @@ static void all(srv *v, int ans) {
     v->neg[i] = ans;
 }
 
+/* Expectations on the profile: a field left 0 is not checked, IS(x)
+ * expects x. */
+#define IS(x) ((x) + 100)
+typedef struct want_profile {
+  int nla_required, nla_supported, tls_required, rdp_security_accepted,
+      legacy_accepted, nattempts;
+} want_profile;
+
+static void check_profile(const rdpneg_evidence *ev, want_profile w) {
+  const rdpneg_profile *p = &ev->profile;
+  if (w.nla_required)
+    CHECK_EQ_INT(p->nla_required, w.nla_required - 100);
+  if (w.nla_supported)
+    CHECK_EQ_INT(p->nla_supported, w.nla_supported - 100);
+  if (w.tls_required)
+    CHECK_EQ_INT(p->tls_required, w.tls_required - 100);
+  if (w.rdp_security_accepted)
+    CHECK_EQ_INT(p->rdp_security_accepted, w.rdp_security_accepted - 100);
+  if (w.legacy_accepted)
+    CHECK_EQ_INT(p->legacy_accepted, w.legacy_accepted - 100);
+  if (w.nattempts)
+    CHECK_EQ_INT(ev->nattempts, w.nattempts - 100);
+}
+
+/* The profile's answer to each set; |inferred| is 0, 1 or ANY (not
+ * checked). The list ends with a NULL set. */
+#define ANY (-1)
+typedef struct want_answer {
+  const char *set, *answer;
+  int inferred;
+} want_answer;
+
+static void check_answers(const rdpneg_evidence *ev, const want_answer *w) {
+  for (; w->set; w++) {
+    int inf = -2;
+    const char *got = answer(ev, w->set, &inf);
+    if (strcmp(got, w->answer) != 0 ||
+        (w->inferred != ANY && inf != w->inferred))
+      printf("# answer to %s: %s (inferred %d), expected %s (inferred %d)\n",
+             w->set, got, inf, w->answer, w->inferred);
+    CHECK_EQ_STR(got, w->answer);
+    if (w->inferred != ANY)
+      CHECK_EQ_INT(inf, w->inferred);
+  }
+}
+
+/* Each cause of |yes| is among the findings, none of |no| (NULL-ended). */
+static void check_findings(const rdpneg_evidence *ev, const char *const *yes,
+                           const char *const *no) {
+  for (; *yes; yes++) {
+    if (!has_finding(ev, *yes))
+      printf("# finding %s missing\n", *yes);
+    CHECK(has_finding(ev, *yes));
+  }
+  for (; *no; no++) {
+    if (has_finding(ev, *no))
+      printf("# finding %s unexpected\n", *no);
+    CHECK(!has_finding(ev, *no));
+  }
+}
+#define CAUSES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NONE ((const char *const[]){NULL})
+
+/* xrdp security_layer=tls: SSL to any set that offers it, a legacy
+ * confirm, then a Disconnect Provider Ultimatum to the legacy client's
+ * Connect Initial. */
+static srv xrdp_tls(void) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.mcs_refuse_legacy = 1;
+  return v;
+}
+
+/* Standard RDP Security only: PROTOCOL_RDP selected when offered alone,
+ * SSL_NOT_ALLOWED_BY_SERVER to every other set; |legacy| answers a request
+ * without RDP_NEG_REQ; the MCS answer at |level| with a |key_bits| key. */
+static srv rdp_only(int legacy, uint32_t level, int key_bits) {
+  srv v = {0};
+  all(&v, FAIL(2));
+  v.neg[0] = RDPNEG_PROTOCOL_RDP;
+  v.legacy = legacy;
+  v.level = level;
+  v.key_bits = key_bits;
+  return v;
+}
+
 /* FreeRDP shadow /sec:nla: HYBRID or nothing. */
 TAP_TEST(nla_required_server) {
   srv v = {0};
@@ -282,29 +370,26 @@ TAP_TEST(nla_required_server) {
   v.neg[2] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_HYBRID;
   v.legacy = FAIL(5);
   rdpneg_evidence *ev = enumerate(&v);
-  const rdpneg_profile *p = &ev->profile;
   CHECK(ev->has_profile);
-  CHECK_EQ_INT(p->nla_required, 1);
-  CHECK_EQ_INT(p->nla_supported, 1);
-  CHECK_EQ_INT(p->tls_required, 1);
-  CHECK_EQ_INT(p->rdp_security_accepted, 0);
-  CHECK_EQ_INT(p->legacy_accepted, 0);
-  int inf = 0;
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 1); /* the primary selected HYBRID out of a superset */
-  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "SSL", &inf), "HYBRID_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "legacy", NULL), "HYBRID_REQUIRED_BY_SERVER");
-  CHECK_EQ_STR(answer(ev, "RDSAAD", NULL), "HYBRID_REQUIRED_BY_SERVER");
-  CHECK(!p->has_rdp_security);
   /* primary, RDP, legacy, SSL, RDSTLS, HYBRID_EX, RDSAAD */
-  CHECK_EQ_INT(ev->nattempts, 7);
+  check_profile(ev, (want_profile){.nla_required = IS(1),
+                                   .nla_supported = IS(1),
+                                   .tls_required = IS(1),
+                                   .rdp_security_accepted = IS(0),
+                                   .legacy_accepted = IS(0),
+                                   .nattempts = IS(7)});
+  check_answers(
+      ev, (want_answer[]){/* the primary selected HYBRID out of a superset */
+                          {"HYBRID", "HYBRID", 1},
+                          {"SSL|HYBRID", "HYBRID", 1},
+                          {"SSL", "HYBRID_REQUIRED_BY_SERVER", 0},
+                          {"legacy", "HYBRID_REQUIRED_BY_SERVER", ANY},
+                          {"RDSAAD", "HYBRID_REQUIRED_BY_SERVER", ANY},
+                          {NULL, NULL, 0}});
+  CHECK(!ev->profile.has_rdp_security);
   CHECK_EQ_INT(v.connections, 7);
   CHECK(v.max_running <= 3);
-  CHECK(!has_finding(ev, "NLA_NOT_REQUIRED"));
-  CHECK(!has_finding(ev, "RDP_SECURITY_ACCEPTED"));
+  check_findings(ev, NONE, CAUSES("NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED"));
   round_trip(ev);
   rdpneg_evidence_free(ev);
 }
@@ -321,15 +406,11 @@ TAP_TEST(ssl_hybrid_inferred_from_ssl_and_hybrid) {
       v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
   v.legacy = FAIL(5);
   rdpneg_evidence *ev = enumerate(&v);
-  int inf = 0;
-  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "HYBRID_EX");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_INT(ev->profile.nla_required, 1);
-  CHECK_EQ_INT(ev->nattempts, 7);
+  check_answers(ev, (want_answer[]){{"SSL|HYBRID", "HYBRID", 1},
+                                    {"HYBRID", "HYBRID", 0},
+                                    {"HYBRID_EX", "HYBRID_EX", 1},
+                                    {NULL, NULL, 0}});
+  check_profile(ev, (want_profile){.nla_required = IS(1), .nattempts = IS(7)});
   CHECK(v.max_running <= 3);
   rdpneg_evidence_free(ev);
 }
@@ -343,29 +424,27 @@ TAP_TEST(rdp_only_server_downgrades_everything) {
   v.key_bits = 2048;
   rdpneg_evidence *ev = enumerate(&v);
   const rdpneg_profile *p = &ev->profile;
-  CHECK_EQ_INT(p->rdp_security_accepted, 1);
-  CHECK_EQ_INT(p->legacy_accepted, 1);
-  CHECK_EQ_INT(p->nla_required, 0);
-  CHECK_EQ_INT(p->nla_supported, 0);
-  CHECK_EQ_INT(p->tls_required, 0);
-  int inf = 0;
-  CHECK_EQ_STR(answer(ev, "SSL", &inf), "RDP");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "RDP");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "legacy", NULL), "RDP");
+  /* primary, RDP, legacy, RDSTLS, RDSAAD */
+  check_profile(ev, (want_profile){.rdp_security_accepted = IS(1),
+                                   .legacy_accepted = IS(1),
+                                   .nla_required = IS(0),
+                                   .nla_supported = IS(0),
+                                   .tls_required = IS(0),
+                                   .nattempts = IS(5)});
+  check_answers(ev, (want_answer[]){{"SSL", "RDP", 1},
+                                    {"HYBRID_EX", "RDP", 1},
+                                    {"legacy", "RDP", ANY},
+                                    {NULL, NULL, 0}});
   CHECK(p->has_rdp_security);
   CHECK_EQ_INT(p->enc_level, RDPNEG_ENC_LEVEL_HIGH);
   CHECK_EQ_INT(p->nmethods, 1);
   CHECK_EQ_INT(p->methods[0], RDPNEG_ENC_128BIT);
   CHECK_EQ_INT(p->methods_inferred, 1);
   CHECK_EQ_INT(p->server_key_bits, 2048);
-  /* primary, RDP, legacy, RDSTLS, RDSAAD */
-  CHECK_EQ_INT(ev->nattempts, 5);
-  CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
-  CHECK(has_finding(ev, "RDP_SECURITY_ACCEPTED"));
-  CHECK(has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
-  CHECK(!has_finding(ev, "CERT_WEAK_KEY"));
+  check_findings(ev,
+                 CAUSES("NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED",
+                        "LEGACY_CLIENT_ACCEPTED"),
+                 CAUSES("CERT_WEAK_KEY"));
   round_trip(ev);
   rdpneg_evidence_free(ev);
 }
@@ -373,26 +452,20 @@ TAP_TEST(rdp_only_server_downgrades_everything) {
 /* Windows with SecurityLayer 0 at client-compatible level and a 512-bit
  * proprietary key: one MCS connection per weaker method. */
 TAP_TEST(client_compatible_level_probes_each_weaker_method) {
-  srv v = {0};
-  all(&v, FAIL(2));
-  v.neg[0] = RDPNEG_PROTOCOL_RDP;
-  v.legacy = LEGACY_CC;
-  v.level = RDPNEG_ENC_LEVEL_CLIENT_COMPATIBLE;
-  v.key_bits = 512;
+  srv v = rdp_only(LEGACY_CC, RDPNEG_ENC_LEVEL_CLIENT_COMPATIBLE, 512);
   rdpneg_evidence *ev = enumerate(&v);
   const rdpneg_profile *p = &ev->profile;
-  CHECK_EQ_INT(p->tls_required, 0);
-  CHECK_EQ_INT(p->nla_required, 0);
-  int inf = 0;
-  CHECK_EQ_STR(answer(ev, "RDSAAD", &inf), "SSL_NOT_ALLOWED_BY_SERVER");
-  CHECK_EQ_INT(inf, 1);
+  /* primary, RDP, legacy, 40-bit, 56-bit */
+  check_profile(ev, (want_profile){.tls_required = IS(0),
+                                   .nla_required = IS(0),
+                                   .nattempts = IS(5)});
+  check_answers(ev, (want_answer[]){{"RDSAAD", "SSL_NOT_ALLOWED_BY_SERVER", 1},
+                                    {NULL, NULL, 0}});
   CHECK_EQ_INT(p->enc_method, RDPNEG_ENC_128BIT);
   CHECK_EQ_INT(p->nmethods, 3);
   CHECK_EQ_INT(p->methods_inferred, 0);
   CHECK_EQ_INT(p->server_key_bits, 512);
-  /* primary, RDP, legacy, 40-bit, 56-bit */
-  CHECK_EQ_INT(ev->nattempts, 5);
-  CHECK(has_finding(ev, "CERT_WEAK_KEY"));
+  check_findings(ev, CAUSES("CERT_WEAK_KEY"), NONE);
   rdpneg_diagnosis *d = NULL;
   rdpneg_diagnose(ev, NULL, NULL, &d);
   int seen40 = 0;
@@ -409,24 +482,18 @@ TAP_TEST(client_compatible_level_probes_each_weaker_method) {
 /* xrdp security_layer=tls: a legacy confirm, then a Disconnect Provider
  * Ultimatum: legacy clients are not let in. */
 TAP_TEST(legacy_confirm_then_refused_at_mcs) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
-  v.legacy = LEGACY_CC;
-  v.mcs_refuse_legacy = 1;
+  srv v = xrdp_tls();
   rdpneg_evidence *ev = enumerate(&v);
-  const rdpneg_profile *p = &ev->profile;
-  CHECK_EQ_STR(answer(ev, "legacy", NULL), "RDP");
-  CHECK_EQ_INT(p->legacy_accepted, 0);
-  CHECK_EQ_INT(p->rdp_security_accepted, 0);
-  CHECK_EQ_INT(p->tls_required, 1);
-  CHECK_EQ_INT(p->nla_required, 0);
-  CHECK_EQ_INT(p->nla_supported, 0);
-  int inf = 0;
-  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
-  CHECK_EQ_INT(inf, 1);
-  CHECK(!has_finding(ev, "LEGACY_CLIENT_ACCEPTED"));
-  CHECK(has_finding(ev, "NLA_NOT_REQUIRED"));
+  check_answers(ev, (want_answer[]){{"legacy", "RDP", ANY},
+                                    {"SSL", "SSL", 1},
+                                    {NULL, NULL, 0}});
+  check_profile(ev, (want_profile){.legacy_accepted = IS(0),
+                                   .rdp_security_accepted = IS(0),
+                                   .tls_required = IS(1),
+                                   .nla_required = IS(0),
+                                   .nla_supported = IS(0)});
+  check_findings(ev, CAUSES("NLA_NOT_REQUIRED"),
+                 CAUSES("LEGACY_CLIENT_ACCEPTED"));
   const rdpneg_attempt_ev *leg = NULL;
   for (int i = 0; i < ev->nattempts; i++)
     if (!strcmp(ev->att[i].purpose, "enum_legacy"))
@@ -443,32 +510,27 @@ TAP_TEST(no_answer_stops_the_enumeration) {
   srv v = {0};
   v.refused = 1;
   rdpneg_evidence *ev = enumerate(&v);
-  const rdpneg_profile *p = &ev->profile;
-  CHECK_EQ_INT(ev->nattempts, 3);
-  CHECK_EQ_INT(p->nla_required, -1);
-  CHECK_EQ_INT(p->tls_required, -1);
-  CHECK_EQ_INT(p->rdp_security_accepted, -1);
-  CHECK_EQ_STR(answer(ev, "RDP", NULL), "tcp_refused");
-  CHECK_EQ_STR(answer(ev, "SSL", NULL), "");
-  CHECK(!has_finding(ev, "NLA_NOT_REQUIRED"));
-  CHECK(has_finding(ev, "PORT_CLOSED"));
+  check_profile(ev, (want_profile){.nattempts = IS(3),
+                                   .nla_required = IS(-1),
+                                   .tls_required = IS(-1),
+                                   .rdp_security_accepted = IS(-1)});
+  check_answers(ev, (want_answer[]){{"RDP", "tcp_refused", ANY},
+                                    {"SSL", "", ANY},
+                                    {NULL, NULL, 0}});
+  check_findings(ev, CAUSES("PORT_CLOSED"), CAUSES("NLA_NOT_REQUIRED"));
   round_trip(ev);
   rdpneg_evidence_free(ev);
 }
 
 /* FreeRDP shadow /sec:rdp: Standard RDP Security without encryption. */
 TAP_TEST(rdp_security_without_encryption) {
-  srv v = {0};
-  all(&v, FAIL(2));
-  v.neg[0] = RDPNEG_PROTOCOL_RDP;
-  v.legacy = RDPNEG_PROTOCOL_RDP;
-  v.level = RDPNEG_ENC_LEVEL_NONE;
+  srv v = rdp_only(RDPNEG_PROTOCOL_RDP, RDPNEG_ENC_LEVEL_NONE, 0);
   rdpneg_evidence *ev = enumerate(&v);
   const rdpneg_profile *p = &ev->profile;
-  CHECK_EQ_INT(p->legacy_accepted, 1);
+  check_profile(ev,
+                (want_profile){.legacy_accepted = IS(1), .nattempts = IS(3)});
   CHECK_EQ_INT(p->enc_level, RDPNEG_ENC_LEVEL_NONE);
   CHECK_EQ_INT(p->cert_type, RDPNEG_MCS_CERT_NONE);
-  CHECK_EQ_INT(ev->nattempts, 3);
   char *text = NULL;
   CHECK_EQ_INT(rdpneg_evidence_report(ev, NULL, &text, NULL), 0);
   CHECK(text && strstr(text, "not encrypted at all"));
@@ -482,11 +544,7 @@ TAP_TEST(rdp_security_without_encryption) {
  * confirm comes, while the primary's TLS handshake goes on; at most three
  * connections wait for a confirm at a time. */
 TAP_TEST(round_two_starts_at_the_primary_confirm) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  v.neg[1] = v.neg[3] = v.neg[0xb] = RDPNEG_PROTOCOL_SSL;
-  v.legacy = LEGACY_CC;
-  v.mcs_refuse_legacy = 1;
+  srv v = xrdp_tls();
   rdpneg_config *c;
   rdpneg_config_new(&c);
   rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);

@@ -69,7 +69,17 @@ bad = [
     ("password not UTF-8", dict(user=b"alice", password=b"p\xe4ss")),
 ]
 
+# A Windows program gets its command line and environment in UTF-16: bytes
+# that are not UTF-8 cannot reach it (wine turns them into U+FFFD, valid
+# UTF-8 in the UTF-8 code page of rdpneg-probe.exe's manifest).
+WINDOWS = os.environ.get("RDPNEG_TARGET_OS") == "windows"
+
 for name, kw in bad:
+    if WINDOWS:
+        n += 1
+        print("ok %d - %s # SKIP not representable in a Windows command "
+              "line (UTF-16)" % (n, name))
+        continue
     s = listener()
     try:
         r = probe(s, **kw)

@@ -98,20 +98,7 @@ if command -v dotnet >/dev/null; then
   VERSION=$(sed -nE "s/^  version: '([^']+)'.*/\1/p" meson.build | head -n 1)
   rm -rf "$BUILD_WIN/dotnet/app" "$BUILD_WIN/dotnet/packages/rdpneg"
   mkdir -p "$BUILD_WIN/dotnet"
-  cat >"$BUILD_WIN/dotnet/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local-feed" value="$NUGET_DIR" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-  </packageSources>
-  <packageSourceMapping>
-    <packageSource key="local-feed"><package pattern="Rdpneg" /></packageSource>
-    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-  </packageSourceMapping>
-</configuration>
-EOF
+  bindings/csharp/feed_config.sh "$NUGET_DIR" >"$BUILD_WIN/dotnet/nuget.config"
   if ! RDPNEG_WIN_BUILD=$BUILD_WIN nice -n 19 bindings/csharp/pack.sh "$NUGET_DIR" \
     >"$BUILD_WIN/pack.log" 2>&1; then
     tail -n 20 "$BUILD_WIN/pack.log"

@@ -120,4 +120,17 @@ namespace Rdpneg.Interop
             return true;
         }
     }
+
+    /// <summary>rdpneg_batch *; released with rdpneg_batch_free (which
+    /// cancels what still runs and waits for the batch's loop threads).</summary>
+    internal sealed class BatchSafeHandle : RdpnegSafeHandle
+    {
+        public BatchSafeHandle() { }
+
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.rdpneg_batch_free(handle);
+            return true;
+        }
+    }
 }
