@@ -32,7 +32,25 @@ int rdpneg_observer_new(rdpneg_observer **po, rdpneg_attempt_ev *a,
   rdpneg_observer *o = calloc(1, sizeof *o);
   if (!o)
     return RDPNEG_ERR_NOMEM;
+  /* |a| comes with its parts (rdpneg_attempt_parts_alloc): keep the
+   * blocks, start every one from zero */
+  rdpneg_tls_ev *tls = a->tls;
+  rdpneg_nla_ev *nla = a->nla;
+  rdpneg_obs_ev *obs = a->obs;
+  rdpneg_msglog *msgs = a->msgs;
+  if (!tls || !nla || !obs || !msgs) {
+    free(o);
+    return RDPNEG_ERR_INVALID_ARGUMENT;
+  }
   memset(a, 0, sizeof *a);
+  memset(tls, 0, sizeof *tls);
+  memset(nla, 0, sizeof *nla);
+  memset(obs, 0, sizeof *obs);
+  memset(msgs, 0, sizeof *msgs);
+  a->tls = tls;
+  a->nla = nla;
+  a->obs = obs;
+  a->msgs = msgs;
   o->a = a;
   o->t0 = o->t_last = t0_us;
   o->t_syn = o->t_synack = o->t_cr = o->t_cc = o->t_ch = -1;
