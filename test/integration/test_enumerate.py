@@ -67,7 +67,7 @@ SERVERS = {
                   "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
                   "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
                   "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
-        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        inferred={"SSL", "HYBRID_EX", "SSL|HYBRID"}, connections=8,
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
         tls_versions=TLS12_ONLY, credssp=None, cert="CN=localhost",
         legacy_mcs="refused",
@@ -124,7 +124,7 @@ SERVERS = {
                   "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ,
                   "RDSAAD": "malformed", "SSL|HYBRID": "SSL",
                   "SSL|HYBRID|HYBRID_EX": "SSL", "legacy": "RDP"},
-        inferred={"SSL", "SSL|HYBRID"}, connections=10,
+        inferred={"SSL", "HYBRID_EX", "SSL|HYBRID"}, connections=9,
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED"], rdp_security=None,
         tls_versions={"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": False,
                       "requires_tls13": True},
@@ -139,7 +139,7 @@ SERVERS = {
                   "RDSTLS": HYB_REQ, "HYBRID_EX": HYB_REQ, "RDSAAD": HYB_REQ,
                   "SSL|HYBRID": "HYBRID", "SSL|HYBRID|HYBRID_EX": "HYBRID",
                   "legacy": HYB_REQ},
-        inferred={"HYBRID", "SSL|HYBRID"}, connections=9,
+        inferred={"SSL", "HYBRID", "SSL|HYBRID"}, connections=8,
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
         rdp_security=None, tls_versions=TLS12_ONLY, credssp=6,
         cert="CN=localhost", legacy_mcs=None,
@@ -154,7 +154,7 @@ SERVERS = {
                   "RDSTLS": SSL_REQ, "HYBRID_EX": SSL_REQ, "RDSAAD": SSL_REQ,
                   "SSL|HYBRID": "SSL", "SSL|HYBRID|HYBRID_EX": "SSL",
                   "legacy": SSL_REQ},
-        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        inferred={"SSL", "HYBRID_EX", "SSL|HYBRID"}, connections=8,
         flags=["EXTENDED_CLIENT_DATA_SUPPORTED", "DYNVC_GFX_PROTOCOL_SUPPORTED"],
         rdp_security=None, tls_versions=TLS12_ONLY, credssp=None,
         cert="CN=localhost", legacy_mcs=None,
@@ -304,7 +304,7 @@ class Enumerate(unittest.TestCase):
         r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
                             "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
                            capture_output=True, text=True, timeout=60)
-        self.assertIn("profile  9 connections", r.stdout)
+        self.assertIn("profile  8 connections", r.stdout)
         self.assertIn("NLA required yes", r.stdout)
         self.assertRegex(r.stdout, r"SSL\|HYBRID +-> HYBRID \(inferred\)")
 
