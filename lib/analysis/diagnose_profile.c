@@ -47,11 +47,15 @@ static const char *name_or(const char *n) {
 
 static void nla_not_required(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_profile *p = &e->profile;
-  char ways[200] = "";
+  char ways[256] = "";
   size_t o = 0;
   if (!strcmp(answer_of(p, "SSL"), "SSL"))
-    o += (size_t)snprintf(ways + o, sizeof ways - o,
-                          "a request for SSL alone was answered with SSL");
+    o += (size_t)snprintf(
+        ways + o, sizeof ways - o, "%s",
+        attempt_of(e, "SSL")
+            ? "a request for SSL alone was answered with SSL"
+            : "SSL was selected out of a larger request (so out of SSL "
+              "alone too)");
   if (p->rdp_security_accepted == 1 && o < sizeof ways)
     o += (size_t)snprintf(ways + o, sizeof ways - o,
                           "%sPROTOCOL_RDP alone "

@@ -11,8 +11,10 @@
  *      each followed by the MCS Connect Initial when the server stays on
  *      Standard RDP Security (their answers do not depend on the primary);
  *   2. once the primary answered: every set its answer leaves open, X.224
- *      only, in parallel (SSL|HYBRID waits for SSL and HYBRID alone when
- *      those decide it), plus one connection per TLS version (plan.c);
+ *      only, in parallel, except those another answer may decide: SSL
+ *      alone waits for PROTOCOL_RDP alone, HYBRID_EX alone for HYBRID
+ *      alone, SSL|HYBRID for SSL and HYBRID alone (deferred()); plus one
+ *      connection per TLS version (plan.c);
  *   3. where the Server Security Data shows a level that lets the client
  *      choose (LOW, CLIENT_COMPATIBLE), one MCS connection per weaker
  *      encryption method. At HIGH and FIPS the level decides the method
@@ -25,8 +27,14 @@
  *     left out);
  *   - a server that answers PROTOCOL_RDP to a set of TLS-based protocols
  *     downgrades every subset of it the same way;
- *   - SSL_NOT_ALLOWED_BY_SERVER and SSL_CERT_NOT_ON_SERVER refuse every
- *     TLS-based request alike (no TLS at all, no certificate);
+ *   - SSL_NOT_ALLOWED_BY_SERVER and SSL_CERT_NOT_ON_SERVER to a request
+ *     that offers SSL refuse every TLS-based request alike (no TLS at all,
+ *     no certificate); not to one without SSL: FreeRDP answers
+ *     SSL_NOT_ALLOWED_BY_SERVER to HYBRID alone when it has TLS but no NLA;
+ *   - HYBRID_REQUIRED_BY_SERVER to a request without CredSSP (PROTOCOL_RDP
+ *     alone): SSL alone gets the same (infer_refusals);
+ *   - SSL_REQUIRED_BY_SERVER to HYBRID alone: HYBRID_EX alone gets the
+ *     same, and the other way round (infer_refusals);
  *   - SSL|HYBRID: HYBRID when SSL alone got HYBRID_REQUIRED_BY_SERVER and
  *     HYBRID alone was selected; SSL when SSL alone was selected and HYBRID
  *     alone was not. */
@@ -185,7 +193,7 @@ static void infer_from(rdpneg_enum *en, int k) {
     else if (a->x224 == RDPNEG_X224_FAILURE &&
              (a->value == RDPNEG_FAILURE_SSL_NOT_ALLOWED_BY_SERVER ||
               a->value == RDPNEG_FAILURE_SSL_CERT_NOT_ON_SERVER) &&
-             a->mask)
+             (a->mask & RDPNEG_PROTOCOL_SSL))
       infer(e, RDPNEG_X224_FAILURE, a->value, 0);
   }
 }
@@ -205,6 +213,36 @@ static int infer_ssl_hybrid(rdpneg_enum *en) {
            !selected(hy, RDPNEG_PROTOCOL_HYBRID))
     infer(sh, RDPNEG_X224_OK, RDPNEG_PROTOCOL_SSL, ssl->flags);
   return sh->state == E_INFERRED;
+}
+
+/* Refusals that name the server's requirement (MS-RDPBCGR 2.2.1.2.2),
+ * applied to the sets it covers:
+ *   - HYBRID_REQUIRED_BY_SERVER to a request without CredSSP: "the server
+ *     requires that the client support Enhanced RDP Security with CredSSP";
+ *     SSL alone offers no CredSSP either and gets the same refusal (not
+ *     RDSTLS or RDSAAD, which a server may take instead of CredSSP, as a
+ *     redirection target does);
+ *   - SSL_REQUIRED_BY_SERVER to a request of CredSSP only (HYBRID and/or
+ *     HYBRID_EX): "if only CredSSP was requested then the server only
+ *     supports TLS"; every other CredSSP-only request gets the same. */
+static int credssp_only(uint32_t m) {
+  return m && !(m & ~(RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_HYBRID_EX));
+}
+
+static void infer_refusals(rdpneg_enum *en) {
+  for (int k = 0; k < en->n; k++) {
+    const eset *a = &en->s[k];
+    if (a->state != E_ASKED || !a->neg)
+      continue;
+    if (failed_with(a, RDPNEG_FAILURE_HYBRID_REQUIRED_BY_SERVER) &&
+        !(a->mask & (RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_HYBRID_EX)))
+      infer(&en->s[SET_SSL], RDPNEG_X224_FAILURE, a->value, 0);
+    if (failed_with(a, RDPNEG_FAILURE_SSL_REQUIRED_BY_SERVER) &&
+        credssp_only(a->mask))
+      for (int i = 0; i < en->n; i++)
+        if (en->s[i].neg && credssp_only(en->s[i].mask))
+          infer(&en->s[i], RDPNEG_X224_FAILURE, a->value, 0);
+  }
 }
 
 /* ---- queueing ---- */
@@ -319,6 +357,31 @@ void rdpneg_enum_free(rdpneg_enum *en) {
   free(en);
 }
 
+/* Is set |i| waiting for an answer that may make it predictable? */
+static int deferred(const rdpneg_enum *en, int i) {
+  switch (i) {
+  case SET_SSL: /* PROTOCOL_RDP alone (first round) */
+    return en->s[SET_RDP].state == E_QUEUED;
+  case SET_HYBRID_EX: /* HYBRID alone */
+    return en->s[SET_HYBRID].state == E_QUEUED;
+  case SET_SSL_HYBRID: /* SSL and HYBRID alone */
+    return en->s[SET_SSL].state == E_QUEUED ||
+           en->s[SET_SSL].state == E_UNKNOWN ||
+           en->s[SET_HYBRID].state == E_QUEUED ||
+           en->s[SET_HYBRID].state == E_UNKNOWN;
+  default:
+    return 0;
+  }
+}
+
+/* Second round: every set still open that waits for nothing. */
+static void ask_open(rdpneg_enum *en, rdpneg_plan *p) {
+  infer_ssl_hybrid(en);
+  for (int i = 0; i < en->n; i++)
+    if (en->s[i].state == E_UNKNOWN && !deferred(en, i))
+      ask(en, p, i);
+}
+
 void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
                         const rdpneg_attempt_ev *e) {
   for (int k = 0; k < en->nmp; k++)
@@ -363,17 +426,10 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
     }
     infer_from(en, k);
     en->round2 = 1;
-    /* SSL and HYBRID alone, still to be asked, may decide SSL|HYBRID */
-    int defer = en->s[SET_SSL].state == E_UNKNOWN ||
-                en->s[SET_HYBRID].state == E_UNKNOWN;
-    for (int i = 0; i < en->n; i++)
-      if (i != SET_SSL_HYBRID || !defer)
-        ask(en, p, i);
-    return;
   }
-  if (en->round2 && !en->stopped && !infer_ssl_hybrid(en) &&
-      answered(&en->s[SET_SSL]) && answered(&en->s[SET_HYBRID]))
-    ask(en, p, SET_SSL_HYBRID);
+  infer_refusals(en);
+  if (en->round2 && !en->stopped)
+    ask_open(en, p);
 }
 
 int rdpneg_enum_may_start(rdpneg_enum *en, rdpneg_plan *p) {

@@ -28,6 +28,9 @@ import json, os, statistics, subprocess, time
 
 probe, out, runs = os.environ["PROBE"], os.environ["OUT"], int(os.environ["RUNS"])
 rows = []
+# the servers' CPU time dominates both tools' wall time on a loaded machine:
+# the ratio is only comparable between runs at a similar load
+load0 = os.getloadavg()
 for env in os.environ["SERVERS"].split():
     port = os.environ.get(env)
     if not port:
@@ -57,6 +60,8 @@ for env in os.environ["SERVERS"].split():
 
 print("enumeration: rdpneg-probe --enumerate vs nmap rdp-enum-encryption "
       "(%d runs each, interleaved)" % runs)
+print("load average %.2f %.2f %.2f at the start, %.2f %.2f %.2f at the end" %
+      (load0 + os.getloadavg()))
 print("%-24s %10s %8s %10s %8s %7s %6s" % ("server", "rdpneg_s", "sd", "nmap_s",
                                            "sd", "x nmap", "conns"))
 for env, m, sd, nm, nsd, conns in rows:

@@ -89,7 +89,7 @@ XRDP_TLS = dict(
     selected=selected(SSL_REQ, SSL="SSL", RDSAAD="malformed",
                       SSL_or_HYBRID="SSL", SSL_or_HYBRID_or_HYBRID_EX="SSL",
                       legacy="RDP"),
-    inferred={"SSL", "SSL|HYBRID"}, flags=XRDP_FLAGS, rdp_security=None,
+    inferred={"SSL", "HYBRID_EX", "SSL|HYBRID"}, flags=XRDP_FLAGS, rdp_security=None,
     credssp=None, legacy_mcs="refused")
 # xrdp that selects PROTOCOL_RDP whatever is offered
 XRDP_RDP_ONLY = dict(
@@ -104,7 +104,7 @@ SHADOW = dict(flags=SHADOW_FLAGS, rdp_security=None, tls_versions=TLS12_ONLY,
 
 SERVERS = {
     "LAB_XRDP_TLS_VALID": dict(
-        XRDP_TLS, connections=9, tls_versions=TLS12_ONLY, cert="CN=localhost",
+        XRDP_TLS, connections=8, tls_versions=TLS12_ONLY, cert="CN=localhost",
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # xrdp security_layer=rdp: PROTOCOL_RDP to everything
@@ -121,7 +121,7 @@ SERVERS = {
     "LAB_XRDP_NEG_NOCERT": dict(XRDP_RDP_ONLY, not_findings=set()),
     # xrdp tls with ssl_protocols=TLSv1.3: every version up to 1.2 refused
     "LAB_XRDP_TLS_TLS13ONLY": dict(
-        XRDP_TLS, connections=10,
+        XRDP_TLS, connections=9,
         tls_versions={"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": False,
                       "requires_tls13": True},
         cert=None, findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
@@ -131,14 +131,14 @@ SERVERS = {
         SHADOW, **policy(nla=True),
         selected=selected(HYB_REQ, HYBRID="HYBRID", SSL_or_HYBRID="HYBRID",
                           SSL_or_HYBRID_or_HYBRID_EX="HYBRID"),
-        inferred={"HYBRID", "SSL|HYBRID"}, connections=9, credssp=6,
+        inferred={"SSL", "HYBRID", "SSL|HYBRID"}, connections=8, credssp=6,
         findings=set(), not_findings=LEGACY_FINDINGS),
     # FreeRDP shadow /sec:tls
     "LAB_SHADOW_TLS": dict(
         SHADOW, **policy(tls=True),
         selected=selected(SSL_REQ, SSL="SSL", SSL_or_HYBRID="SSL",
                           SSL_or_HYBRID_or_HYBRID_EX="SSL"),
-        inferred={"SSL", "SSL|HYBRID"}, connections=9,
+        inferred={"SSL", "HYBRID_EX", "SSL|HYBRID"}, connections=8,
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:rdp: Standard RDP Security, and without any
@@ -282,7 +282,7 @@ class Enumerate(unittest.TestCase):
         r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
                             "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
                            capture_output=True, text=True, timeout=60)
-        self.assertIn("profile  9 connections", r.stdout)
+        self.assertIn("profile  8 connections", r.stdout)
         self.assertIn("NLA required yes", r.stdout)
         self.assertRegex(r.stdout, r"SSL\|HYBRID +-> HYBRID \(inferred\)")
 

@@ -371,23 +371,24 @@ TAP_TEST(nla_required_server) {
   v.legacy = FAIL(5);
   rdpneg_evidence *ev = enumerate(&v);
   CHECK(ev->has_profile);
-  /* primary, RDP, legacy, SSL, RDSTLS, HYBRID_EX, RDSAAD */
+  /* primary, RDP, legacy, RDSTLS, HYBRID_EX, RDSAAD */
   check_profile(ev, (want_profile){.nla_required = IS(1),
                                    .nla_supported = IS(1),
                                    .tls_required = IS(1),
                                    .rdp_security_accepted = IS(0),
                                    .legacy_accepted = IS(0),
-                                   .nattempts = IS(7)});
+                                   .nattempts = IS(6)});
   check_answers(
       ev, (want_answer[]){/* the primary selected HYBRID out of a superset */
                           {"HYBRID", "HYBRID", 1},
                           {"SSL|HYBRID", "HYBRID", 1},
-                          {"SSL", "HYBRID_REQUIRED_BY_SERVER", 0},
+                          /* RDP alone got HYBRID_REQUIRED_BY_SERVER */
+                          {"SSL", "HYBRID_REQUIRED_BY_SERVER", 1},
                           {"legacy", "HYBRID_REQUIRED_BY_SERVER", ANY},
                           {"RDSAAD", "HYBRID_REQUIRED_BY_SERVER", ANY},
                           {NULL, NULL, 0}});
   CHECK(!ev->profile.has_rdp_security);
-  CHECK_EQ_INT(v.connections, 7);
+  CHECK_EQ_INT(v.connections, 6);
   CHECK(v.max_running <= 3);
   check_findings(ev, NONE, CAUSES("NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED"));
   round_trip(ev);
@@ -410,7 +411,8 @@ TAP_TEST(ssl_hybrid_inferred_from_ssl_and_hybrid) {
                                     {"HYBRID", "HYBRID", 0},
                                     {"HYBRID_EX", "HYBRID_EX", 1},
                                     {NULL, NULL, 0}});
-  check_profile(ev, (want_profile){.nla_required = IS(1), .nattempts = IS(7)});
+  /* SSL alone inferred from RDP alone */
+  check_profile(ev, (want_profile){.nla_required = IS(1), .nattempts = IS(6)});
   CHECK(v.max_running <= 3);
   rdpneg_evidence_free(ev);
 }
@@ -599,6 +601,127 @@ TAP_TEST(round_two_starts_at_the_primary_confirm) {
   rdpneg_plan_free(p);
 }
 
+/* ---- inference from refusals (MS-RDPBCGR 2.2.1.2.2) ---- */
+
+/* Like enumerate(), with the primary asking |mask| (RDPNEG_PROTOCOL_*). */
+static rdpneg_evidence *enumerate_asking(srv *v, uint32_t mask) {
+  rdpneg_config *c;
+  rdpneg_config_new(&c);
+  rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
+  rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
+  rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
+  rdpneg_plan *p = NULL;
+  CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
+  rdpneg_config_free(c);
+  rdpneg_tstamp t = 0;
+  rdpneg_plan_start(p, t);
+  while (!rdpneg_plan_done(p)) {
+    rdpneg_session *run[8];
+    int n = 0;
+    while (n < 8 && rdpneg_plan_next(p, t, &run[n]) == 1)
+      n++;
+    if (rdpneg_plan_running(p) > v->max_running)
+      v->max_running = rdpneg_plan_running(p);
+    CHECK(n > 0);
+    if (!n)
+      break;
+    for (int i = 0; i < n; i++) {
+      play(v, run[i], t);
+      CHECK_EQ_INT(rdpneg_plan_attempt_done(p, run[i], t + 3 * MSEC), 0);
+    }
+    t += 5 * MSEC;
+  }
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
+  rdpneg_plan_free(p);
+  return ev;
+}
+
+/* xrdp and FreeRDP shadow with TLS only: SSL_REQUIRED_BY_SERVER to HYBRID
+ * alone means the server only does TLS, so HYBRID_EX alone (CredSSP too)
+ * gets the same answer without a connection; RDSTLS is still asked. */
+TAP_TEST(ssl_required_to_credssp_decides_hybrid_ex) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  for (int m = 0; m < 0x20; m++)
+    if (m & 1)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.mcs_refuse_legacy = 1;
+  rdpneg_evidence *ev = enumerate(&v);
+  int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_INT(ev->profile.tls_required, 1);
+  CHECK_EQ_INT(ev->profile.nla_required, 0);
+  CHECK_EQ_INT(ev->profile.nla_supported, 0);
+  /* primary, RDP, legacy, HYBRID, RDSTLS, RDSAAD */
+  CHECK_EQ_INT(ev->nattempts, 6);
+  CHECK_EQ_INT(v.connections, 6);
+  CHECK(v.max_running <= 3);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* A server that selects SSL out of SSL|HYBRID|HYBRID_EX but HYBRID alone
+ * (no rule decides HYBRID_EX from that): HYBRID_EX waits for HYBRID's
+ * answer, then is asked. */
+TAP_TEST(hybrid_ex_asked_when_hybrid_decides_nothing) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  for (int m = 0; m < 0x20; m++)
+    if (m & 1)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+  v.neg[2] = RDPNEG_PROTOCOL_HYBRID;
+  v.neg[8] = RDPNEG_PROTOCOL_HYBRID_EX;
+  v.legacy = FAIL(1);
+  rdpneg_evidence *ev = enumerate(&v);
+  int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "HYBRID_EX");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "SSL");
+  CHECK_EQ_INT(inf, 1); /* a subset of the primary's set that holds SSL */
+  CHECK_EQ_INT(ev->profile.nla_supported, 1);
+  CHECK(v.max_running <= 3);
+  rdpneg_evidence_free(ev);
+}
+
+/* FreeRDP shadow without /sec (TLS, no NLA) answers HYBRID alone with
+ * SSL_NOT_ALLOWED_BY_SERVER though it selects SSL: a primary asking HYBRID
+ * alone must not make SSL "not allowed"; SSL is asked. */
+TAP_TEST(ssl_not_allowed_without_ssl_infers_nothing) {
+  srv v = {0};
+  all(&v, FAIL(2));
+  v.neg[0] = RDPNEG_PROTOCOL_RDP;
+  for (int m = 0; m < 0x20; m++)
+    if (m & 1)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+  v.legacy = LEGACY_CC;
+  v.level = RDPNEG_ENC_LEVEL_HIGH;
+  v.key_bits = 2048;
+  rdpneg_evidence *ev = enumerate_asking(&v, RDPNEG_PROTOCOL_HYBRID);
+  int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_NOT_ALLOWED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "SSL|HYBRID|HYBRID_EX", &inf), "SSL");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_NOT_ALLOWED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_INT(ev->profile.tls_required, 0);
+  CHECK_EQ_INT(ev->profile.nla_supported, 0);
+  rdpneg_evidence_free(ev);
+}
+
 int main(void) {
   TAP_RUN(nla_required_server);
   TAP_RUN(ssl_hybrid_inferred_from_ssl_and_hybrid);
@@ -608,5 +731,8 @@ int main(void) {
   TAP_RUN(no_answer_stops_the_enumeration);
   TAP_RUN(rdp_security_without_encryption);
   TAP_RUN(round_two_starts_at_the_primary_confirm);
+  TAP_RUN(ssl_required_to_credssp_decides_hybrid_ex);
+  TAP_RUN(hybrid_ex_asked_when_hybrid_decides_nothing);
+  TAP_RUN(ssl_not_allowed_without_ssl_infers_nothing);
   return tap_done();
 }
