@@ -53,6 +53,7 @@ fi
 
 setup_build() { # PREFIX: BUILDDIR set up with it, rdpneg-probe built
   local prefix=$1 b=$SETUP
+  shift
   if [[ ! -f $b/build.ninja ]]; then
     meson setup "$b" "$ROOT" -Dmbedtls_everest="$prefix" "$@" >&2 ||
       die "meson setup $b failed"
