@@ -11,7 +11,8 @@ shadow NLA (without and with credentials) and xrdp TLS (ports from the lab's
 env file in the environment) both --json documents must agree field by
 field, timings aside (every "ms", "t_ms", "total_ms", "start_ms", the
 message ladder, the server's NTLM time and clock skew, "N ms" in texts), and
-the exit codes must be equal. Then: the TLS key exchange was X25519 in both
+the exit codes must be equal, and so must the TLS handshake records (direction,
+type, size). Then: the TLS key exchange was X25519 in both
 (the ClientKeyExchange record is 42 bytes: 5 record + 4 handshake + 1 + a
 32-byte X25519 point; a P-256 point makes it 75), and, with valgrind, the
 Everest probe's X25519 ran in Everest (Hacl_Curve25519_crypto_scalarmult,
@@ -75,6 +76,15 @@ def probe(exe, args, env):
     return p.returncode, json.loads(p.stdout)
 
 
+def tls_ladder(doc):
+    """(direction, name, bytes) of every TLS handshake record of every
+    attempt: the same configuration sends the same ClientHello and gets the
+    same flights (alerts and what follows the verdict are timing)."""
+    return [(m["dir"], m["name"], m["bytes"]) for a in doc.get("attempts", [])
+            for m in a.get("messages", [])
+            if m["name"].startswith("TLS ") and "Alert" not in m["name"]]
+
+
 def cke_bytes(doc):
     """Sizes of the ClientKeyExchange records of every attempt."""
     return [m["bytes"] for a in doc.get("attempts", [])
@@ -110,9 +120,13 @@ def main():
            "exit %d vs %d\n" % (rs, rv) + "\n".join(
                "%s: system %r, everest %r" % d for d in diff[:20]))
         cs, cv = cke_bytes(ds), cke_bytes(dv)
-        ok(cs and cv and set(cs + cv) == {X25519_CKE_BYTES},
-           "%s: X25519 key exchange in both (ClientKeyExchange %s / %s bytes)"
-           % (name, cs, cv), "expected %d-byte records" % X25519_CKE_BYTES)
+        ts, tv = tls_ladder(ds), tls_ladder(dv)
+        ok(cs and cv and set(cs + cv) == {X25519_CKE_BYTES} and ts == tv,
+           "%s: X25519 key exchange in both (ClientKeyExchange %s / %s "
+           "bytes), the same %d TLS handshake records" % (name, cs, cv,
+                                                          len(ts)),
+           "expected %d-byte ClientKeyExchange records\nsystem:  %s\n"
+           "everest: %s" % (X25519_CKE_BYTES, ts, tv))
     if not shutil.which("valgrind"):
         print("ok %d # SKIP valgrind not installed (callgrind check)" % (n + 1))
         return 1 if failed else 0
