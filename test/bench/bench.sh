@@ -52,14 +52,15 @@ VARIANTS=()
 if [ "${BENCH_EVEREST:-1}" != 0 ]; then
   # mbedTLS 2.28.3 from Debian's source with Everest's verified X25519
   # (Debian's build does the ECDHE with generic bignum code)
-  EVEREST=$(./scripts/mbedtls-everest.sh)
+  ev_log=$(mktemp)
   for v in everest everest-static; do
-    opts=(-Dmbedtls_everest="$EVEREST" -Dtests=false -Dman=disabled)
+    opts=(-Dtests=false -Dman=disabled)
     [ $v = everest-static ] && opts+=(-Ddefault_library=static -Dprefer_static=true)
-    [ -f "$BUILD-$v/build.ninja" ] || meson setup "$BUILD-$v" "${opts[@]}" >/dev/null
-    ninja -C "$BUILD-$v" examples/rdpneg-probe >/dev/null
-    VARIANTS+=(--variant "$v=$(cd "$BUILD-$v" && pwd)/examples/rdpneg-probe")
+    ev_probe=$(./scripts/mbedtls-everest.sh --setup "$BUILD-$v" "${opts[@]}" 2>"$ev_log") ||
+      { cat "$ev_log" >&2; exit 1; }
+    VARIANTS+=(--variant "$v=$ev_probe")
   done
+  rm -f "$ev_log"
 fi
 OUT=${BENCH_OUT:-$BUILD/bench}
 mkdir -p "$OUT"
