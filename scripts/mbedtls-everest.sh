@@ -77,7 +77,11 @@ if [[ -f $PREFIX/lib/pkgconfig/mbedtls.pc ]]; then
   exit 0
 fi
 
-have_sources() { apt-cache showsrc mbedtls 2>/dev/null | grep -q "^Version: $VERSION-"; }
+have_sources() { # (no pipe into grep -q: with pipefail, apt-cache's SIGPIPE would count)
+  local o
+  o=$(apt-cache showsrc mbedtls 2>/dev/null || true)
+  grep -q "^Version: $VERSION-" <<<"$o"
+}
 is_installed() {
   [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]
 }
