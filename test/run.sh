@@ -52,6 +52,26 @@ meson test -C "$BUILD" --no-rebuild --suite integration --logbase integration \
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/integration.json")" \
   "C integration"
 
+# The fast configuration (README, "Performance"): rdpneg-probe linked with
+# mbedTLS + Everest's X25519 answers as the system build does. mbedTLS is
+# built once per machine (scripts/mbedtls-everest.sh, ~/.cache/rdpneg), the
+# probe in $BUILD-everest (kept): a few seconds once both exist.
+echo "== Everest-linked rdpneg-probe against the system build (test/integration/test_everest.py)"
+t_ev=$SECONDS
+if EVEREST_PROBE=$(./scripts/mbedtls-everest.sh --setup "$BUILD-everest" -Dtests=false \
+  -Dman=disabled 2>"$BUILD/everest-build.log"); then
+  python3 test/integration/test_everest.py --system "$BUILD/examples/rdpneg-probe" \
+    --everest "$EVEREST_PROBE" >"$BUILD/everest.tap" 2>&1
+  rc=$?
+  grep -E '^(not ok|# )' "$BUILD/everest.tap" | head -n 40
+  read -r p f s <<<"$(python3 test/tally.py --tap "$BUILD/everest.tap")"
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+  add "$p $f $s" "Everest build ($((SECONDS - t_ev)) s)"
+else
+  tail -n 20 "$BUILD/everest-build.log"
+  add "0 1 0" "Everest build (mbedTLS or rdpneg-probe failed to build; $BUILD/everest-build.log)"
+fi
+
 echo "== the HTML report in headless Chromium (test/browser/)"
 LAB_EXTRA_PACKAGES="chromium python3-websocket" ./test/lab/lab.sh install \
   >"$BUILD/browser-install.log" 2>&1 ||

@@ -8,7 +8,9 @@
 #  2. whole-process CPU (user+sys) per NLA probe against shadow NLA, the
 #     tools interleaved round by round (cpu.py), with the ratios the project
 #     targets (nmap rdp-ntlm-info >= 40x, impacket rdp_check and xfreerdp
-#     +auth-only >= 60x), and the same probe linked statically;
+#     +auth-only >= 60x), the same probe linked statically, and linked
+#     with mbedTLS built with Everest's X25519 (scripts/mbedtls-everest.sh;
+#     shared librdpneg, and static);
 #  3. wall time of rdpneg-probe through a 50 ms RTT delay relay
 #     (delayrelay.py, via rtt.py) against the protocol's minimum;
 #  4. the in-process cost per probe (bench_probe: CPU ms per probe).
@@ -21,6 +23,9 @@
 #                          the lab is then neither started nor stopped
 #   BENCH_BUILD=DIR        build directory (default build)
 #   BENCH_STATIC=0         skip the static build (BUILD-static) of rdpneg-probe
+#   BENCH_EVEREST=0        skip the builds with mbedTLS + Everest X25519
+#                          (BUILD-everest, BUILD-everest-static; mbedTLS is
+#                          built once per machine, ~/.cache/rdpneg)
 #   BENCH_OUT=DIR          results (default BUILD/bench)
 #   RUNS=10                hyperfine runs per row for the other tools
 #   PROBE_RUNS=30          hyperfine runs per rdpneg-probe row
@@ -42,6 +47,20 @@ if [ "${BENCH_STATIC:-1}" != 0 ]; then
       -Dtests=false -Dman=disabled >/dev/null
   ninja -C "$BUILD-static" examples/rdpneg-probe >/dev/null
   STATIC=$(cd "$BUILD-static" && pwd)/examples/rdpneg-probe
+fi
+VARIANTS=()
+if [ "${BENCH_EVEREST:-1}" != 0 ]; then
+  # mbedTLS 2.28.3 from Debian's source with Everest's verified X25519
+  # (Debian's build does the ECDHE with generic bignum code)
+  ev_log=$(mktemp)
+  for v in everest everest-static; do
+    opts=(-Dtests=false -Dman=disabled)
+    [ $v = everest-static ] && opts+=(-Ddefault_library=static -Dprefer_static=true)
+    ev_probe=$(./scripts/mbedtls-everest.sh --setup "$BUILD-$v" "${opts[@]}" 2>"$ev_log") ||
+      { cat "$ev_log" >&2; exit 1; }
+    VARIANTS+=(--variant "$v=$ev_probe")
+  done
+  rm -f "$ev_log"
 fi
 OUT=${BENCH_OUT:-$BUILD/bench}
 mkdir -p "$OUT"
@@ -148,7 +167,7 @@ PY
 echo
 echo "== whole-process CPU per NLA probe against shadow NLA (test/bench/cpu.py)"
 python3 test/bench/cpu.py --probe "$PROBE" ${STATIC:+--probe-static "$STATIC"} \
-  --impacket "$OUT/rdp_check_port.py" --home "$HOMEDIR" \
+  "${VARIANTS[@]}" --impacket "$OUT/rdp_check_port.py" --home "$HOMEDIR" \
   --rounds "${CPU_ROUNDS:-15}" --json "$OUT/cpu.json"
 
 echo

@@ -3,7 +3,7 @@
 """Whole-process CPU per NLA probe: rdpneg-probe against the other tools.
 
     cpu.py --probe PATH --impacket PATH --home DIR [--rounds 15] [--json F]
-           [--probe-static PATH]
+           [--probe-static PATH] [--variant NAME=PATH]...
 
 Against the lab's FreeRDP shadow server with NLA (LAB_SHADOW_NLA; the lab's
 env file must be in the environment), runs every tool once per round, the
@@ -18,6 +18,9 @@ xfreerdp +auth-only >= 60x). /bin/true and `rdpneg-probe --version` are
 there to show what starting any process, and this one, costs; with
 --probe-static, the same probe linked statically (librdpneg and mbedTLS
 from .a archives, libuv and libc shared) shows what the loader costs.
+Each --variant NAME=PATH adds the same three rows for another build of
+rdpneg-probe, e.g. "everest" (linked with mbedTLS built with Everest's
+X25519, scripts/mbedtls-everest.sh), with its own target lines.
 """
 
 import argparse
@@ -58,6 +61,16 @@ def tools(a):
          [a.probe_static, "--user", user, "--password-env", "BENCH_PW", tgt],
          env_pw, "out:credentials accepted"),
     ] if a.probe_static else []) + [
+        row for name, path in a.variants for row in (
+            ("rdpneg-probe --version (%s)" % name, "start-up only, %s build"
+             % name, [path, "--version"], None, "rc0"),
+            ("rdpneg-probe (%s)" % name, "NTLM CHALLENGE, %s build" % name,
+             [path, tgt], None, "out:NTLM CHALLENGE"),
+            ("rdpneg-probe --user (%s)" % name,
+             "credential check, %s build" % name,
+             [path, "--user", user, "--password-env", "BENCH_PW", tgt],
+             env_pw, "out:credentials accepted"))
+    ] + [
         ("rdpneg-probe --spnego",
          "as mstsc: SPNEGO refused, raw NTLM retry, 2 connections",
          [a.probe, "--spnego", tgt], None, "out:NTLM CHALLENGE"),
@@ -94,9 +107,15 @@ def main():
     p.add_argument("--impacket", required=True)
     p.add_argument("--home", required=True)
     p.add_argument("--probe-static")
+    p.add_argument("--variant", action="append", default=[],
+                   metavar="NAME=PATH",
+                   help="another build of rdpneg-probe (repeatable)")
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--json")
     a = p.parse_args()
+    a.variants = [tuple(v.split("=", 1)) for v in a.variant]
+    if any(len(v) != 2 or not v[0] or not v[1] for v in a.variants):
+        p.error("--variant takes NAME=PATH")
     ts = tools(a)
     res = {t[0]: [] for t in ts}
     for rnd in range(a.rounds + 1):
@@ -118,11 +137,11 @@ def main():
         }
     base = rows["rdpneg-probe"]["cpu_ms"]
     cred = rows["rdpneg-probe --user"]["cpu_ms"]
-    print("%-24s %-56s %7s %6s %6s %7s %7s %7s %6s" % (
+    print("%-38s %-56s %7s %6s %6s %7s %7s %7s %6s" % (
         "tool", "does", "cpu_ms", "user", "sys", "wall_ms", "x probe",
         "x creds", "ok"))
     for name, r in rows.items():
-        print("%-24s %-56s %7.2f %6.2f %6.2f %7.1f %7.1f %7.1f %3d/%-2d" % (
+        print("%-38s %-56s %7.2f %6.2f %6.2f %7.1f %7.1f %7.1f %3d/%-2d" % (
             name, r["does"], r["cpu_ms"], r["user_ms"], r["sys_ms"],
             r["wall_ms"], r["cpu_ms"] / base, r["cpu_ms"] / cred, r["ok"],
             r["runs"]))
@@ -130,7 +149,7 @@ def main():
           "process (wait4; the kernel splits it into user and sys by "
           "sampling, the sum is exact)" % a.rounds)
     verdict = {}
-    for sfx in ("", " (static)"):
+    for sfx in ["", " (static)"] + [" (%s)" % n for n, _ in a.variants]:
         if "rdpneg-probe" + sfx not in rows:
             continue
         b = rows["rdpneg-probe" + sfx]["cpu_ms"]

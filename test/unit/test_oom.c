@@ -462,6 +462,14 @@ int __wrap_mbedtls_entropy_func(void *data, unsigned char *out, size_t len) {
     out[i] = (unsigned char)((++entropy_ctr * 2654435761u) >> 13);
   return 0;
 }
+/* librdpneg seeds its DRBG from getrandom(2) (lib/proto/tls.c), mbedTLS's
+ * entropy context only where that fails: both repeatable here */
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags) {
+  (void)flags;
+  __wrap_mbedtls_entropy_func(NULL, buf, len);
+  return (ssize_t)len;
+}
 /* mbedTLS puts the time into the ClientHello (--wrap=time) */
 time_t __wrap_time(time_t *t);
 time_t __wrap_time(time_t *t) {

@@ -189,7 +189,8 @@ build_libuv() {
 build_mbedtls() {
   local src bld=$DEPS/build/mbedtls opt key
   key=$(recipe_key build_mbedtls)
-  is_built mbedtls "$key" && [[ -f $DEPS/lib/libmbedtls.a ]] && return 0
+  is_built mbedtls "$key" && [[ -f $DEPS/lib/libmbedtls.a && -f $DEPS/include/everest/everest.h ]] &&
+    return 0
   src=$(fetch_source mbedtls "$MBEDTLS_VERSION")
   # Debian's configuration (the `scripts/config.py set` lines of debian/rules:
   # MD4 for NTLM, ...) on a copy of config.h, except pthread threading, which
@@ -205,12 +206,20 @@ build_mbedtls() {
     case $opt in MBEDTLS_THREADING_*) continue ;; esac
     (cd "$DEPS/build/mbedtls-src" && python3 scripts/config.py set "$opt") || die "config.py set $opt"
   done
+  # Everest's verified X25519 for the TLS ECDHE, as scripts/mbedtls-everest.sh
+  # on Linux (mbedTLS's generic bignum Curve25519 is ~7x the instructions)
+  (cd "$DEPS/build/mbedtls-src" && python3 scripts/config.py set MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED &&
+    python3 scripts/config.py unset MBEDTLS_ECDH_LEGACY_CONTEXT) || die "config.py: Everest"
   log "building mbedTLS $MBEDTLS_VERSION (static, $HOST)"
   cmake_cross "$DEPS/build/mbedtls-src" "$bld" -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF \
     -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF
   nice -n 19 cmake --build "$bld" -j "$(nproc)" >>"$bld.log" 2>&1 ||
     { tail -n 40 "$bld.log" >&2; die "mbedTLS build failed"; }
-  cp -r "$DEPS/build/mbedtls-src/include/mbedtls" "$DEPS/include/"
+  local syms
+  syms=$($HOST-nm "$bld/library/libmbedcrypto.a" 2>/dev/null)
+  grep -q ' T mbedtls_x25519_calc_secret$' <<<"$syms" || die "libmbedcrypto.a has no Everest X25519"
+  cp -r "$DEPS/build/mbedtls-src/include/mbedtls" \
+    "$DEPS/build/mbedtls-src/3rdparty/everest/include/everest" "$DEPS/include/"
   $HOST-gcc-win32 -O2 -Wall -Wextra -Werror -I"$DEPS/build/mbedtls-src/include" -c \
     "$ROOT/test/windows/mbedtls_entropy_bcrypt.c" -o "$bld/entropy_bcrypt.o" ||
     die "mbedtls_entropy_bcrypt.c failed to compile"
@@ -272,7 +281,8 @@ cmd_deps() {
   k=$(recipe_key build_mbedtls)
   is_built mbedtls "$k" || from_cache mbedtls "$k" || true
   build_mbedtls
-  to_cache mbedtls "$k" lib/libmbedtls.a lib/libmbedx509.a lib/libmbedcrypto.a include/mbedtls
+  to_cache mbedtls "$k" lib/libmbedtls.a lib/libmbedx509.a lib/libmbedcrypto.a include/mbedtls \
+    include/everest
   write_pc
   log "dependencies ready in $DEPS ($((SECONDS - t0)) s)"
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""The fast configuration answers as the system build does (TAP).
+
+    test_everest.py --system PROBE --everest PROBE
+
+PROBE are two builds of rdpneg-probe: one linked with Debian's libmbedtls,
+one with mbedTLS built from Debian's source with Everest's verified X25519
+(-Dmbedtls_everest, scripts/mbedtls-everest.sh). Against the lab's FreeRDP
+shadow NLA (without and with credentials) and xrdp TLS (ports from the lab's
+env file in the environment) both --json documents must agree field by
+field, timings aside (every "ms", "t_ms", "total_ms", "start_ms", the
+message ladder, the server's NTLM time and clock skew, "N ms" in texts), and
+the exit codes must be equal, and so must the TLS handshake records (direction,
+type, size). Then: the TLS key exchange was X25519 in both
+(the ClientKeyExchange record is 42 bytes: 5 record + 4 handshake + 1 + a
+32-byte X25519 point; a P-256 point makes it 75), and, with valgrind, the
+Everest probe's X25519 ran in Everest (Hacl_Curve25519_crypto_scalarmult,
+not mbedTLS's generic Montgomery ladder ecp_mul_mxz) and a whole NLA probe
+took fewer than 8M instructions (callgrind; Debian's build: ~20M).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+VOLATILE_KEYS = {"ms", "total_ms", "start_ms", "t_ms", "messages",
+                 "messages_dropped", "server_time", "clock_skew_s"}
+MS_IN_TEXT = re.compile(r"\b\d+(?:\.\d+)? ms\b")
+X25519_CKE_BYTES = 42
+MAX_INSTRUCTIONS = 8_000_000
+
+n = 0
+failed = 0
+
+
+def ok(cond, what, diag=None):
+    global n, failed
+    n += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, what))
+    if not cond:
+        failed += 1
+        for line in (diag or "").splitlines():
+            print("# " + line)
+
+
+def normalise(o, key=None):
+    if isinstance(o, dict):
+        return {k: normalise(v, k) for k, v in o.items()
+                if k not in VOLATILE_KEYS}
+    if isinstance(o, list):
+        return [normalise(v) for v in o]
+    if isinstance(o, str):
+        return MS_IN_TEXT.sub("<t> ms", o)
+    return o
+
+
+def leaves(o, path=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from leaves(v, "%s.%s" % (path, k))
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from leaves(v, "%s[%d]" % (path, i))
+    else:
+        yield path, o
+
+
+def probe(exe, args, env):
+    p = subprocess.run([exe, "--json"] + args, env=env, capture_output=True,
+                       timeout=60)
+    return p.returncode, json.loads(p.stdout)
+
+
+def tls_ladder(doc):
+    """(direction, name, bytes) of every TLS handshake record of every
+    attempt: the same configuration sends the same ClientHello and gets the
+    same flights (alerts and what follows the verdict are timing)."""
+    return [(m["dir"], m["name"], m["bytes"]) for a in doc.get("attempts", [])
+            for m in a.get("messages", [])
+            if m["name"].startswith("TLS ") and "Alert" not in m["name"]]
+
+
+def cke_bytes(doc):
+    """Sizes of the ClientKeyExchange records of every attempt."""
+    return [m["bytes"] for a in doc.get("attempts", [])
+            for m in a.get("messages", []) if m["name"] == "TLS ClientKeyExchange"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--system", required=True)
+    ap.add_argument("--everest", required=True)
+    a = ap.parse_args()
+    e = os.environ
+    env = dict(e, BENCH_PW=e["LAB_SHADOW_PASSWORD"])
+    user = e.get("LAB_SHADOW_USER", "labuser")
+    cases = [
+        ("shadow NLA", ["127.0.0.1:" + e["LAB_SHADOW_NLA"]]),
+        ("shadow NLA with credentials",
+         ["--user", user, "--password-env", "BENCH_PW",
+          "127.0.0.1:" + e["LAB_SHADOW_NLA"]]),
+        ("xrdp TLS", ["127.0.0.1:" + e["LAB_XRDP_TLS_VALID"]]),
+    ]
+    print("1..%d" % (2 * len(cases) + (2 if shutil.which("valgrind") else 1)))
+    for name, args in cases:
+        rs, ds = probe(a.system, args, env)
+        rv, dv = probe(a.everest, args, env)
+        ls, lv = dict(leaves(normalise(ds))), dict(leaves(normalise(dv)))
+        diff = [(p, ls.get(p, "<missing>"), lv.get(p, "<missing>"))
+                for p in sorted(set(ls) | set(lv))
+                if ls.get(p, "<missing>") != lv.get(p, "<missing>")]
+        ok(rs == rv and not diff and ds["tls"]["status"] == "ok",
+           "%s: same document and exit code (%d), TLS %s, verdict %s" % (
+               name, rs, ds["tls"]["status"], ds["verdict"]),
+           "exit %d vs %d\n" % (rs, rv) + "\n".join(
+               "%s: system %r, everest %r" % d for d in diff[:20]))
+        cs, cv = cke_bytes(ds), cke_bytes(dv)
+        ts, tv = tls_ladder(ds), tls_ladder(dv)
+        ok(cs and cv and set(cs + cv) == {X25519_CKE_BYTES} and ts == tv,
+           "%s: X25519 key exchange in both (ClientKeyExchange %s / %s "
+           "bytes), the same %d TLS handshake records" % (name, cs, cv,
+                                                          len(ts)),
+           "expected %d-byte ClientKeyExchange records\nsystem:  %s\n"
+           "everest: %s" % (X25519_CKE_BYTES, ts, tv))
+    if not shutil.which("valgrind"):
+        print("ok %d # SKIP valgrind not installed (callgrind check)" % (n + 1))
+        return 1 if failed else 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        p = subprocess.run(["valgrind", "--tool=callgrind",
+                            "--callgrind-out-file=" + out, a.everest,
+                            "127.0.0.1:" + e["LAB_SHADOW_NLA"]], env=env,
+                           capture_output=True, text=True, timeout=120)
+        m = re.search(r"Collected : (\d+)", p.stderr)
+        ins = int(m.group(1)) if m else None
+        ok(p.returncode == 0 and "NTLM CHALLENGE" in p.stdout and ins
+           and ins < MAX_INSTRUCTIONS,
+           "Everest probe, shadow NLA under callgrind: %s instructions "
+           "(fewer than %d)" % (ins, MAX_INSTRUCTIONS),
+           p.stdout[-400:] + p.stderr[-400:])
+        prof = open(out, errors="replace").read()
+        hacl = "Hacl_Curve25519_crypto_scalarmult" in prof
+        generic = "ecp_mul_mxz" in prof
+        ok(hacl and not generic,
+           "X25519 computed by Everest (Hacl_Curve25519_crypto_scalarmult "
+           "ran: %s; mbedTLS's generic ecp_mul_mxz ran: %s)" % (hacl, generic))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
