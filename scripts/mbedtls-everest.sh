@@ -19,7 +19,8 @@
 #
 # The prefix, ${XDG_CACHE_HOME:-~/.cache}/rdpneg/mbedtls-everest-<key>, holds
 # include/ (mbedtls/, everest/), lib/libmbed{tls,x509,crypto}.a (PIC, so the
-# shared librdpneg can take them in) and lib/pkgconfig/mbedtls.pc. <key> is a
+# shared librdpneg can take them in), lib/pkgconfig/mbedtls.pc, and libuv
+# from Debian's source (lib/libuv.a, include-uv/) for -Dstatic_cli=true. <key> is a
 # hash of this script and the compiler's version: built once per machine,
 # then reused (a second run prints the prefix at once).
 #
@@ -72,7 +73,42 @@ key=$({
   "$CC" --version | head -n 1
 } | sha256sum | cut -c1-16)
 PREFIX=$CACHE/mbedtls-everest-$VERSION-$key
+
+# libuv, static and PIC, from Debian's source package (Debian ships no
+# libuv.a): for -Dstatic_cli=true, the command-line tools linked as static
+# PIE executables (no dynamic loader at start: README, "Performance").
+# Built into $PREFIX/lib/libuv.a and $PREFIX/include-uv once.
+ensure_libuv() {
+  local prefix=$1 ver dir work
+  [[ -f $prefix/lib/libuv.a && -f $prefix/include-uv/uv.h ]] && return 0
+  ver=$(dpkg-query -W -f='${Version}' libuv1-dev 2>/dev/null || true)
+  [[ -n $ver ]] || die "libuv1-dev is not installed"
+  dir=$CACHE/src/libuv1-${ver%%-*}
+  if [[ ! -f $dir/CMakeLists.txt ]]; then
+    mkdir -p "$CACHE/src"
+    log "apt-get source libuv1 ($ver) into $CACHE/src"
+    (cd "$CACHE/src" && apt-get source -q "libuv1=$ver" >"$CACHE/src/libuv1.log" 2>&1) ||
+      { cat "$CACHE/src/libuv1.log" >&2; die "apt-get source libuv1 failed"; }
+    [[ -f $dir/CMakeLists.txt ]] || die "$dir has no CMakeLists.txt"
+  fi
+  work=$CACHE/build/libuv-$key
+  rm -rf "$work"
+  log "building libuv ${ver%%-*} (static, PIC) in $work"
+  cmake -S "$dir" -B "$work" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DLIBUV_BUILD_TESTS=OFF \
+    -DLIBUV_BUILD_BENCH=OFF >"$work.log" 2>&1 ||
+    { cat "$work.log" >&2; die "libuv cmake configure failed"; }
+  nice -n 19 cmake --build "$work" --target uv_a -j "$(nproc)" >>"$work.log" 2>&1 ||
+    { tail -n 40 "$work.log" >&2; die "libuv build failed"; }
+  rm -rf "$prefix/include-uv"
+  mkdir -p "$prefix/include-uv"
+  cp -r "$dir/include/." "$prefix/include-uv/"
+  cp "$work/libuv_a.a" "$prefix/lib/libuv.a.tmp" && mv "$prefix/lib/libuv.a.tmp" "$prefix/lib/libuv.a"
+  rm -rf "$work" "$work.log"
+}
+
 if [[ -f $PREFIX/lib/pkgconfig/mbedtls.pc ]]; then
+  ensure_libuv "$PREFIX"
   if [[ -n $SETUP ]]; then setup_build "$PREFIX" "$@"; else echo "$PREFIX"; fi
   exit 0
 fi
@@ -158,5 +194,6 @@ PC
 # recipe:end
 rm -rf "$PREFIX" && mv "$PREFIX.tmp" "$PREFIX"
 rm -rf "$work"
+ensure_libuv "$PREFIX"
 log "ready: $PREFIX"
 if [[ -n $SETUP ]]; then setup_build "$PREFIX" "$@"; else echo "$PREFIX"; fi

@@ -55,7 +55,9 @@ if [ "${BENCH_EVEREST:-1}" != 0 ]; then
   ev_log=$(mktemp)
   for v in everest everest-static; do
     opts=(-Dtests=false -Dman=disabled)
-    [ $v = everest-static ] && opts+=(-Ddefault_library=static -Dprefer_static=true)
+    # everest-static: the fast configuration, static PIE executables
+    # (librdpneg, mbedTLS and libuv linked in: no dynamic loader at start)
+    [ $v = everest-static ] && opts+=(-Ddefault_library=static -Dprefer_static=true -Dstatic_cli=true)
     ev_probe=$(./scripts/mbedtls-everest.sh --setup "$BUILD-$v" "${opts[@]}" 2>"$ev_log") ||
       { cat "$ev_log" >&2; exit 1; }
     VARIANTS+=(--variant "$v=$ev_probe")

@@ -91,10 +91,31 @@ def cke_bytes(doc):
             for m in a.get("messages", []) if m["name"] == "TLS ClientKeyExchange"]
 
 
+def elf_kind(path):
+    """(e_type, has PT_INTERP) of a 64-bit little-endian ELF file: a static
+    PIE is ET_DYN (3) without a program interpreter (no dynamic loader)."""
+    import struct
+    with open(path, "rb") as f:
+        h = f.read(64)
+        if h[:4] != b"\x7fELF" or h[4] != 2 or h[5] != 1:
+            return None, None
+        e_type, = struct.unpack_from("<H", h, 16)
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phentsize, phnum = struct.unpack_from("<HH", h, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    interp = any(struct.unpack_from("<I", ph, i * phentsize)[0] == 3
+                 for i in range(phnum))
+    return e_type, interp
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--system", required=True)
     ap.add_argument("--everest", required=True)
+    ap.add_argument("--static", action="store_true",
+                    help="the Everest probe must be a static PIE executable "
+                    "(-Dstatic_cli=true)")
     a = ap.parse_args()
     e = os.environ
     env = dict(e, BENCH_PW=e["LAB_SHADOW_PASSWORD"])
@@ -106,7 +127,15 @@ def main():
           "127.0.0.1:" + e["LAB_SHADOW_NLA"]]),
         ("xrdp TLS", ["127.0.0.1:" + e["LAB_XRDP_TLS_VALID"]]),
     ]
-    print("1..%d" % (2 * len(cases) + (2 if shutil.which("valgrind") else 1)))
+    print("1..%d" % (2 * len(cases) + (2 if shutil.which("valgrind") else 1)
+                     + (1 if a.static else 0)))
+    if a.static:
+        kind, interp = elf_kind(a.everest)
+        ok(kind == 3 and not interp,
+           "the fast probe is a static PIE executable (ELF type %s, "
+           "PT_INTERP %s)" % (kind, interp),
+           "expected ELF type 3 (ET_DYN, position-independent) without a "
+           "program interpreter")
     for name, args in cases:
         rs, ds = probe(a.system, args, env)
         rv, dv = probe(a.everest, args, env)
