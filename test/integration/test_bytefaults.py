@@ -792,8 +792,13 @@ async def main():
                                  zip(runs, res)]))
             # a live case whose fault never came (the server, loaded, did
             # not answer in time) says nothing about the fault: once more
+            # (a cut inside the server's closing alert, behind the end of
+            # its answer, is reached only if the client still reads when
+            # the server answers its close_notify: a matter of timing, and
+            # the client may be gone; such a case must still end healthy)
             pending = [c for c in chunk if c.mode in ("close", "reset", "stall")
-                       and not c.faulted and c.after > 0]
+                       and not c.faulted and c.after > 0
+                       and c.after < layouts[c.server].answer_end]
             if not pending:
                 break
         unfaulted += pending
@@ -868,12 +873,15 @@ async def main():
                 if x.get("status") != "ok" or first_failed_phase(doc) != "tls" \
                         or t.get("status") != "stalled":
                     probs.append("expected X.224 ok, TLS stalled")
-                if got != sent - lay.cc_len:
+                # the relay's last byte may leave it as the client's deadline
+                # fires (1 byte per 100 ms): one byte in flight is no fault
+                if got not in (sent - lay.cc_len, sent - lay.cc_len - 1):
                     probs.append("tls.bytes_received %r, the relay sent %d" %
                                  (got, sent - lay.cc_len))
-                if t.get("last_server_message") != lay.last_msg(sent):
+                seen = lay.cc_len + got if isinstance(got, int) else sent
+                if t.get("last_server_message") != lay.last_msg(seen):
                     probs.append("last_server_message %r, expected %r" %
-                                 (t.get("last_server_message"), lay.last_msg(sent)))
+                                 (t.get("last_server_message"), lay.last_msg(seen)))
             else:
                 if first_failed_phase(doc) != "nla" or nla.get("ntlm") is not None \
                         or t.get("status") != "ok":
@@ -889,9 +897,13 @@ async def main():
             if doc.get("verdict") != "healthy" or first_failed_phase(doc):
                 probs.append("expected healthy like the recording")
             t = doc.get("tls") or {}
-            if t.get("bytes_received") != lay.total - lay.cc_len:
-                probs.append("tls.bytes_received %r, expected %d" %
-                             (t.get("bytes_received"), lay.total - lay.cc_len))
+            # the answer up to its end; the server's closing alert (when the
+            # recording caught one) only if it came before the client left
+            want = {lay.answer_end - lay.cc_len, lay.total - lay.cc_len}
+            if t.get("bytes_received") not in want:
+                probs.append("tls.bytes_received %r, expected %s" %
+                             (t.get("bytes_received"), " or ".join(
+                                 str(w) for w in sorted(want))))
             tap(not probs, c.label + ": same result as the recording",
                 probs + [summary(c.doc)])
 

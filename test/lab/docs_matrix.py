@@ -165,13 +165,18 @@ def evidence(d, probe):
             continue
         n += 1
         meta = json.load(open(os.path.join(raw, fn[:-5] + ".args")))
-        p = subprocess.run([probe, "--json", "--evidence", os.path.join(raw, fn)] + meta["args"],
-                           capture_output=True, text=True, timeout=30)
+        cmd = [probe, "--json", "--evidence", os.path.join(raw, fn)] + meta["args"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if not p.stdout.strip() and not p.stderr.strip():
+            # nothing at all, not even an error: the process did not run
+            # (seen once under wine on a loaded machine); said, and once more
+            print("RETRY %s: exit %d with no output at all" % (fn, p.returncode))
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
         live = json.load(open(os.path.join(raw, fn)))
         try:
             again = json.loads(p.stdout)
         except ValueError:
-            print("FAIL %s: %s" % (fn, p.stderr.strip()))
+            print("FAIL %s: exit %d: %s" % (fn, p.returncode, p.stderr.strip()))
             bad += 1
             continue
         out = []
