@@ -87,9 +87,16 @@ ensure_libuv() {
   if [[ ! -f $dir/CMakeLists.txt ]]; then
     mkdir -p "$CACHE/src"
     log "apt-get source libuv1 ($ver) into $CACHE/src"
-    (cd "$CACHE/src" && apt-get source -q "libuv1=$ver" >"$CACHE/src/libuv1.log" 2>&1) ||
-      { cat "$CACHE/src/libuv1.log" >&2; die "apt-get source libuv1 failed"; }
-    [[ -f $dir/CMakeLists.txt ]] || die "$dir has no CMakeLists.txt"
+    # the installed version's source; else the one deb-src has (a security
+    # update's source may be listed elsewhere): same upstream series
+    if ! (cd "$CACHE/src" && apt-get source -q "libuv1=$ver" >"$CACHE/src/libuv1.log" 2>&1); then
+      log "no source for libuv1 $ver; taking deb-src's libuv1"
+      (cd "$CACHE/src" && apt-get source -q libuv1 >>"$CACHE/src/libuv1.log" 2>&1) ||
+        { cat "$CACHE/src/libuv1.log" >&2; die "apt-get source libuv1 failed"; }
+      dir=$(ls -d "$CACHE"/src/libuv1-*/ 2>/dev/null | sort -V | tail -n 1)
+      dir=${dir%/}
+    fi
+    [[ -n $dir && -f $dir/CMakeLists.txt ]] || die "${dir:-libuv1 source} has no CMakeLists.txt"
   fi
   work=$CACHE/build/libuv-$key
   rm -rf "$work"
