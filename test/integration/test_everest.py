@@ -28,9 +28,12 @@ import subprocess
 import sys
 import tempfile
 
-VOLATILE_KEYS = {"ms", "total_ms", "start_ms", "t_ms", "messages",
-                 "messages_dropped", "server_time", "clock_skew_s"}
-MS_IN_TEXT = re.compile(r"\b\d+(?:\.\d+)? ms\b")
+# the document comparison of the Windows suite (timings and the message log
+# aside): normalise() with no error-name map, leaves()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "windows"))
+from compare import leaves, normalise  # noqa: E402
+
 X25519_CKE_BYTES = 42
 MAX_INSTRUCTIONS = 8_000_000
 
@@ -46,28 +49,6 @@ def ok(cond, what, diag=None):
         failed += 1
         for line in (diag or "").splitlines():
             print("# " + line)
-
-
-def normalise(o, key=None):
-    if isinstance(o, dict):
-        return {k: normalise(v, k) for k, v in o.items()
-                if k not in VOLATILE_KEYS}
-    if isinstance(o, list):
-        return [normalise(v) for v in o]
-    if isinstance(o, str):
-        return MS_IN_TEXT.sub("<t> ms", o)
-    return o
-
-
-def leaves(o, path=""):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            yield from leaves(v, "%s.%s" % (path, k))
-    elif isinstance(o, list):
-        for i, v in enumerate(o):
-            yield from leaves(v, "%s[%d]" % (path, i))
-    else:
-        yield path, o
 
 
 def probe(exe, args, env):
@@ -139,7 +120,7 @@ def main():
     for name, args in cases:
         rs, ds = probe(a.system, args, env)
         rv, dv = probe(a.everest, args, env)
-        ls, lv = dict(leaves(normalise(ds))), dict(leaves(normalise(dv)))
+        ls, lv = dict(leaves(normalise(ds, {}))), dict(leaves(normalise(dv, {})))
         diff = [(p, ls.get(p, "<missing>"), lv.get(p, "<missing>"))
                 for p in sorted(set(ls) | set(lv))
                 if ls.get(p, "<missing>") != lv.get(p, "<missing>")]

@@ -202,12 +202,15 @@ static void play(srv *v, rdpneg_session *s, rdpneg_tstamp t) {
   CHECK(rdpneg_session_done(s));
 }
 
-/* Runs a whole enumeration against |v|; returns its evidence. */
-static rdpneg_evidence *enumerate(srv *v) {
+/* Runs a whole enumeration against |v|, the primary asking |mask|
+ * (RDPNEG_PROTOCOL_*; negative: the default request); returns its evidence. */
+static rdpneg_evidence *enumerate_mask(srv *v, int64_t mask) {
   rdpneg_config *c;
   rdpneg_config_new(&c);
   rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
   rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
+  if (mask >= 0)
+    rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
   rdpneg_plan *p = NULL;
   CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
   rdpneg_config_free(c);
@@ -233,6 +236,10 @@ static rdpneg_evidence *enumerate(srv *v) {
   CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
   rdpneg_plan_free(p);
   return ev;
+}
+
+static rdpneg_evidence *enumerate(srv *v) {
+  return enumerate_mask(v, -1);
 }
 
 static const char *answer(const rdpneg_evidence *ev, const char *set,
@@ -605,36 +612,7 @@ TAP_TEST(round_two_starts_at_the_primary_confirm) {
 
 /* Like enumerate(), with the primary asking |mask| (RDPNEG_PROTOCOL_*). */
 static rdpneg_evidence *enumerate_asking(srv *v, uint32_t mask) {
-  rdpneg_config *c;
-  rdpneg_config_new(&c);
-  rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
-  rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
-  rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
-  rdpneg_plan *p = NULL;
-  CHECK_EQ_INT(rdpneg_plan_new(&p, c, "server.example", 3389), 0);
-  rdpneg_config_free(c);
-  rdpneg_tstamp t = 0;
-  rdpneg_plan_start(p, t);
-  while (!rdpneg_plan_done(p)) {
-    rdpneg_session *run[8];
-    int n = 0;
-    while (n < 8 && rdpneg_plan_next(p, t, &run[n]) == 1)
-      n++;
-    if (rdpneg_plan_running(p) > v->max_running)
-      v->max_running = rdpneg_plan_running(p);
-    CHECK(n > 0);
-    if (!n)
-      break;
-    for (int i = 0; i < n; i++) {
-      play(v, run[i], t);
-      CHECK_EQ_INT(rdpneg_plan_attempt_done(p, run[i], t + 3 * MSEC), 0);
-    }
-    t += 5 * MSEC;
-  }
-  rdpneg_evidence *ev = NULL;
-  CHECK_EQ_INT(rdpneg_plan_evidence(p, &ev), 0);
-  rdpneg_plan_free(p);
-  return ev;
+  return enumerate_mask(v, mask);
 }
 
 /* xrdp and FreeRDP shadow with TLS only: SSL_REQUIRED_BY_SERVER to HYBRID
