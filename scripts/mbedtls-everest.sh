@@ -11,7 +11,14 @@
 # or reconfigured when the prefix changed) and rdpneg-probe built in it,
 # its path printed (test/run.sh and test/bench/bench.sh use this):
 #
-#   scripts/mbedtls-everest.sh --setup BUILDDIR [MESON-OPTION...]
+#   scripts/mbedtls-everest.sh [--musl] --setup BUILDDIR [MESON-OPTION...]
+#
+# --musl: everything (mbedTLS, libuv and the build directory) with musl
+# (CC=musl-gcc, Debian's musl-tools, installed when missing): with
+# -Dstatic_cli=true, rdpneg-probe is then a static musl executable, which
+# starts without glibc's CPUID probing, tunables and self-relocation (about
+# 1 ms of CPU per process on this VM; README, "Performance"). Use a build
+# directory of its own: meson keeps the compiler a directory was set up with.
 #
 # Debian's libmbedtls computes the TLS ECDHE X25519 with the generic bignum
 # code: 16.3M of the 21.3M instructions of an NLA probe. Everest's X25519
@@ -43,13 +50,26 @@ die() {
   exit 1
 }
 
+MUSL=
+if [[ ${1:-} == --musl ]]; then
+  MUSL=1
+  CC=musl-gcc
+  export CC # meson setup takes the compiler from here
+  shift
+fi
 SETUP=
 if [[ ${1:-} == --setup ]]; then
-  [[ -n ${2:-} ]] || die "usage: $0 [--setup BUILDDIR [MESON-OPTION...]]"
+  [[ -n ${2:-} ]] || die "usage: $0 [--musl] [--setup BUILDDIR [MESON-OPTION...]]"
   SETUP=$2
   shift 2
 elif (($#)); then
-  die "usage: $0 [--setup BUILDDIR [MESON-OPTION...]]"
+  die "usage: $0 [--musl] [--setup BUILDDIR [MESON-OPTION...]]"
+fi
+if [[ -n $MUSL ]] && ! command -v musl-gcc >/dev/null; then
+  ((EUID == 0)) || die "--musl needs musl-gcc (apt-get install musl-tools, as root)"
+  log "installing musl-tools"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+    --no-install-recommends musl-tools >&2 || die "apt-get install musl-tools failed"
 fi
 
 setup_build() { # PREFIX: BUILDDIR set up with it, rdpneg-probe built
@@ -70,6 +90,7 @@ setup_build() { # PREFIX: BUILDDIR set up with it, rdpneg-probe built
 key=$({
   sed -n '/^# recipe:begin/,/^# recipe:end/p' "${BASH_SOURCE[0]}"
   echo "$VERSION"
+  echo "$CC"
   "$CC" --version | head -n 1
 } | sha256sum | cut -c1-16)
 PREFIX=$CACHE/mbedtls-everest-$VERSION-$key

@@ -52,18 +52,19 @@ meson test -C "$BUILD" --no-rebuild --suite integration --logbase integration \
 add "$(python3 test/tally.py --meson "$BUILD/meson-logs/integration.json")" \
   "C integration"
 
-# The fast configuration (README, "Performance"): rdpneg-probe linked with
-# mbedTLS + Everest's X25519, as a static PIE executable (librdpneg, mbedTLS
-# and libuv linked in), answers as the system build does. mbedTLS and libuv
-# are built once per machine (scripts/mbedtls-everest.sh, ~/.cache/rdpneg),
-# the probe in $BUILD-everest (kept): a few seconds once both exist.
-echo "== fast configuration (Everest, static PIE) rdpneg-probe against the system build (test/integration/test_everest.py)"
+# The fast configuration (README, "Performance"): rdpneg-probe built with
+# musl, linked with mbedTLS + Everest's X25519 as a static executable
+# (librdpneg, mbedTLS and libuv linked in), answers as the system build
+# does. mbedTLS and libuv are built with musl once per machine
+# (scripts/mbedtls-everest.sh --musl, ~/.cache/rdpneg; musl-tools installed
+# by it), the probe in $BUILD-fast (kept): a few seconds once both exist.
+echo "== fast configuration (musl, Everest, static) rdpneg-probe against the system build (test/integration/test_everest.py)"
 t_ev=$SECONDS
-if EVEREST_PROBE=$(./scripts/mbedtls-everest.sh --setup "$BUILD-everest" -Dtests=false \
+if EVEREST_PROBE=$(./scripts/mbedtls-everest.sh --musl --setup "$BUILD-fast" -Dtests=false \
   -Dman=disabled -Ddefault_library=static -Dprefer_static=true -Dstatic_cli=true \
   2>"$BUILD/everest-build.log"); then
   python3 test/integration/test_everest.py --system "$BUILD/examples/rdpneg-probe" \
-    --everest "$EVEREST_PROBE" --static >"$BUILD/everest.tap" 2>&1
+    --everest "$EVEREST_PROBE" --static --musl >"$BUILD/everest.tap" 2>&1
   rc=$?
   grep -E '^(not ok|# )' "$BUILD/everest.tap" | head -n 40
   read -r p f s <<<"$(python3 test/tally.py --tap "$BUILD/everest.tap")"

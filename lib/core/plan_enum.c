@@ -13,8 +13,12 @@
  *   2. once the primary answered: every set its answer leaves open, X.224
  *      only, in parallel, except those another answer may decide: SSL
  *      alone waits for PROTOCOL_RDP alone, HYBRID_EX alone for HYBRID
- *      alone, SSL|HYBRID for SSL and HYBRID alone (deferred()); plus one
- *      connection per TLS version (plan.c);
+ *      alone, SSL|HYBRID for SSL and HYBRID alone (deferred()); when both
+ *      HYBRID and RDSTLS alone are open and the primary's answer did not
+ *      take CredSSP, their union HYBRID|RDSTLS is asked first and they
+ *      wait for it (a group test: a server without NLA refuses it, which
+ *      answers both in one connection; ask_group());
+ *      plus one connection per TLS version (plan.c);
  *   3. where the Server Security Data shows a level that lets the client
  *      choose (LOW, CLIENT_COMPATIBLE), one MCS connection per weaker
  *      encryption method. At HIGH and FIPS the level decides the method
@@ -35,6 +39,14 @@
  *     alone): SSL alone gets the same (infer_refusals);
  *   - SSL_REQUIRED_BY_SERVER to HYBRID alone: HYBRID_EX alone gets the
  *     same, and the other way round (infer_refusals);
+ *   - a refusal that names the server's requirement (SSL_REQUIRED,
+ *     SSL_NOT_ALLOWED, SSL_CERT_NOT_ON_SERVER, HYBRID_REQUIRED,
+ *     SSL_WITH_USER_AUTH_REQUIRED) refuses every subset alike: a server
+ *     that would select X from a subset selects something from the set
+ *     that holds it (the first rule, turned round);
+ *   - HYBRID alone refused: HYBRID_EX alone is refused alike (CredSSP with
+ *     the Early User Authorization Result is CredSSP; PROTOCOL_HYBRID_EX
+ *     comes with PROTOCOL_HYBRID, MS-RDPBCGR 2.2.1.1.1);
  *   - SSL|HYBRID: HYBRID when SSL alone got HYBRID_REQUIRED_BY_SERVER and
  *     HYBRID alone was selected; SSL when SSL alone was selected and HYBRID
  *     alone was not. */
@@ -105,6 +117,7 @@ struct rdpneg_enum {
   int methods_queued;
   method_probe mp[2];
   int nmp;
+  int group; /* index in s[] of HYBRID|RDSTLS once asked, else -1 */
 };
 
 static void set_key(eset *e) {
@@ -175,6 +188,21 @@ static void infer(eset *e, int x224, uint32_t value, uint8_t flags) {
   e->mcs = -1;
 }
 
+/* A failure code that describes the server, not the request
+ * (MS-RDPBCGR 2.2.1.2.2); not INCONSISTENT_FLAGS. */
+static int names_requirement(uint32_t code) {
+  switch (code) {
+  case RDPNEG_FAILURE_SSL_REQUIRED_BY_SERVER:
+  case RDPNEG_FAILURE_SSL_NOT_ALLOWED_BY_SERVER:
+  case RDPNEG_FAILURE_SSL_CERT_NOT_ON_SERVER:
+  case RDPNEG_FAILURE_HYBRID_REQUIRED_BY_SERVER:
+  case RDPNEG_FAILURE_SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* What the answer to set |k| makes predictable. */
 static void infer_from(rdpneg_enum *en, int k) {
   const eset *a = &en->s[k];
@@ -194,6 +222,9 @@ static void infer_from(rdpneg_enum *en, int k) {
              (a->value == RDPNEG_FAILURE_SSL_NOT_ALLOWED_BY_SERVER ||
               a->value == RDPNEG_FAILURE_SSL_CERT_NOT_ON_SERVER) &&
              (a->mask & RDPNEG_PROTOCOL_SSL))
+      infer(e, RDPNEG_X224_FAILURE, a->value, 0);
+    else if (a->x224 == RDPNEG_X224_FAILURE && subset &&
+             names_requirement(a->value))
       infer(e, RDPNEG_X224_FAILURE, a->value, 0);
   }
 }
@@ -230,6 +261,9 @@ static int credssp_only(uint32_t m) {
 }
 
 static void infer_refusals(rdpneg_enum *en) {
+  const eset *hy = &en->s[SET_HYBRID];
+  if (answered(hy) && hy->x224 == RDPNEG_X224_FAILURE)
+    infer(&en->s[SET_HYBRID_EX], RDPNEG_X224_FAILURE, hy->value, 0);
   for (int k = 0; k < en->n; k++) {
     const eset *a = &en->s[k];
     if (a->state != E_ASKED || !a->neg)
@@ -342,6 +376,7 @@ int rdpneg_enum_new(rdpneg_enum **pen, rdpneg_plan *p, const rdpneg_config *cfg,
     e->mcs = -1;
     set_key(e);
   }
+  en->group = -1;
   en->primary = primary;
   en->primary_set = k;
   en->s[k].state = E_QUEUED;
@@ -357,13 +392,22 @@ void rdpneg_enum_free(rdpneg_enum *en) {
   free(en);
 }
 
+/* Is HYBRID|RDSTLS asked and not answered yet? */
+static int group_pending(const rdpneg_enum *en) {
+  return en->group >= 0 && en->s[en->group].state == E_QUEUED;
+}
+
 /* Is set |i| waiting for an answer that may make it predictable? */
 static int deferred(const rdpneg_enum *en, int i) {
   switch (i) {
   case SET_SSL: /* PROTOCOL_RDP alone (first round) */
     return en->s[SET_RDP].state == E_QUEUED;
-  case SET_HYBRID_EX: /* HYBRID alone */
-    return en->s[SET_HYBRID].state == E_QUEUED;
+  case SET_HYBRID: /* HYBRID|RDSTLS */
+  case SET_RDSTLS:
+    return group_pending(en);
+  case SET_HYBRID_EX: /* HYBRID alone, or HYBRID|RDSTLS before it */
+    return en->s[SET_HYBRID].state == E_QUEUED ||
+           (en->s[SET_HYBRID].state == E_UNKNOWN && group_pending(en));
   case SET_SSL_HYBRID: /* SSL and HYBRID alone */
     return en->s[SET_SSL].state == E_QUEUED ||
            en->s[SET_SSL].state == E_UNKNOWN ||
@@ -374,9 +418,44 @@ static int deferred(const rdpneg_enum *en, int i) {
   }
 }
 
+/* HYBRID and RDSTLS alone both open, and the primary offered CredSSP and
+ * the server did not take it (it likely refuses both): ask their union
+ * first. A refusal that names the server's requirement answers both, a
+ * selection of one answers that one (infer_from); anything else (xrdp
+ * answers some unions with an X.224 Data TPDU) leaves both to be asked
+ * alone. Where the server took CredSSP the union would only be selected
+ * and cost a round, so both are asked alone at once. */
+static void ask_group(rdpneg_enum *en, rdpneg_plan *p) {
+  const eset *pri = &en->s[en->primary_set];
+  const uint32_t credssp = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_HYBRID_EX;
+  if (en->group >= 0 || en->n >= RDPNEG_PROFILE_MAX_SETS ||
+      en->s[SET_HYBRID].state != E_UNKNOWN ||
+      en->s[SET_RDSTLS].state != E_UNKNOWN || !pri->neg ||
+      !(pri->mask & credssp) || !answered(pri) ||
+      selected(pri, RDPNEG_PROTOCOL_HYBRID) ||
+      selected(pri, RDPNEG_PROTOCOL_HYBRID_EX))
+    return;
+  for (int i = 0; i < en->n; i++)
+    if (en->s[i].neg &&
+        en->s[i].mask == (RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS))
+      return; /* the primary asks it */
+  int k = en->n++;
+  eset *e = &en->s[k];
+  memset(e, 0, sizeof *e);
+  e->mask = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS;
+  e->neg = 1;
+  e->purpose = "enum_hybrid_rdstls";
+  e->attempt = -1;
+  e->mcs = -1;
+  set_key(e);
+  en->group = k;
+  ask(en, p, k);
+}
+
 /* Second round: every set still open that waits for nothing. */
 static void ask_open(rdpneg_enum *en, rdpneg_plan *p) {
   infer_ssl_hybrid(en);
+  ask_group(en, p);
   for (int i = 0; i < en->n; i++)
     if (en->s[i].state == E_UNKNOWN && !deferred(en, i))
       ask(en, p, i);
@@ -426,6 +505,8 @@ void rdpneg_enum_decide(rdpneg_enum *en, rdpneg_plan *p, int index,
     }
     infer_from(en, k);
     en->round2 = 1;
+  } else if (k == en->group) {
+    infer_from(en, k);
   }
   infer_refusals(en);
   if (en->round2 && !en->stopped)

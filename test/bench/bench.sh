@@ -24,7 +24,8 @@
 #   BENCH_BUILD=DIR        build directory (default build)
 #   BENCH_STATIC=0         skip the static build (BUILD-static) of rdpneg-probe
 #   BENCH_EVEREST=0        skip the builds with mbedTLS + Everest X25519
-#                          (BUILD-everest, BUILD-everest-static; mbedTLS is
+#                          (BUILD-everest, BUILD-everest-static,
+#                          BUILD-fast-musl; mbedTLS is
 #                          built once per machine, ~/.cache/rdpneg)
 #   BENCH_OUT=DIR          results (default BUILD/bench)
 #   RUNS=10                hyperfine runs per row for the other tools
@@ -53,12 +54,14 @@ if [ "${BENCH_EVEREST:-1}" != 0 ]; then
   # mbedTLS 2.28.3 from Debian's source with Everest's verified X25519
   # (Debian's build does the ECDHE with generic bignum code)
   ev_log=$(mktemp)
-  for v in everest everest-static; do
-    opts=(-Dtests=false -Dman=disabled)
-    # everest-static: the fast configuration, static PIE executables
-    # (librdpneg, mbedTLS and libuv linked in: no dynamic loader at start)
-    [ $v = everest-static ] && opts+=(-Ddefault_library=static -Dprefer_static=true -Dstatic_cli=true)
-    ev_probe=$(./scripts/mbedtls-everest.sh --setup "$BUILD-$v" "${opts[@]}" 2>"$ev_log") ||
+  for v in everest everest-static fast-musl; do
+    opts=(-Dtests=false -Dman=disabled) musl=()
+    # everest-static: static PIE executables with glibc (librdpneg, mbedTLS
+    # and libuv linked in: no dynamic loader at start); fast-musl: the fast
+    # configuration, the same built with musl as a static executable
+    [ $v != everest ] && opts+=(-Ddefault_library=static -Dprefer_static=true -Dstatic_cli=true)
+    [ $v = fast-musl ] && musl=(--musl)
+    ev_probe=$(./scripts/mbedtls-everest.sh "${musl[@]}" --setup "$BUILD-$v" "${opts[@]}" 2>"$ev_log") ||
       { cat "$ev_log" >&2; exit 1; }
     VARIANTS+=(--variant "$v=$ev_probe")
   done

@@ -18,6 +18,11 @@ type, size). Then: the TLS key exchange was X25519 in both
 Everest probe's X25519 ran in Everest (Hacl_Curve25519_crypto_scalarmult,
 not mbedTLS's generic Montgomery ladder ecp_mul_mxz) and a whole NLA probe
 took fewer than 8M instructions (callgrind; Debian's build: ~20M).
+
+--static: the fast probe has no program interpreter (a static PIE with
+glibc, a static executable with musl). --musl: it is a musl build, which
+carries its own allocator (examples/probe_malloc.c): a stress program built
+with musl-gcc around the same file must pass (probe_malloc_stress.c).
 """
 import argparse
 import json
@@ -90,13 +95,34 @@ def elf_kind(path):
     return e_type, interp
 
 
+def stress_allocator():
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = os.path.join(here, "..", "..", "examples", "probe_malloc.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "stress")
+        b = subprocess.run(["musl-gcc", "-O2", "-Wall", "-Wextra", "-Werror",
+                            "-static", "-o", exe,
+                            os.path.join(here, "probe_malloc_stress.c"), src,
+                            "-lpthread"], capture_output=True, text=True)
+        r = (subprocess.run([exe], capture_output=True, text=True, timeout=120)
+             if b.returncode == 0 else None)
+        ok(r is not None and r.returncode == 0 and r.stdout.strip() == "ok",
+           "the musl probe's allocator (probe_malloc.c) under 2 threads x "
+           "50000 random malloc/calloc/realloc/free/aligned_alloc: %s" % (
+               "built and ran: " + r.stdout.strip() if r else "did not build"),
+           b.stderr[-800:] + (r.stderr[-800:] if r else ""))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--system", required=True)
     ap.add_argument("--everest", required=True)
     ap.add_argument("--static", action="store_true",
-                    help="the Everest probe must be a static PIE executable "
+                    help="the Everest probe must be a static executable "
                     "(-Dstatic_cli=true)")
+    ap.add_argument("--musl", action="store_true",
+                    help="the Everest probe is a musl build: stress its "
+                    "allocator too")
     a = ap.parse_args()
     e = os.environ
     env = dict(e, BENCH_PW=e["LAB_SHADOW_PASSWORD"])
@@ -107,16 +133,21 @@ def main():
          ["--user", user, "--password-env", "BENCH_PW",
           "127.0.0.1:" + e["LAB_SHADOW_NLA"]]),
         ("xrdp TLS", ["127.0.0.1:" + e["LAB_XRDP_TLS_VALID"]]),
+        ("xrdp TLS enumeration",
+         ["--enumerate", "127.0.0.1:" + e["LAB_XRDP_TLS_VALID"]]),
     ]
     print("1..%d" % (2 * len(cases) + (2 if shutil.which("valgrind") else 1)
-                     + (1 if a.static else 0)))
+                     + (1 if a.static else 0) + (1 if a.musl else 0)))
     if a.static:
         kind, interp = elf_kind(a.everest)
-        ok(kind == 3 and not interp,
-           "the fast probe is a static PIE executable (ELF type %s, "
-           "PT_INTERP %s)" % (kind, interp),
-           "expected ELF type 3 (ET_DYN, position-independent) without a "
-           "program interpreter")
+        want = 2 if a.musl else 3
+        ok(kind == want and not interp,
+           "the fast probe is a static %s executable (ELF type %s, "
+           "PT_INTERP %s)" % ("musl" if a.musl else "PIE", kind, interp),
+           "expected ELF type %d (%s) without a program interpreter" % (
+               want, "ET_EXEC" if a.musl else "ET_DYN, position-independent"))
+    if a.musl:
+        stress_allocator()
     for name, args in cases:
         rs, ds = probe(a.system, args, env)
         rv, dv = probe(a.everest, args, env)

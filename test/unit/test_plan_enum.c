@@ -19,6 +19,7 @@
 #define FAIL(code) (0x100 | (code))
 #define LEGACY_CC 0x200
 #define SILENT 0x400
+#define DATA_TPDU 0x800 /* an X.224 Data TPDU instead of a confirm (xrdp) */
 
 /* A scripted server: what it answers to each request and to the MCS
  * Connect Initial. */
@@ -180,8 +181,14 @@ static void play(srv *v, rdpneg_session *s, rdpneg_tstamp t) {
   CHECK(w > 0 && rdpneg_x224_decode(out, (size_t)w, 1, &cr, &why) == 0);
   int legacy = !cr.has_neg;
   int ans = legacy ? v->legacy : v->neg[cr.neg_value & 0x1f];
+  static const uint8_t dpu[] = {3, 0, 0, 9, 2, 0xf0, 0x80, 0x21, 0x80};
   if (ans == SILENT) {
     rdpneg_session_handle_expiry(s, rdpneg_session_expiry(s));
+    return;
+  }
+  if (ans == DATA_TPDU) {
+    rdpneg_session_read(s, dpu, sizeof dpu, t + MSEC);
+    CHECK(rdpneg_session_done(s));
     return;
   }
   size_t n = confirm(ans, in);
@@ -192,7 +199,6 @@ static void play(srv *v, rdpneg_session *s, rdpneg_tstamp t) {
   w = rdpneg_session_write(s, out, sizeof out, t + MSEC);
   CHECK(w > 0);
   if (legacy && v->mcs_refuse_legacy) {
-    static const uint8_t dpu[] = {3, 0, 0, 9, 2, 0xf0, 0x80, 0x21, 0x80};
     rdpneg_session_read(s, dpu, sizeof dpu, t + 2 * MSEC);
   } else {
     uint32_t m = pick(v, offered_methods(out, (size_t)w));
@@ -573,7 +579,8 @@ TAP_TEST(round_two_starts_at_the_primary_confirm) {
   rdpneg_session_read(pri, in, n, 2 * MSEC);
   CHECK(!rdpneg_session_done(pri)); /* the ClientHello is out */
   CHECK(rdpneg_session_write(pri, out, sizeof out, 2 * MSEC) > 0);
-  /* the confirm decided: HYBRID alone may start while TLS runs */
+  /* the confirm decided: HYBRID|RDSTLS (SSL taken over CredSSP) may
+   * start while TLS runs */
   CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &r[2]), 1);
   CHECK_EQ_INT(rdpneg_plan_running(p), 4);
   CHECK_EQ_INT(rdpneg_plan_next(p, 2 * MSEC, &more), 0);
@@ -600,8 +607,10 @@ TAP_TEST(round_two_starts_at_the_primary_confirm) {
   int inf = 0;
   CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
   CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
   CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 1);
   CHECK_EQ_INT(ev->profile.tls_required, 1);
   CHECK_EQ_INT(ev->profile.legacy_accepted, 0);
   rdpneg_evidence_free(ev);
@@ -615,9 +624,10 @@ static rdpneg_evidence *enumerate_asking(srv *v, uint32_t mask) {
   return enumerate_mask(v, mask);
 }
 
-/* xrdp and FreeRDP shadow with TLS only: SSL_REQUIRED_BY_SERVER to HYBRID
- * alone means the server only does TLS, so HYBRID_EX alone (CredSSP too)
- * gets the same answer without a connection; RDSTLS is still asked. */
+/* xrdp and FreeRDP shadow with TLS only: the primary got SSL though it
+ * offered CredSSP, so HYBRID|RDSTLS is asked before HYBRID and RDSTLS
+ * alone; SSL_REQUIRED_BY_SERVER to it refuses both, and HYBRID_EX alone
+ * (CredSSP too) alike, without a connection each. */
 TAP_TEST(ssl_required_to_credssp_decides_hybrid_ex) {
   srv v = {0};
   all(&v, FAIL(1));
@@ -628,40 +638,48 @@ TAP_TEST(ssl_required_to_credssp_decides_hybrid_ex) {
   v.mcs_refuse_legacy = 1;
   rdpneg_evidence *ev = enumerate(&v);
   int inf = -1;
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
   CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 1);
   CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_REQUIRED_BY_SERVER");
   CHECK_EQ_INT(inf, 1);
   CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_INT(inf, 1);
   CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
   CHECK_EQ_INT(inf, 1);
   CHECK_EQ_INT(ev->profile.tls_required, 1);
   CHECK_EQ_INT(ev->profile.nla_required, 0);
   CHECK_EQ_INT(ev->profile.nla_supported, 0);
-  /* primary, RDP, legacy, HYBRID, RDSTLS, RDSAAD */
-  CHECK_EQ_INT(ev->nattempts, 6);
-  CHECK_EQ_INT(v.connections, 6);
+  /* primary, RDP, legacy, HYBRID|RDSTLS, RDSAAD */
+  CHECK_EQ_INT(ev->nattempts, 5);
+  CHECK_EQ_INT(v.connections, 5);
   CHECK(v.max_running <= 3);
   round_trip(ev);
   rdpneg_evidence_free(ev);
 }
 
-/* A server that selects SSL out of SSL|HYBRID|HYBRID_EX but HYBRID alone
- * (no rule decides HYBRID_EX from that): HYBRID_EX waits for HYBRID's
- * answer, then is asked. */
+/* A server that selects SSL out of SSL|HYBRID|HYBRID_EX but HYBRID out of
+ * every set with HYBRID and without SSL (no rule decides HYBRID_EX from
+ * that): HYBRID_EX waits for HYBRID's answer (here from HYBRID|RDSTLS),
+ * then is asked; RDSTLS alone is asked too. */
 TAP_TEST(hybrid_ex_asked_when_hybrid_decides_nothing) {
   srv v = {0};
   all(&v, FAIL(1));
   for (int m = 0; m < 0x20; m++)
     if (m & 1)
       v.neg[m] = RDPNEG_PROTOCOL_SSL;
-  v.neg[2] = RDPNEG_PROTOCOL_HYBRID;
+    else if (m & 2)
+      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
   v.neg[8] = RDPNEG_PROTOCOL_HYBRID_EX;
   v.legacy = FAIL(1);
   rdpneg_evidence *ev = enumerate(&v);
   int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 0);
   CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
   CHECK_EQ_INT(inf, 0);
   CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "HYBRID_EX");
   CHECK_EQ_INT(inf, 0);
@@ -693,9 +711,60 @@ TAP_TEST(ssl_not_allowed_without_ssl_infers_nothing) {
   CHECK_EQ_INT(inf, 0);
   CHECK_EQ_STR(answer(ev, "SSL|HYBRID|HYBRID_EX", &inf), "SSL");
   CHECK_EQ_INT(inf, 0);
+  /* HYBRID refused: HYBRID_EX (CredSSP too) alike */
   CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_NOT_ALLOWED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_INT(inf, 1);
   CHECK_EQ_INT(ev->profile.tls_required, 0);
+  CHECK_EQ_INT(ev->profile.nla_supported, 0);
+  rdpneg_evidence_free(ev);
+}
+
+/* The group test's union answered with something that is no negotiation
+ * answer (xrdp sends a Data TPDU to some unions): nothing is inferred from
+ * it, HYBRID and RDSTLS are asked alone. */
+TAP_TEST(group_without_answer_asks_each_alone) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  for (int m = 0; m < 0x20; m++)
+    if (m & 1)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+  v.neg[RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS] = DATA_TPDU;
+  v.legacy = FAIL(1);
+  rdpneg_evidence *ev = enumerate(&v);
+  int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "malformed");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 1);
+  /* primary, RDP, legacy, HYBRID|RDSTLS, RDSAAD, HYBRID, RDSTLS */
+  CHECK_EQ_INT(v.connections, 7);
+  CHECK(v.max_running <= 3);
+  rdpneg_evidence_free(ev);
+}
+
+/* A server that takes RDSTLS over CredSSP: the union's RDSTLS answers
+ * RDSTLS alone; HYBRID alone is still asked. */
+TAP_TEST(group_selection_answers_only_the_selected) {
+  srv v = {0};
+  all(&v, FAIL(1));
+  for (int m = 0; m < 0x20; m++)
+    if (m & 1)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+    else if (m & 4)
+      v.neg[m] = RDPNEG_PROTOCOL_RDSTLS;
+  v.legacy = FAIL(1);
+  rdpneg_evidence *ev = enumerate(&v);
+  int inf = -1;
+  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "RDSTLS");
+  CHECK_EQ_INT(inf, 0);
+  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "RDSTLS");
+  CHECK_EQ_INT(inf, 1);
+  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
+  CHECK_EQ_INT(inf, 0);
   CHECK_EQ_INT(ev->profile.nla_supported, 0);
   rdpneg_evidence_free(ev);
 }
@@ -712,5 +781,7 @@ int main(void) {
   TAP_RUN(ssl_required_to_credssp_decides_hybrid_ex);
   TAP_RUN(hybrid_ex_asked_when_hybrid_decides_nothing);
   TAP_RUN(ssl_not_allowed_without_ssl_infers_nothing);
+  TAP_RUN(group_without_answer_asks_each_alone);
+  TAP_RUN(group_selection_answers_only_the_selected);
   return tap_done();
 }
