@@ -363,6 +363,21 @@ static srv xrdp_tls(void) {
   return v;
 }
 
+/* SSL selected out of every set that offers it; else |proto| out of every
+ * set that holds |bit| (0: none), FAIL(|fail|) to the rest; |legacy|
+ * answers a request without RDP_NEG_REQ. */
+static srv ssl_first(int fail, uint32_t bit, uint32_t proto, int legacy) {
+  srv v = {0};
+  all(&v, FAIL(fail));
+  for (uint32_t m = 0; m < 0x20; m++)
+    if (m & RDPNEG_PROTOCOL_SSL)
+      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+    else if (m & bit)
+      v.neg[m] = (int)proto;
+  v.legacy = legacy;
+  return v;
+}
+
 /* Standard RDP Security only: PROTOCOL_RDP selected when offered alone,
  * SSL_NOT_ALLOWED_BY_SERVER to every other set; |legacy| answers a request
  * without RDP_NEG_REQ; the MCS answer at |level| with a |key_bits| key. */
@@ -629,25 +644,16 @@ static rdpneg_evidence *enumerate_asking(srv *v, uint32_t mask) {
  * alone; SSL_REQUIRED_BY_SERVER to it refuses both, and HYBRID_EX alone
  * (CredSSP too) alike, without a connection each. */
 TAP_TEST(ssl_required_to_credssp_decides_hybrid_ex) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  for (int m = 0; m < 0x20; m++)
-    if (m & 1)
-      v.neg[m] = RDPNEG_PROTOCOL_SSL;
-  v.legacy = LEGACY_CC;
+  srv v = ssl_first(1, 0, 0, LEGACY_CC);
   v.mcs_refuse_legacy = 1;
   rdpneg_evidence *ev = enumerate(&v);
-  int inf = -1;
-  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "SSL", &inf), "SSL");
-  CHECK_EQ_INT(inf, 1);
+  check_answers(ev,
+                (want_answer[]){{"HYBRID|RDSTLS", "SSL_REQUIRED_BY_SERVER", 0},
+                                {"HYBRID", "SSL_REQUIRED_BY_SERVER", 1},
+                                {"HYBRID_EX", "SSL_REQUIRED_BY_SERVER", 1},
+                                {"RDSTLS", "SSL_REQUIRED_BY_SERVER", 1},
+                                {"SSL", "SSL", 1},
+                                {NULL, NULL, 0}});
   CHECK_EQ_INT(ev->profile.tls_required, 1);
   CHECK_EQ_INT(ev->profile.nla_required, 0);
   CHECK_EQ_INT(ev->profile.nla_supported, 0);
@@ -664,27 +670,15 @@ TAP_TEST(ssl_required_to_credssp_decides_hybrid_ex) {
  * that): HYBRID_EX waits for HYBRID's answer (here from HYBRID|RDSTLS),
  * then is asked; RDSTLS alone is asked too. */
 TAP_TEST(hybrid_ex_asked_when_hybrid_decides_nothing) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  for (int m = 0; m < 0x20; m++)
-    if (m & 1)
-      v.neg[m] = RDPNEG_PROTOCOL_SSL;
-    else if (m & 2)
-      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
+  srv v = ssl_first(1, RDPNEG_PROTOCOL_HYBRID, RDPNEG_PROTOCOL_HYBRID, FAIL(1));
   v.neg[8] = RDPNEG_PROTOCOL_HYBRID_EX;
-  v.legacy = FAIL(1);
   rdpneg_evidence *ev = enumerate(&v);
-  int inf = -1;
-  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "HYBRID");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "HYBRID_EX");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "SSL|HYBRID", &inf), "SSL");
-  CHECK_EQ_INT(inf, 1); /* a subset of the primary's set that holds SSL */
+  check_answers(ev, (want_answer[]){{"HYBRID|RDSTLS", "HYBRID", 0},
+                                    {"HYBRID", "HYBRID", 1},
+                                    {"RDSTLS", "SSL_REQUIRED_BY_SERVER", 0},
+                                    {"HYBRID_EX", "HYBRID_EX", 0},
+                                    {"SSL|HYBRID", "SSL", 1},
+                                    {NULL, NULL, 0}});
   CHECK_EQ_INT(ev->profile.nla_supported, 1);
   CHECK(v.max_running <= 3);
   rdpneg_evidence_free(ev);
@@ -694,13 +688,8 @@ TAP_TEST(hybrid_ex_asked_when_hybrid_decides_nothing) {
  * SSL_NOT_ALLOWED_BY_SERVER though it selects SSL: a primary asking HYBRID
  * alone must not make SSL "not allowed"; SSL is asked. */
 TAP_TEST(ssl_not_allowed_without_ssl_infers_nothing) {
-  srv v = {0};
-  all(&v, FAIL(2));
+  srv v = ssl_first(2, 0, 0, LEGACY_CC);
   v.neg[0] = RDPNEG_PROTOCOL_RDP;
-  for (int m = 0; m < 0x20; m++)
-    if (m & 1)
-      v.neg[m] = RDPNEG_PROTOCOL_SSL;
-  v.legacy = LEGACY_CC;
   v.level = RDPNEG_ENC_LEVEL_HIGH;
   v.key_bits = 2048;
   rdpneg_evidence *ev = enumerate_asking(&v, RDPNEG_PROTOCOL_HYBRID);
@@ -723,23 +712,14 @@ TAP_TEST(ssl_not_allowed_without_ssl_infers_nothing) {
  * answer (xrdp sends a Data TPDU to some unions): nothing is inferred from
  * it, HYBRID and RDSTLS are asked alone. */
 TAP_TEST(group_without_answer_asks_each_alone) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  for (int m = 0; m < 0x20; m++)
-    if (m & 1)
-      v.neg[m] = RDPNEG_PROTOCOL_SSL;
+  srv v = ssl_first(1, 0, 0, FAIL(1));
   v.neg[RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS] = DATA_TPDU;
-  v.legacy = FAIL(1);
   rdpneg_evidence *ev = enumerate(&v);
-  int inf = -1;
-  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "malformed");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "HYBRID_EX", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 1);
+  check_answers(ev, (want_answer[]){{"HYBRID|RDSTLS", "malformed", 0},
+                                    {"HYBRID", "SSL_REQUIRED_BY_SERVER", 0},
+                                    {"RDSTLS", "SSL_REQUIRED_BY_SERVER", 0},
+                                    {"HYBRID_EX", "SSL_REQUIRED_BY_SERVER", 1},
+                                    {NULL, NULL, 0}});
   /* primary, RDP, legacy, HYBRID|RDSTLS, RDSAAD, HYBRID, RDSTLS */
   CHECK_EQ_INT(v.connections, 7);
   CHECK(v.max_running <= 3);
@@ -749,22 +729,12 @@ TAP_TEST(group_without_answer_asks_each_alone) {
 /* A server that takes RDSTLS over CredSSP: the union's RDSTLS answers
  * RDSTLS alone; HYBRID alone is still asked. */
 TAP_TEST(group_selection_answers_only_the_selected) {
-  srv v = {0};
-  all(&v, FAIL(1));
-  for (int m = 0; m < 0x20; m++)
-    if (m & 1)
-      v.neg[m] = RDPNEG_PROTOCOL_SSL;
-    else if (m & 4)
-      v.neg[m] = RDPNEG_PROTOCOL_RDSTLS;
-  v.legacy = FAIL(1);
+  srv v = ssl_first(1, RDPNEG_PROTOCOL_RDSTLS, RDPNEG_PROTOCOL_RDSTLS, FAIL(1));
   rdpneg_evidence *ev = enumerate(&v);
-  int inf = -1;
-  CHECK_EQ_STR(answer(ev, "HYBRID|RDSTLS", &inf), "RDSTLS");
-  CHECK_EQ_INT(inf, 0);
-  CHECK_EQ_STR(answer(ev, "RDSTLS", &inf), "RDSTLS");
-  CHECK_EQ_INT(inf, 1);
-  CHECK_EQ_STR(answer(ev, "HYBRID", &inf), "SSL_REQUIRED_BY_SERVER");
-  CHECK_EQ_INT(inf, 0);
+  check_answers(ev, (want_answer[]){{"HYBRID|RDSTLS", "RDSTLS", 0},
+                                    {"RDSTLS", "RDSTLS", 1},
+                                    {"HYBRID", "SSL_REQUIRED_BY_SERVER", 0},
+                                    {NULL, NULL, 0}});
   CHECK_EQ_INT(ev->profile.nla_supported, 0);
   rdpneg_evidence_free(ev);
 }
