@@ -68,8 +68,13 @@ fi
 if [[ -n $MUSL ]] && ! command -v musl-gcc >/dev/null; then
   ((EUID == 0)) || die "--musl needs musl-gcc (apt-get install musl-tools, as root)"
   log "installing musl-tools"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
-    --no-install-recommends musl-tools >&2 || die "apt-get install musl-tools failed"
+  musl_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+      --no-install-recommends musl-tools >&2
+  }
+  # a fresh machine may have no package lists yet: update once and retry
+  musl_install || { apt-get -o DPkg::Lock::Timeout=300 update -q >&2 && musl_install; } ||
+    die "apt-get install musl-tools failed"
 fi
 
 setup_build() { # PREFIX: BUILDDIR set up with it, rdpneg-probe built
