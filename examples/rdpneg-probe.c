@@ -146,17 +146,25 @@ static int emit(const rdpneg_evidence *ev, const probe_opts *o, int json,
   if (rv == 0)
     rv = json ? rdpneg_evidence_json(ev, d, &out, NULL)
               : rdpneg_evidence_report(ev, d, &out, NULL);
+  int wrote = 0;
   if (rv == 0) {
     if (lad)
       fputs(lad, stdout);
     fputs(out, stdout);
     if (json)
       fputc('\n', stdout);
-    fflush(stdout);
+    /* a report that did not reach its reader is an error, not a verdict
+     * (a full disk, a lost pipe); a reader that stopped reading (EPIPE:
+     * `| head`) chose so */
+    errno = 0;
+    wrote = (fflush(stdout) == 0 && !ferror(stdout)) || errno == EPIPE;
+    if (!wrote)
+      fprintf(stderr, "rdpneg-probe: writing the report failed: %s\n",
+              strerror(errno ? errno : EIO));
   } else {
     fprintf(stderr, "rdpneg-probe: %s\n", rdpneg_strerror(rv));
   }
-  int code = rv == 0 ? (int)rdpneg_diagnosis_verdict(d) : 3;
+  int code = wrote ? (int)rdpneg_diagnosis_verdict(d) : 3;
   rdpneg_free(lad);
   rdpneg_free(out);
   rdpneg_diagnosis_free(d);

@@ -258,5 +258,34 @@ class Reported(unittest.TestCase):
         self.assertIn("--reported", p.stderr)
 
 
+class Output(unittest.TestCase):
+    """A report that cannot be written is an error (exit 3, said on
+    stderr), never a silent verdict; a reader that stops reading is not."""
+
+    def run_to(self, stdout, *args):
+        return subprocess.run([PROBE, *args, local("LAB_XRDP_TLS_VALID")],
+                              stdout=stdout, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+
+    def test_full_disk_is_an_error(self):
+        if PROBE.endswith(".exe") or not os.path.exists("/dev/full"):
+            self.skipTest("needs /dev/full and a native probe")
+        for args in ([], ["--json"]):
+            with open("/dev/full", "w") as full:
+                p = self.run_to(full, *args)
+            self.assertEqual(p.returncode, 3, args)
+            self.assertIn("writing the report failed", p.stderr)
+
+    def test_reader_that_leaves_is_not(self):
+        if PROBE.endswith(".exe"):
+            self.skipTest("a native probe")
+        r, w = os.pipe()
+        os.close(r)  # nobody reads: EPIPE
+        with os.fdopen(w, "w") as out:
+            p = self.run_to(out, "--json")
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("writing the report failed", p.stderr)
+
+
 if __name__ == "__main__":
     taprunner.main(sys.modules[__name__])

@@ -89,6 +89,15 @@ def collect(outdir, probe):
             args += ["--protocols", protos]
         args.append("%s:%d" % (host, port))
         p = subprocess.run(args, capture_output=True, text=True, env=penv, timeout=60)
+        if not p.stdout.strip() and not p.stderr.strip():
+            # nothing at all, not even an error (rdpneg-probe always prints
+            # a report or says why not; seen twice under wine, once with the
+            # right exit code): said, and run once more
+            print("RETRY %s:%d %s: exit %d with no output at all" % (
+                host, port, " ".join(extra + ([protos] if protos else [])),
+                p.returncode))
+            p = subprocess.run(args, capture_output=True, text=True, env=penv,
+                               timeout=60)
         key = "%s__%s" % (name, tag or (protos or "default").replace(",", "+"))
         os.makedirs(os.path.join(outdir, "raw"), exist_ok=True)
         with open(os.path.join(outdir, "raw", key + ".json"), "w") as f:
@@ -172,7 +181,12 @@ def evidence(d, probe):
             # (seen once under wine on a loaded machine); said, and once more
             print("RETRY %s: exit %d with no output at all" % (fn, p.returncode))
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        live = json.load(open(os.path.join(raw, fn)))
+        try:
+            live = json.load(open(os.path.join(raw, fn)))
+        except ValueError:
+            print("FAIL %s: the collected document is not JSON" % fn)
+            bad += 1
+            continue
         try:
             again = json.loads(p.stdout)
         except ValueError:
