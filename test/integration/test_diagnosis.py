@@ -262,14 +262,23 @@ class Output(unittest.TestCase):
     """A report that cannot be written is an error (exit 3, said on
     stderr), never a silent verdict; a reader that stops reading is not."""
 
+    def setUp(self):
+        # the native probe only: the Windows one runs through a wine
+        # wrapper script, where the write errors and SIGPIPE are wine's and
+        # the shell's (seen: exit 1 on /dev/full, 141 on a closed pipe)
+        with open(PROBE, "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                self.skipTest("the probe is not a native executable (%s)"
+                              % os.path.basename(PROBE))
+
     def run_to(self, stdout, *args):
         return subprocess.run([PROBE, *args, local("LAB_XRDP_TLS_VALID")],
                               stdout=stdout, stderr=subprocess.PIPE,
                               text=True, timeout=60)
 
     def test_full_disk_is_an_error(self):
-        if PROBE.endswith(".exe") or not os.path.exists("/dev/full"):
-            self.skipTest("needs /dev/full and a native probe")
+        if not os.path.exists("/dev/full"):
+            self.skipTest("needs /dev/full")
         for args in ([], ["--json"]):
             with open("/dev/full", "w") as full:
                 p = self.run_to(full, *args)
@@ -277,8 +286,6 @@ class Output(unittest.TestCase):
             self.assertIn("writing the report failed", p.stderr)
 
     def test_reader_that_leaves_is_not(self):
-        if PROBE.endswith(".exe"):
-            self.skipTest("a native probe")
         r, w = os.pipe()
         os.close(r)  # nobody reads: EPIPE
         with os.fdopen(w, "w") as out:
