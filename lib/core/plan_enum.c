@@ -134,6 +134,21 @@ static void set_key(eset *e) {
                           names[i]);
 }
 
+/* Adds a set with RDP_NEG_REQ asking |mask| (beyond the fixed ones);
+ * returns its index. The caller checked there is room. */
+static int add_set(rdpneg_enum *en, uint32_t mask, const char *purpose) {
+  int k = en->n++;
+  eset *e = &en->s[k];
+  memset(e, 0, sizeof *e);
+  e->mask = mask;
+  e->neg = 1;
+  e->purpose = purpose;
+  e->attempt = -1;
+  e->mcs = -1;
+  set_key(e);
+  return k;
+}
+
 /* ---- answers ---- */
 
 static int answered(const eset *e) {
@@ -367,15 +382,8 @@ int rdpneg_enum_new(rdpneg_enum **pen, rdpneg_plan *p, const rdpneg_config *cfg,
   for (int i = 0; i < en->n; i++)
     if (en->s[i].neg == neg && (!neg || en->s[i].mask == (uint32_t)mask))
       k = i;
-  if (k < 0) {
-    k = en->n++;
-    eset *e = &en->s[k];
-    e->mask = (uint32_t)mask;
-    e->neg = 1;
-    e->purpose = "primary";
-    e->mcs = -1;
-    set_key(e);
-  }
+  if (k < 0)
+    k = add_set(en, (uint32_t)mask, "primary");
   en->group = -1;
   en->primary = primary;
   en->primary_set = k;
@@ -428,28 +436,17 @@ static int deferred(const rdpneg_enum *en, int i) {
 static void ask_group(rdpneg_enum *en, rdpneg_plan *p) {
   const eset *pri = &en->s[en->primary_set];
   const uint32_t credssp = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_HYBRID_EX;
+  const uint32_t group = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS;
+  /* (no fixed set is the group: only a primary asking it already) */
   if (en->group >= 0 || en->n >= RDPNEG_PROFILE_MAX_SETS ||
       en->s[SET_HYBRID].state != E_UNKNOWN ||
-      en->s[SET_RDSTLS].state != E_UNKNOWN || !pri->neg ||
+      en->s[SET_RDSTLS].state != E_UNKNOWN || !pri->neg || pri->mask == group ||
       !(pri->mask & credssp) || !answered(pri) ||
       selected(pri, RDPNEG_PROTOCOL_HYBRID) ||
       selected(pri, RDPNEG_PROTOCOL_HYBRID_EX))
     return;
-  for (int i = 0; i < en->n; i++)
-    if (en->s[i].neg &&
-        en->s[i].mask == (RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS))
-      return; /* the primary asks it */
-  int k = en->n++;
-  eset *e = &en->s[k];
-  memset(e, 0, sizeof *e);
-  e->mask = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS;
-  e->neg = 1;
-  e->purpose = "enum_hybrid_rdstls";
-  e->attempt = -1;
-  e->mcs = -1;
-  set_key(e);
-  en->group = k;
-  ask(en, p, k);
+  en->group = add_set(en, group, "enum_hybrid_rdstls");
+  ask(en, p, en->group);
 }
 
 /* Second round: every set still open that waits for nothing. */

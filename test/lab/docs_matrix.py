@@ -77,6 +77,18 @@ def scrub(x):
     return x
 
 
+def run_probe(cmd, what, **kw):
+    """Runs rdpneg-probe; a run that printed nothing at all, not even an
+    error (rdpneg-probe always prints a report or says why not; seen under
+    wine on a loaded machine, once with the right exit code), is said and
+    run once more."""
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if not p.stdout.strip() and not p.stderr.strip():
+        print("RETRY %s: exit %d with no output at all" % (what, p.returncode))
+        p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    return p
+
+
 def collect(outdir, probe):
     env = load_env()
     os.makedirs(outdir, exist_ok=True)
@@ -88,16 +100,8 @@ def collect(outdir, probe):
         if protos:
             args += ["--protocols", protos]
         args.append("%s:%d" % (host, port))
-        p = subprocess.run(args, capture_output=True, text=True, env=penv, timeout=60)
-        if not p.stdout.strip() and not p.stderr.strip():
-            # nothing at all, not even an error (rdpneg-probe always prints
-            # a report or says why not; seen twice under wine, once with the
-            # right exit code): said, and run once more
-            print("RETRY %s:%d %s: exit %d with no output at all" % (
-                host, port, " ".join(extra + ([protos] if protos else [])),
-                p.returncode))
-            p = subprocess.run(args, capture_output=True, text=True, env=penv,
-                               timeout=60)
+        p = run_probe(args, "%s:%d %s" % (host, port, " ".join(
+            extra + ([protos] if protos else []))), env=penv, timeout=60)
         key = "%s__%s" % (name, tag or (protos or "default").replace(",", "+"))
         os.makedirs(os.path.join(outdir, "raw"), exist_ok=True)
         with open(os.path.join(outdir, "raw", key + ".json"), "w") as f:
@@ -175,12 +179,7 @@ def evidence(d, probe):
         n += 1
         meta = json.load(open(os.path.join(raw, fn[:-5] + ".args")))
         cmd = [probe, "--json", "--evidence", os.path.join(raw, fn)] + meta["args"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        if not p.stdout.strip() and not p.stderr.strip():
-            # nothing at all, not even an error: the process did not run
-            # (seen once under wine on a loaded machine); said, and once more
-            print("RETRY %s: exit %d with no output at all" % (fn, p.returncode))
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        p = run_probe(cmd, fn, timeout=30)
         try:
             live = json.load(open(os.path.join(raw, fn)))
         except ValueError:

@@ -67,21 +67,29 @@ def leaves(o, path=""):
         yield path, o
 
 
-AFTER_ALERT = re.compile(r"^\.attempts\[(\d+)\]\.(tls|x224)\.bytes_received$")
+AFTER_CLOSE = re.compile(r"^\.attempts\[(\d+)\]\.(tls|x224)\.bytes_received$")
+# the server's last message before it closes: (layer, status, its bytes)
+CLOSING = {"alert": ("tls", "alert", 7), "refusal": ("x224", "failure", 19)}
 
 
-def read_boundary(path, fl, fw):
-    """A connection that ended with the server's fatal TLS alert: bytes the
-    server sent right after it (xrdp: 9) are counted only when they came in
-    the same read, which is timing. Allowed: Windows or Linux counting more,
-    the alert itself counted by both."""
-    m = AFTER_ALERT.match(path)
+def read_boundary(path, fl, fw, kinds=("alert",)):
+    """A connection that ended with the server's fatal TLS alert ("alert")
+    or its RDP_NEG_FAILURE ("refusal"): bytes the server sent right after
+    it (xrdp: 9) are counted only when they came in the same read, which is
+    timing. Allowed: either side counting more, the closing message itself
+    counted by both."""
+    m = AFTER_CLOSE.match(path)
     if not m:
         return False
-    st = ".attempts[%s].tls.status" % m.group(1)
     bl, bw = fl.get(path), fw.get(path)
-    return (fl.get(st) == fw.get(st) == "alert" and isinstance(bl, int) and
-            isinstance(bw, int) and min(bl, bw) >= 7)
+    if not (isinstance(bl, int) and isinstance(bw, int)):
+        return False
+    for kind in kinds:
+        layer, status, size = CLOSING[kind]
+        st = ".attempts[%s].%s.status" % (m.group(1), layer)
+        if fl.get(st) == fw.get(st) == status and min(bl, bw) >= size:
+            return True
+    return False
 
 
 def differences(lin, win, lin_names, win_names):
