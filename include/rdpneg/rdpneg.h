@@ -171,7 +171,10 @@ typedef enum rdpneg_opt {
   /* 1: a probe plan enumerates the server's pre-connection profile (JSON
    * profile): what it selects for each requestedProtocols set worth
    * asking, NLA / TLS required, Standard RDP Security and legacy clients
-   * accepted (with MCS), the TLS versions; default 0 */
+   * accepted (with MCS), the TLS versions (those below the first
+   * connection's highest in one connection offering TLS 1.0-1.1, whose
+   * answer decides 1.0 as well unless it chose 1.1 or was no TLS answer);
+   * default 0 */
   RDPNEG_OPT_ENUMERATE = 20,
   /* encryptionMethods offered in the MCS Connect Initial (mask of 0x01
    * 40-bit, 0x02 128-bit, 0x08 56-bit, 0x10 FIPS); default 0x1b (all) */

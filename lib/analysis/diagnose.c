@@ -331,7 +331,7 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
   }
   if (e->tls13_only && ev->status != RDPNEG_TLS_ALERT)
     add(d, RDPNEG_CID_TLS1_3_REQUIRED, "tls", NULL, "high",
-        "one connection per version: TLS 1.0, 1.1 and 1.2 were all refused");
+        "the TLS version connections: TLS 1.0, 1.1 and 1.2 were all refused");
 }
 
 static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,

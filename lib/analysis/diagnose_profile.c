@@ -163,7 +163,7 @@ static void tls_versions(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
     return;
   char text[300];
   snprintf(text, sizeof text,
-           "one connection per version: the server accepts %s, deprecated "
+           "the TLS version connections: the server accepts %s, deprecated "
            "(RFC 8996); current clients refuse them by default",
            old);
   rdpneg_diag_add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", "degraded", "high",

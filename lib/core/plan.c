@@ -117,12 +117,39 @@ static void drop_ready(rdpneg_plan *p, const char *why) {
     }
 }
 
-/* Is a single-version connection for TLS version |v| queued already? */
+static int tls_version_of(const char *name) {
+  if (!strcmp(name, "TLSv1.0"))
+    return 1;
+  if (!strcmp(name, "TLSv1.1"))
+    return 2;
+  if (!strcmp(name, "TLSv1.2"))
+    return 3;
+  return 0;
+}
+
+/* Is TLS version |v| asked or decided already: a version connection
+ * with |v| as its highest, a range connection whose answer decides it, or
+ * inferred? */
 static int version_queued(const rdpneg_plan *p, int v) {
   for (int i = 0; i < p->n; i++)
     if (p->a[i].tls_version == v)
       return 1;
-  return 0;
+  for (int k = 0; k < p->ninferred; k++)
+    if (p->inferred[k].version == v)
+      return 1;
+  return v >= 1 && v <= 3 && p->vpend[v];
+}
+
+static void infer_version(rdpneg_plan *p, int v, int status, int alert,
+                          int from) {
+  if (p->ninferred >= RDPNEG_MAX_TLS_VERSIONS)
+    return;
+  rdpneg_tls_version_ev *t = &p->inferred[p->ninferred++];
+  t->version = v;
+  t->status = status;
+  t->alert_code = alert;
+  t->inferred = 1;
+  t->attempt = from; /* plan index, -1 the primary; positions come later */
 }
 
 static plan_attempt *queue_version(rdpneg_plan *p, int v) {
@@ -132,6 +159,7 @@ static plan_attempt *queue_version(rdpneg_plan *p, int v) {
     return NULL;
   }
   a->tls_version = v;
+  a->tls_lo = v;
   a->cfg->opt[RDPNEG_OPT_TLS_MIN] = v;
   a->cfg->opt[RDPNEG_OPT_TLS_MAX] = v;
   a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
@@ -139,11 +167,76 @@ static plan_attempt *queue_version(rdpneg_plan *p, int v) {
   return a;
 }
 
+/* Enumeration: one connection asks for every version from |lo| to |t|
+ * at once (a range connection): its ClientHello is the one a connection
+ * for |t| alone sends (TLS up to 1.2 carries only the highest version),
+ * and a server MUST answer a version above its highest with its highest
+ * (RFC 5246 E.1), so its answer decides the versions below |t| too
+ * (range_answer()). */
+static void queue_range(rdpneg_plan *p, int lo, int t) {
+  if (lo == t) {
+    queue_version(p, t);
+    return;
+  }
+  plan_attempt *a = queue_version(p, t);
+  if (!a)
+    return;
+  a->tls_lo = lo;
+  a->cfg->opt[RDPNEG_OPT_TLS_MIN] = lo;
+  for (int v = lo; v < t; v++)
+    p->vpend[v] = (int)(a - p->a) + 1;
+}
+
+/* What range connection |index| decides below its highest version |t|:
+ *   - the server chose a version w: w accepted, every version above w up
+ *     to |t| not selected (it would have been); those below w stay open
+ *     and get a range connection of their own;
+ *   - the server refused the ClientHello with an alert (no ServerHello):
+ *     every version below |t| refused alike (a server that accepted a
+ *     lower version had to choose it);
+ *   - anything else (a reset, a close, a stall: the path or a middlebox
+ *     may have caused it): each version below |t| gets its own
+ *     connection, as without the range. */
+static void range_answer(rdpneg_plan *p, const plan_attempt *a, int index,
+                         const rdpneg_attempt_ev *e) {
+  int t = a->tls_version, got = 0, open[3], n = 0;
+  if (e->tls_ran && e->tls_status == RDPNEG_TLS_OK)
+    got = tls_version_of(rdpneg_attempt_tls(e)->version);
+  /* an alert before any ServerHello: the version refused (one after it
+   * is about something else) */
+  const rdpneg_tls_ev *tls = rdpneg_attempt_tls(e);
+  int alert = e->tls_ran && e->tls_status == RDPNEG_TLS_ALERT &&
+                      tls->last_server_msg < 0
+                  ? tls->alert_code
+                  : -1;
+  if (got && got < t)
+    infer_version(p, t, RDPNEG_TLS_SKIPPED, -1, index);
+  for (int v = a->tls_lo; v < t; v++) {
+    if (p->vpend[v] != index + 1)
+      continue;
+    p->vpend[v] = 0;
+    if (got && v > got)
+      infer_version(p, v, RDPNEG_TLS_SKIPPED, -1, index);
+    else if (got && v == got)
+      continue; /* this connection's own result */
+    else if (!got && alert >= 0)
+      infer_version(p, v, RDPNEG_TLS_ALERT, alert, index);
+    else
+      open[n++] = v;
+  }
+  if (got && n)
+    queue_range(p, open[0], open[n - 1]);
+  else
+    for (int k = 0; k < n; k++)
+      queue_version(p, open[k]);
+}
+
 /* Enumeration: once the primary's Connection Confirm selected a TLS-based
- * protocol, the versions below the highest offered get their connections
+ * protocol, the versions below the highest offered get their connection
  * at once, in the second round, instead of after the primary's handshake:
  * the usual answer (the highest version) leaves every one of them open,
- * and waiting for it costs the enumeration a round of connections. */
+ * and waiting for it costs the enumeration a round of connections. One
+ * range connection asks for all of them (queue_range()). */
 static void plan_tls_versions_early(rdpneg_plan *p) {
   if (p->tls_early || !p->en || !p->cfg->opt[RDPNEG_OPT_TLS_VERSIONS] ||
       p->a[0].state != A_RUNNING || !p->a[0].sess)
@@ -159,9 +252,9 @@ static void plan_tls_versions_early(rdpneg_plan *p) {
     return;
   int lo = (int)p->cfg->opt[RDPNEG_OPT_TLS_MIN];
   int hi = (int)p->cfg->opt[RDPNEG_OPT_TLS_MAX];
-  for (int v = lo < 1 ? 1 : lo; v < hi && v <= 3; v++)
-    if (!version_queued(p, v))
-      queue_version(p, v);
+  int first = lo < 1 ? 1 : lo, top = hi - 1 < 3 ? hi - 1 : 3;
+  if (first <= top)
+    queue_range(p, first, top);
 }
 
 RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
@@ -217,16 +310,6 @@ RDPNEG_EXTERN int rdpneg_plan_next(rdpneg_plan *p, rdpneg_tstamp ts,
   return 0;
 }
 
-static int tls_version_of(const char *name) {
-  if (!strcmp(name, "TLSv1.0"))
-    return 1;
-  if (!strcmp(name, "TLSv1.1"))
-    return 2;
-  if (!strcmp(name, "TLSv1.2"))
-    return 3;
-  return 0;
-}
-
 /* --tls-versions: one connection per version the primary answer leaves
  * open. The server picks the highest version both sides offer, so a
  * primary that negotiated V proves V accepted and every higher offered
@@ -246,20 +329,28 @@ static void plan_tls_versions(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   int got = e->tls_status == RDPNEG_TLS_OK
                 ? tls_version_of(rdpneg_attempt_tls(e)->version)
                 : 0;
+  int open[3], n = 0;
   for (int v = 1; v <= 3; v++) {
     if (v < lo || v > hi || version_queued(p, v))
       continue; /* not asked, or asked already (enumeration) */
     if (got && v >= got) {
-      rdpneg_tls_version_ev *t = &p->inferred[p->ninferred++];
-      t->version = v;
-      t->status = v == got ? RDPNEG_TLS_OK : RDPNEG_TLS_SKIPPED;
-      t->alert_code = -1;
-      t->inferred = 1;
-      t->attempt = -1;
+      infer_version(p, v, v == got ? RDPNEG_TLS_OK : RDPNEG_TLS_SKIPPED, -1,
+                    -1);
       continue;
     }
-    queue_version(p, v);
+    if (!p->en)
+      queue_version(p, v); /* --tls-versions: each alone, in parallel */
+    else
+      open[n++] = v;
   }
+  /* enumeration, when the confirm did not queue them already (a driver
+   * that asked for no connection while the primary's handshake ran): the
+   * connections the confirm would have queued, the highest version alone
+   * when the primary's handshake failed and one range below it */
+  if (n && !got && open[n - 1] == hi)
+    queue_version(p, open[--n]);
+  if (n)
+    queue_range(p, open[0], open[n - 1]);
 }
 
 /* What an attempt's answer calls for next. */
@@ -268,6 +359,8 @@ static void decide(rdpneg_plan *p, plan_attempt *a, const rdpneg_session *s,
   const rdpneg_attempt_ev *e = p->ev[index];
   if (!p->address[0] && e->tcp_status == RDPNEG_TCP_OK && e->address[0])
     snprintf(p->address, sizeof p->address, "%s", e->address);
+  if (a->tls_version && a->tls_lo < a->tls_version)
+    range_answer(p, a, index, e);
   if (p->en)
     rdpneg_enum_decide(p->en, p, index, e);
   if (strcmp(a->purpose, "primary") != 0)
@@ -394,45 +487,55 @@ RDPNEG_EXTERN int rdpneg_plan_done(const rdpneg_plan *p) {
   return 1;
 }
 
-static int cmp_version(const void *x, const void *y) {
-  return ((const rdpneg_tls_version_ev *)x)->version -
-         ((const rdpneg_tls_version_ev *)y)->version;
-}
-
-/* TLS versions: what the single-version attempts saw and what the primary
- * answer decided; TLS 1.3 required when no version up to 1.2 was accepted
- * and a server answered with protocol_version or a 1.3 ServerHello. */
+/* TLS versions: what the version connections saw and what an answer
+ * decided, one entry per version (a version a connection tried itself
+ * wins over one inferred); TLS 1.3 required when no version up to 1.2
+ * was accepted and a server answered with protocol_version or a 1.3
+ * ServerHello. */
 static void fill_versions(const rdpneg_plan *p, rdpneg_evidence *ev,
                           const int *pos) {
-  int any = 0, accepted = 0, saw13 = 0;
-  for (int k = 0; k < p->ninferred; k++) {
-    ev->tls_versions[ev->tls_versions_count++] = p->inferred[k];
-    any = 1;
-    accepted |= p->inferred[k].status == RDPNEG_TLS_OK;
-  }
+  rdpneg_tls_version_ev slot[4];
+  int have[4] = {0}, saw13 = 0;
   for (int i = 0; i < p->n; i++) {
     const plan_attempt *a = &p->a[i];
-    if (!a->tls_version || !a->finished ||
-        ev->tls_versions_count >= RDPNEG_MAX_TLS_VERSIONS)
+    if (!a->tls_version || !a->finished)
       continue;
     const rdpneg_attempt_ev *e = p->ev[i];
-    rdpneg_tls_version_ev *t = &ev->tls_versions[ev->tls_versions_count++];
-    t->version = a->tls_version;
-    t->status = e->tls_status;
-    t->alert_code = e->tls_ran ? rdpneg_attempt_tls(e)->alert_code : -1;
-    t->inferred = 0;
-    t->attempt = pos[i];
-    any = 1;
-    accepted |= e->tls_status == RDPNEG_TLS_OK;
-    saw13 |= t->alert_code == 70 ||
-             rdpneg_attempt_tls(e)->server_selected_version == 0x0304;
+    const rdpneg_tls_ev *tls = rdpneg_attempt_tls(e);
+    int v = a->tls_version;
+    if (a->tls_lo < v && e->tls_status == RDPNEG_TLS_OK &&
+        tls_version_of(tls->version))
+      v = tls_version_of(tls->version); /* a range connection's choice */
+    saw13 |= (e->tls_ran && tls->alert_code == 70) ||
+             tls->server_selected_version == 0x0304;
+    if (have[v])
+      continue;
+    have[v] = 1;
+    slot[v].version = v;
+    slot[v].status = e->tls_status;
+    slot[v].alert_code = e->tls_ran ? tls->alert_code : -1;
+    slot[v].inferred = 0;
+    slot[v].attempt = pos[i];
   }
+  for (int k = 0; k < p->ninferred; k++) {
+    int v = p->inferred[k].version;
+    if (v < 1 || v > 3 || have[v])
+      continue;
+    have[v] = 1;
+    slot[v] = p->inferred[k];
+    slot[v].attempt = slot[v].attempt >= 0 ? pos[slot[v].attempt] : -1;
+  }
+  int any = 0, accepted = 0;
+  for (int v = 1; v <= 3; v++)
+    if (have[v] && ev->tls_versions_count < RDPNEG_MAX_TLS_VERSIONS) {
+      ev->tls_versions[ev->tls_versions_count++] = slot[v];
+      any = 1;
+      accepted |= slot[v].status == RDPNEG_TLS_OK;
+    }
   const rdpneg_attempt_ev *pri = p->ev[0];
   saw13 |= pri && pri->tls_ran &&
            (rdpneg_attempt_tls(pri)->requires_tls13 ||
             rdpneg_attempt_tls(pri)->server_selected_version == 0x0304);
-  qsort(ev->tls_versions, (size_t)ev->tls_versions_count,
-        sizeof ev->tls_versions[0], cmp_version);
   ev->tls13_only = any && !accepted && saw13;
 }
 

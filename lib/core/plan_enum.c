@@ -18,7 +18,8 @@
  *      take CredSSP, their union HYBRID|RDSTLS is asked first and they
  *      wait for it (a group test: a server without NLA refuses it, which
  *      answers both in one connection; ask_group());
- *      plus one connection per TLS version (plan.c);
+ *      plus one connection for the TLS versions below the primary's
+ *      highest, offering them all (plan.c: queue_range());
  *   3. where the Server Security Data shows a level that lets the client
  *      choose (LOW, CLIENT_COMPATIBLE), one MCS connection per weaker
  *      encryption method. At HIGH and FIPS the level decides the method

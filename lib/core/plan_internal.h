@@ -17,7 +17,10 @@ typedef struct plan_attempt {
   char purpose[32];
   int mode;        /* RDPNEG_MODE_* of the session */
   int tcp_mss;     /* MSS the driver is asked to set, 0 default */
-  int tls_version; /* 1..3 for a single-version attempt, else 0 */
+  int tls_version; /* 1..3: the highest version of a version connection,
+                      else 0 */
+  int tls_lo;      /* its lowest: tls_version for a single version, lower
+                      for a range connection (enumeration) */
   rdpneg_config *cfg;
   rdpneg_session *sess; /* while lent */
   int finished;         /* its evidence is in plan->ev[own index] */
@@ -43,9 +46,12 @@ struct rdpneg_plan {
   uint32_t spnego_status;
   int nnotes;
   char notes[RDPNEG_EV_MAX_NOTES][160];
-  /* TLS versions decided without a connection (from the primary answer) */
+  /* TLS versions decided without a connection of their own (from the
+   * primary's answer, attempt -1, or a range connection's, its index) */
   rdpneg_tls_version_ev inferred[RDPNEG_MAX_TLS_VERSIONS];
   int ninferred;
+  int vpend[4];           /* by version: 1 + index of the range connection whose
+                             answer decides it, 0 none */
   struct rdpneg_enum *en; /* RDPNEG_OPT_ENUMERATE (plan_enum.c) */
 };
 

@@ -192,7 +192,7 @@ static void json_tls(rdpneg_json *w, const rdpneg_evidence *e,
       rdpneg_json_obj_begin(w, vn ? vn : "unknown");
       rdpneg_json_bool(w, "accepted", v->status == RDPNEG_TLS_OK);
       rdpneg_json_str(w, "status",
-                      v->inferred && v->status != RDPNEG_TLS_OK
+                      v->inferred && v->status == RDPNEG_TLS_SKIPPED
                           ? "not_selected"
                           : rdpneg_doc_name(RDPNEG_DOC_TLS_STATUS, v->status));
       if (v->alert_code >= 0)

@@ -3,7 +3,10 @@
 # Enumeration benchmark: wall time of `rdpneg-probe --enumerate` against
 # `nmap --script rdp-enum-encryption` on the same servers, in one run, the
 # two interleaved run by run so that both see the same machine load (process
-# start included in both). Prints per server the mean and standard deviation
+# start included in both), each run after a pause of SETTLE seconds (default
+# 0.3, not timed) so that it starts on an idle server: xrdp forks a process
+# per connection, and those of the other tool's last connections would
+# otherwise still be running. Prints per server the mean and standard deviation
 # of each, the ratio nmap / rdpneg, and the connections each made.
 #   test/bench/bench_enum.sh [PROBE [OUTDIR]]
 # Needs a running lab (its LAB_* variables in the environment, else
@@ -28,6 +31,7 @@ import json, os, statistics, subprocess, time
 
 probe, out, runs = os.environ["PROBE"], os.environ["OUT"], int(os.environ["RUNS"])
 rows = []
+SETTLE = float(os.environ.get("SETTLE", "0.3"))
 # the servers' CPU time dominates both tools' wall time on a loaded machine:
 # the ratio is only comparable between runs at a similar load
 load0 = os.getloadavg()
@@ -42,6 +46,10 @@ for env in os.environ["SERVERS"].split():
     t = {"rdpneg": [], "nmap": []}
     for i in range(runs + 1):  # the first round warms up, not counted
         for name, cmd in (("rdpneg", ours), ("nmap", nmap)):
+            # each run starts on an idle server: the processes a server
+            # forked for the other tool's connections (xrdp: one per
+            # connection) have ended
+            time.sleep(SETTLE)
             s = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=120)

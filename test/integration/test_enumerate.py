@@ -108,7 +108,7 @@ SHADOW = dict(flags=SHADOW_FLAGS, rdp_security=None, tls_versions=TLS12_ONLY,
 
 SERVERS = {
     "LAB_XRDP_TLS_VALID": dict(
-        XRDP_TLS, connections=7, tls_versions=TLS12_ONLY, cert="CN=localhost",
+        XRDP_TLS, connections=6, tls_versions=TLS12_ONLY, cert="CN=localhost",
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # xrdp security_layer=rdp: PROTOCOL_RDP to everything
@@ -120,13 +120,13 @@ SERVERS = {
                           SSL_or_HYBRID="SSL",
                           SSL_or_HYBRID_or_HYBRID_EX="SSL",
                           HYBRID_or_RDSTLS="RDP"),
-        inferred={"SSL", "HYBRID", "RDSTLS", "SSL|HYBRID"}, connections=8,
+        inferred={"SSL", "HYBRID", "RDSTLS", "SSL|HYBRID"}, connections=7,
         tls_versions=TLS12_ONLY, cert="CN=localhost", not_findings=set()),
     # xrdp negotiate without a certificate: downgrades everything to RDP
     "LAB_XRDP_NEG_NOCERT": dict(XRDP_RDP_ONLY, not_findings=set()),
     # xrdp tls with ssl_protocols=TLSv1.3: every version up to 1.2 refused
     "LAB_XRDP_TLS_TLS13ONLY": dict(
-        XRDP_TLS, connections=8,
+        XRDP_TLS, connections=7,
         tls_versions={"TLSv1.0": False, "TLSv1.1": False, "TLSv1.2": False,
                       "requires_tls13": True},
         cert=None, findings={"TLS1_3_REQUIRED", "NLA_NOT_REQUIRED"},
@@ -136,7 +136,7 @@ SERVERS = {
         SHADOW, **policy(nla=True),
         selected=selected(HYB_REQ, HYBRID="HYBRID", SSL_or_HYBRID="HYBRID",
                           SSL_or_HYBRID_or_HYBRID_EX="HYBRID"),
-        inferred={"SSL", "HYBRID", "SSL|HYBRID"}, connections=8, credssp=6,
+        inferred={"SSL", "HYBRID", "SSL|HYBRID"}, connections=7, credssp=6,
         findings=set(), not_findings=LEGACY_FINDINGS),
     # FreeRDP shadow /sec:tls
     "LAB_SHADOW_TLS": dict(
@@ -145,7 +145,7 @@ SERVERS = {
                           SSL_or_HYBRID_or_HYBRID_EX="SSL",
                           HYBRID_or_RDSTLS=SSL_REQ),
         inferred={"SSL", "HYBRID", "RDSTLS", "HYBRID_EX", "SSL|HYBRID"},
-        connections=7,
+        connections=6,
         findings={"NLA_NOT_REQUIRED"},
         not_findings={"RDP_SECURITY_ACCEPTED", "LEGACY_CLIENT_ACCEPTED"}),
     # FreeRDP shadow /sec:rdp: Standard RDP Security, and without any
@@ -264,6 +264,56 @@ class Enumerate(unittest.TestCase):
         text = evidence_of(j, "RDP_SECURITY_ACCEPTED")
         self.assertIn("not encrypted at all", text)
 
+    def version_connections(self, env):
+        """The enumeration's TLS version connections, (tls_offered, TLS
+        status, version) each, and its tls.versions."""
+        _, _, j = enumerate_server(port(env))
+        conns = [(i, a["tls_offered"], a["tls"]["status"], a["tls"]["version"])
+                 for i, a in enumerate(j["attempts"])
+                 if a["purpose"] == "tls_version"]
+        return conns, j["tls"]["versions"], j
+
+    def test_tls_version_range(self):
+        """One connection offers TLS 1.0-1.1 (its ClientHello is the one of
+        1.1 alone): a server that refuses it with an alert refuses 1.0 too,
+        inferred from that connection; one that chooses 1.0 refuses 1.1
+        (not_selected); one that chooses 1.1 leaves 1.0 to a connection of
+        its own."""
+        def entry(v):
+            return (v["status"], v.get("alert"), v["inferred"], v["attempt"])
+        # xrdp (OpenSSL): protocol_version
+        conns, v, _ = self.version_connections("LAB_XRDP_TLS_VALID")
+        self.assertEqual([c[1:] for c in conns], [("1.0-1.1", "alert", None)])
+        at = conns[0][0]
+        self.assertEqual(entry(v["TLSv1.1"]), ("alert", 70, False, at))
+        self.assertEqual(entry(v["TLSv1.0"]), ("alert", 70, True, at))
+        self.assertEqual(entry(v["TLSv1.2"]), ("ok", None, True, None))
+        # FreeRDP shadow: internal_error, to each version alone as well
+        conns, v, _ = self.version_connections("LAB_SHADOW_TLS")
+        self.assertEqual([c[1:] for c in conns], [("1.0-1.1", "alert", None)])
+        self.assertEqual(entry(v["TLSv1.0"]), ("alert", 80, True, conns[0][0]))
+        # xrdp TLS 1.0 only: the range connection chooses 1.0
+        conns, v, _ = self.version_connections("LAB_XRDP_TLS_TLS1ONLY_SEC0")
+        self.assertEqual([c[1:] for c in conns],
+                         [("1.0-1.1", "ok", "TLSv1.0")])
+        at = conns[0][0]
+        self.assertEqual(entry(v["TLSv1.0"]), ("ok", None, False, at))
+        self.assertEqual(entry(v["TLSv1.1"]), ("not_selected", None, True, at))
+        # xrdp TLS 1.0 and 1.1: 1.1 chosen, then 1.0 alone
+        conns, v, j = self.version_connections("LAB_XRDP_TLS_TLS10_11_SEC0")
+        self.assertEqual([c[1:] for c in conns],
+                         [("1.0-1.1", "ok", "TLSv1.1"),
+                          ("1.0", "ok", "TLSv1.0")])
+        self.assertEqual(entry(v["TLSv1.1"]), ("ok", None, False, conns[0][0]))
+        self.assertEqual(entry(v["TLSv1.0"]), ("ok", None, False, conns[1][0]))
+        self.assertEqual(entry(v["TLSv1.2"]), ("not_selected", None, True,
+                                               None))
+        self.assertEqual(j["profile"]["tls_versions"],
+                         {"TLSv1.0": True, "TLSv1.1": True, "TLSv1.2": False,
+                          "requires_tls13": False})
+        self.assertIn("TLS_VERSION_MISMATCH",
+                      [f["cause"] for f in j["diagnosis"]])
+
     def legacy_probe(self, env, *extra):
         cmd = [PROBE, "--json", "--protocols", "none", "--timeout", "3000"]
         r = subprocess.run(cmd + list(extra) + ["127.0.0.1:%d" % port(env)],
@@ -301,7 +351,7 @@ class Enumerate(unittest.TestCase):
         r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
                             "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
                            capture_output=True, text=True, timeout=60)
-        self.assertIn("profile  8 connections", r.stdout)
+        self.assertIn("profile  7 connections", r.stdout)
         self.assertIn("NLA required yes", r.stdout)
         self.assertRegex(r.stdout, r"SSL\|HYBRID +-> HYBRID \(inferred\)")
 

@@ -56,6 +56,7 @@ XRDP_INSTANCES=(
   "tls-rsa1024-sec0|tls|rsa1024|TLSv1.2, TLSv1.3|DEFAULT:@SECLEVEL=0"
   "tls-tls1only|tls|valid|TLSv1|"
   "tls-tls1only-sec0|tls|valid|TLSv1|DEFAULT:@SECLEVEL=0"
+  "tls-tls10-11-sec0|tls|valid|TLSv1, TLSv1.1|DEFAULT:@SECLEVEL=0"
   "tls-tls12only|tls|valid|TLSv1.2|"
   "tls-tls13only|tls|valid|TLSv1.3|"
 )

@@ -2,7 +2,8 @@
 /* The enumeration plan driven by hand against scripted servers: which
  * connections it makes, what it infers instead, at most three at a time,
  * the profile it derives, the findings, and the document read back. No
- * sockets, no TLS (the primary stops after X.224 here). */
+ * sockets; TLS only where a server answers every ClientHello with an
+ * alert or a reset (the TLS version connections). */
 #include "tap.h"
 
 #include "core/evidence.h"
@@ -31,8 +32,13 @@ typedef struct srv {
   int mcs_refuse_legacy; /* Disconnect Provider Ultimatum after a legacy CC */
   uint32_t level;
   int key_bits;
+  int tls; /* answer to every ClientHello: 0 no TLS phase (DO_TLS off),
+              TLS_RESET or an alert code */
+  int hello[8], nhello; /* client_version of each ClientHello */
   int connections, max_running;
 } srv;
+
+#define TLS_RESET 0x1000
 
 static size_t confirm(int answer, uint8_t *out) {
   static const uint8_t cc[] = {3, 0, 0, 11, 6, 0xd0, 0, 0, 0x12, 0x34, 0};
@@ -195,6 +201,21 @@ static void play(srv *v, rdpneg_session *s, rdpneg_tstamp t) {
   rdpneg_session_read(s, in, n, t + MSEC);
   if (rdpneg_session_done(s))
     return;
+  if (v->tls && ans != LEGACY_CC && !(ans & 0x100) &&
+      (ans & (RDPNEG_PROTOCOL_SSL | RDPNEG_PROTOCOL_HYBRID))) {
+    w = rdpneg_session_write(s, out, sizeof out, t + MSEC);
+    CHECK(w > 10 && out[0] == 0x16 && out[5] == 1);
+    if (w > 10 && v->nhello < 8)
+      v->hello[v->nhello++] = out[9] << 8 | out[10];
+    if (v->tls == TLS_RESET) {
+      rdpneg_session_transport_closed(s, RDPNEG_CLOSE_RESET, 104, t + 2 * MSEC);
+    } else {
+      const uint8_t alert[] = {0x15, 3, 1, 0, 2, 2, (uint8_t)v->tls};
+      rdpneg_session_read(s, alert, sizeof alert, t + 2 * MSEC);
+    }
+    CHECK(rdpneg_session_done(s));
+    return;
+  }
   /* the MCS Connect Initial */
   w = rdpneg_session_write(s, out, sizeof out, t + MSEC);
   CHECK(w > 0);
@@ -214,7 +235,7 @@ static rdpneg_evidence *enumerate_mask(srv *v, int64_t mask) {
   rdpneg_config *c;
   rdpneg_config_new(&c);
   rdpneg_config_set_int(c, RDPNEG_OPT_ENUMERATE, 1);
-  rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, 0);
+  rdpneg_config_set_int(c, RDPNEG_OPT_DO_TLS, v->tls != 0);
   if (mask >= 0)
     rdpneg_config_set_int(c, RDPNEG_OPT_REQUESTED_PROTOCOLS, mask);
   rdpneg_plan *p = NULL;
@@ -739,6 +760,92 @@ TAP_TEST(group_selection_answers_only_the_selected) {
   rdpneg_evidence_free(ev);
 }
 
+/* The TLS version connections of an enumeration against an xrdp-like
+ * server (TLS required) whose every ClientHello gets |answer|: the
+ * evidence; |hellos| gets the client_version of each ClientHello. */
+static rdpneg_evidence *tls_versions_against(int answer, srv *v) {
+  *v = ssl_first(1, 0, 0, LEGACY_CC);
+  v->mcs_refuse_legacy = 1;
+  v->tls = answer;
+  return enumerate(v);
+}
+
+static const rdpneg_tls_version_ev *version(const rdpneg_evidence *ev, int v) {
+  for (int i = 0; i < ev->tls_versions_count; i++)
+    if (ev->tls_versions[i].version == v)
+      return &ev->tls_versions[i];
+  return NULL;
+}
+
+/* An alert before any ServerHello to the range connection (TLS 1.0-1.1,
+ * the ClientHello of 1.1 alone): TLS 1.0 is refused alike, inferred from
+ * that connection; no connection of its own. */
+TAP_TEST(tls_version_range_refused_by_alert) {
+  srv v;
+  rdpneg_evidence *ev = tls_versions_against(70, &v);
+  /* the primary (up to 1.2), then 1.2 alone (the primary failed) and the
+   * range up to 1.1, in the order the plan queued them */
+  CHECK_EQ_INT(v.nhello, 3);
+  int range = -1, alone12 = -1;
+  for (int i = 0; i < ev->nattempts; i++) {
+    const rdpneg_attempt_ev *a = &ev->att[i];
+    if (!strcmp(a->purpose, "tls_version") && a->tls_min == 1 &&
+        a->tls_max == 2)
+      range = i;
+    if (!strcmp(a->purpose, "tls_version") && a->tls_min == 3)
+      alone12 = i;
+    CHECK(strcmp(a->purpose, "tls_version") || a->tls_max != 1);
+  }
+  CHECK(range >= 0 && alone12 >= 0);
+  const rdpneg_tls_version_ev *t10 = version(ev, 1), *t11 = version(ev, 2),
+                              *t12 = version(ev, 3);
+  CHECK(t10 && t11 && t12);
+  if (t10 && t11 && t12) {
+    CHECK_EQ_INT(t11->status, RDPNEG_TLS_ALERT);
+    CHECK_EQ_INT(t11->inferred, 0);
+    CHECK_EQ_INT(t11->attempt, range);
+    CHECK_EQ_INT(t10->status, RDPNEG_TLS_ALERT);
+    CHECK_EQ_INT(t10->alert_code, 70);
+    CHECK_EQ_INT(t10->inferred, 1);
+    CHECK_EQ_INT(t10->attempt, range);
+    CHECK_EQ_INT(t12->attempt, alone12);
+  }
+  CHECK_EQ_INT(ev->tls13_only, 1);
+  CHECK(has_finding(ev, "TLS1_3_REQUIRED"));
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
+/* A reset instead of an answer (the server, or a device on the path):
+ * nothing is inferred from it, TLS 1.0 gets its own connection. */
+TAP_TEST(tls_version_range_reset_asks_each_alone) {
+  srv v;
+  rdpneg_evidence *ev = tls_versions_against(TLS_RESET, &v);
+  /* the version connections: 1.2 alone (the primary failed), the range
+   * (1.1's ClientHello), then 1.0 alone; the primary's reset is also
+   * checked again (plan_verify), with ClientHellos of its own */
+  int ranges[4][4] = {{0}};
+  for (int i = 0; i < ev->nattempts; i++)
+    if (!strcmp(ev->att[i].purpose, "tls_version"))
+      ranges[ev->att[i].tls_min][ev->att[i].tls_max]++;
+  CHECK_EQ_INT(ranges[3][3], 1);
+  CHECK_EQ_INT(ranges[1][2], 1);
+  CHECK_EQ_INT(ranges[1][1], 1);
+  CHECK_EQ_INT(ranges[2][2], 0);
+  int tls10 = 0;
+  for (int i = 0; i < v.nhello; i++)
+    tls10 += v.hello[i] == 0x0301;
+  CHECK_EQ_INT(tls10, 1);
+  for (int k = 1; k <= 3; k++) {
+    const rdpneg_tls_version_ev *t = version(ev, k);
+    CHECK(t && t->status == RDPNEG_TLS_RESET && !t->inferred &&
+          t->attempt >= 0);
+  }
+  CHECK_EQ_INT(ev->tls13_only, 0);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+}
+
 int main(void) {
   TAP_RUN(nla_required_server);
   TAP_RUN(ssl_hybrid_inferred_from_ssl_and_hybrid);
@@ -753,5 +860,7 @@ int main(void) {
   TAP_RUN(ssl_not_allowed_without_ssl_infers_nothing);
   TAP_RUN(group_without_answer_asks_each_alone);
   TAP_RUN(group_selection_answers_only_the_selected);
+  TAP_RUN(tls_version_range_refused_by_alert);
+  TAP_RUN(tls_version_range_reset_asks_each_alone);
   return tap_done();
 }
