@@ -31,8 +31,7 @@ def probe(target, *args, netns=None, password=None):
     env = dict(os.environ)
     if password is not None:
         env["RDPNEG_TEST_PW"] = password
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                       env=env)
+    p = taprunner.run_probe(cmd, timeout=60, env=env)
     return p.returncode, json.loads(p.stdout)
 
 

@@ -44,8 +44,7 @@ def enumerate_server(p):
     cmd = [PROBE, "--json", "--enumerate", "--timeout", "3000"]
     if CA:
         cmd += ["--ca-file", CA]
-    r = subprocess.run(cmd + ["127.0.0.1:%d" % p], capture_output=True,
-                       text=True, timeout=60)
+    r = taprunner.run_probe(cmd + ["127.0.0.1:%d" % p], timeout=60)
     return r.returncode, r.stdout, json.loads(r.stdout)
 
 
@@ -316,8 +315,8 @@ class Enumerate(unittest.TestCase):
 
     def legacy_probe(self, env, *extra):
         cmd = [PROBE, "--json", "--protocols", "none", "--timeout", "3000"]
-        r = subprocess.run(cmd + list(extra) + ["127.0.0.1:%d" % port(env)],
-                           capture_output=True, text=True, timeout=60)
+        r = taprunner.run_probe(cmd + list(extra) +
+                                ["127.0.0.1:%d" % port(env)], timeout=60)
         j = json.loads(r.stdout)
         return [(f["cause"], f["confidence"]) for f in j["diagnosis"]], j
 

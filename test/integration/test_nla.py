@@ -31,9 +31,7 @@ def run(args, password=None, env_name="RDPNEG_TEST_PW"):
     env = dict(os.environ)
     if password is not None:
         env[env_name] = password
-    p = subprocess.run([PROBE, *args], capture_output=True, text=True,
-                       env=env, timeout=60)
-    return p
+    return taprunner.run_probe([PROBE, *args], env=env, timeout=60)
 
 
 def probe_json(target, *args, password=None):

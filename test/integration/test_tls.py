@@ -22,7 +22,7 @@ CERTS = os.environ.get("LAB_CERTS", "")
 
 def probe(port, *args, host="127.0.0.1"):
     cmd = [PROBE, "--json", "--timeout", "3000", *args, "%s:%s" % (host, port)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    p = taprunner.run_probe(cmd, timeout=60)
     return p.returncode, json.loads(p.stdout)
 
 
