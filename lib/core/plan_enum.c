@@ -17,7 +17,10 @@
  *      HYBRID and RDSTLS alone are open and the primary's answer did not
  *      take CredSSP, their union HYBRID|RDSTLS is asked first and they
  *      wait for it (a group test: a server without NLA refuses it, which
- *      answers both in one connection; ask_group());
+ *      answers both in one connection; ask_group()); when it took
+ *      CredSSP, the union of what is open of RDSTLS, HYBRID_EX and RDSAAD
+ *      alone is asked first the same way (a server that requires NLA
+ *      refuses it);
  *      plus one connection for the TLS versions below the primary's
  *      highest, offering them all (plan.c: queue_range());
  *   3. where the Server Security Data shows a level that lets the client
@@ -118,7 +121,7 @@ struct rdpneg_enum {
   int methods_queued;
   method_probe mp[2];
   int nmp;
-  int group; /* index in s[] of HYBRID|RDSTLS once asked, else -1 */
+  int group; /* index in s[] of the group test once asked, else -1 */
 };
 
 static void set_key(eset *e) {
@@ -411,12 +414,14 @@ static int deferred(const rdpneg_enum *en, int i) {
   switch (i) {
   case SET_SSL: /* PROTOCOL_RDP alone (first round) */
     return en->s[SET_RDP].state == E_QUEUED;
-  case SET_HYBRID: /* HYBRID|RDSTLS */
+  case SET_HYBRID: /* a group that holds them (ask_group()) */
   case SET_RDSTLS:
-    return group_pending(en);
-  case SET_HYBRID_EX: /* HYBRID alone, or HYBRID|RDSTLS before it */
+  case SET_RDSAAD:
+    return group_pending(en) && !(en->s[i].mask & ~en->s[en->group].mask);
+  case SET_HYBRID_EX: /* HYBRID alone, or a group before it */
     return en->s[SET_HYBRID].state == E_QUEUED ||
-           (en->s[SET_HYBRID].state == E_UNKNOWN && group_pending(en));
+           (group_pending(en) && (en->s[SET_HYBRID].state == E_UNKNOWN ||
+                                  !(en->s[i].mask & ~en->s[en->group].mask)));
   case SET_SSL_HYBRID: /* SSL and HYBRID alone */
     return en->s[SET_SSL].state == E_QUEUED ||
            en->s[SET_SSL].state == E_UNKNOWN ||
@@ -427,26 +432,52 @@ static int deferred(const rdpneg_enum *en, int i) {
   }
 }
 
-/* HYBRID and RDSTLS alone both open, and the primary offered CredSSP and
- * the server did not take it (it likely refuses both): ask their union
- * first. A refusal that names the server's requirement answers both, a
- * selection of one answers that one (infer_from); anything else (xrdp
- * answers some unions with an X.224 Data TPDU) leaves both to be asked
- * alone. Where the server took CredSSP the union would only be selected
- * and cost a round, so both are asked alone at once. */
+/* Group tests: sets that the primary's answer makes likely to be refused
+ * are asked as one union first. A refusal that names the server's
+ * requirement answers every one of them, a selection answers the sets
+ * that hold the protocol selected (infer_from); anything else leaves each
+ * to be asked alone.
+ *   - The primary offered CredSSP and the server did not take it: HYBRID
+ *     and RDSTLS alone (a server without NLA refuses both). Not RDSAAD:
+ *     xrdp answers every request that holds it with an MCS Disconnect
+ *     Provider Ultimatum, which would cost both their connections.
+ *   - The server took CredSSP: what is still open of RDSTLS, HYBRID_EX
+ *     and RDSAAD alone (a server that requires NLA refuses them; FreeRDP
+ *     shadow /sec:nla answers HYBRID_REQUIRED_BY_SERVER to the union as to
+ *     each). A server that supports one of them selects it, and the rest
+ *     are asked alone: as many connections as without the group.
+ * Where the server took CredSSP, HYBRID and RDSTLS would only be asked to
+ * be selected, so there is no first group then. */
 static void ask_group(rdpneg_enum *en, rdpneg_plan *p) {
   const eset *pri = &en->s[en->primary_set];
   const uint32_t credssp = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_HYBRID_EX;
-  const uint32_t group = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS;
-  /* (no fixed set is the group: only a primary asking it already) */
-  if (en->group >= 0 || en->n >= RDPNEG_PROFILE_MAX_SETS ||
-      en->s[SET_HYBRID].state != E_UNKNOWN ||
-      en->s[SET_RDSTLS].state != E_UNKNOWN || !pri->neg || pri->mask == group ||
-      !(pri->mask & credssp) || !answered(pri) ||
-      selected(pri, RDPNEG_PROTOCOL_HYBRID) ||
-      selected(pri, RDPNEG_PROTOCOL_HYBRID_EX))
+  if (en->group >= 0 || en->n >= RDPNEG_PROFILE_MAX_SETS || !pri->neg ||
+      !(pri->mask & credssp) || !answered(pri))
     return;
-  en->group = add_set(en, group, "enum_hybrid_rdstls");
+  uint32_t mask = 0;
+  const char *purpose;
+  if (selected(pri, RDPNEG_PROTOCOL_HYBRID) ||
+      selected(pri, RDPNEG_PROTOCOL_HYBRID_EX)) {
+    static const int after[] = {SET_RDSTLS, SET_HYBRID_EX, SET_RDSAAD};
+    int open = 0;
+    for (int k = 0; k < 3; k++)
+      if (en->s[after[k]].state == E_UNKNOWN) {
+        mask |= en->s[after[k]].mask;
+        open++;
+      }
+    if (open < 2)
+      return;
+    purpose = "enum_after_credssp";
+  } else {
+    if (en->s[SET_HYBRID].state != E_UNKNOWN ||
+        en->s[SET_RDSTLS].state != E_UNKNOWN)
+      return;
+    mask = RDPNEG_PROTOCOL_HYBRID | RDPNEG_PROTOCOL_RDSTLS;
+    purpose = "enum_hybrid_rdstls";
+  }
+  if (pri->mask == mask)
+    return; /* the primary asked it already (no fixed set is a group) */
+  en->group = add_set(en, mask, purpose);
   ask(en, p, en->group);
 }
 

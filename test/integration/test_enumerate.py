@@ -28,9 +28,12 @@ CA = os.environ.get("LAB_CA", "")
 
 ALL_SETS = ["RDP", "SSL", "HYBRID", "RDSTLS", "HYBRID_EX", "RDSAAD",
             "SSL|HYBRID", "SSL|HYBRID|HYBRID_EX", "legacy"]
-# asked (after ALL_SETS) when HYBRID and RDSTLS alone are both open after
-# the first answer: a server without NLA refuses it, answering both at once
-GROUP = "HYBRID|RDSTLS"
+# group tests, asked (after ALL_SETS) when the first answer leaves their
+# members open: HYBRID|RDSTLS when the server did not take CredSSP (a
+# server without NLA refuses it, answering both at once), the rest of
+# RDSTLS, HYBRID_EX and RDSAAD when it took it (a server that requires NLA
+# refuses it)
+GROUPS = ("HYBRID|RDSTLS", "RDSTLS|HYBRID_EX|RDSAAD")
 
 
 def port(name):
@@ -71,7 +74,7 @@ def selected(default, **kw):
     sel = {s: default for s in ALL_SETS}
     for k, v in kw.items():
         s = k.replace("_or_", "|")
-        assert s in sel or s == GROUP, s
+        assert s in sel or s in GROUPS, s
         sel[s] = v
     return sel
 
@@ -134,8 +137,10 @@ SERVERS = {
     "LAB_SHADOW_NLA": dict(
         SHADOW, **policy(nla=True),
         selected=selected(HYB_REQ, HYBRID="HYBRID", SSL_or_HYBRID="HYBRID",
-                          SSL_or_HYBRID_or_HYBRID_EX="HYBRID"),
-        inferred={"SSL", "HYBRID", "SSL|HYBRID"}, connections=7, credssp=6,
+                          SSL_or_HYBRID_or_HYBRID_EX="HYBRID",
+                          RDSTLS_or_HYBRID_EX_or_RDSAAD=HYB_REQ),
+        inferred={"SSL", "HYBRID", "SSL|HYBRID", "RDSTLS", "HYBRID_EX",
+                  "RDSAAD"}, connections=5, credssp=6,
         findings=set(), not_findings=LEGACY_FINDINGS),
     # FreeRDP shadow /sec:tls
     "LAB_SHADOW_TLS": dict(
@@ -179,8 +184,8 @@ class Enumerate(unittest.TestCase):
                   "rdp_security_accepted", "legacy_accepted"):
             self.assertIs(pr[k], want[k], k)
         self.assertEqual(list(pr["selected"]),
-                         ALL_SETS + ([GROUP] if GROUP in want["selected"]
-                                     else []))
+                         ALL_SETS + [g for g in GROUPS
+                                     if g in want["selected"]])
         self.assertEqual(pr["selected"], want["selected"])
         self.assertEqual(set(pr["inferred"]), want["inferred"])
         # every asked answer names the attempt that asked it, and that
@@ -350,7 +355,7 @@ class Enumerate(unittest.TestCase):
         r = subprocess.run([PROBE, "--enumerate", "--timeout", "3000",
                             "127.0.0.1:%d" % port("LAB_SHADOW_NLA")],
                            capture_output=True, text=True, timeout=60)
-        self.assertIn("profile  7 connections", r.stdout)
+        self.assertIn("profile  5 connections", r.stdout)
         self.assertIn("NLA required yes", r.stdout)
         self.assertRegex(r.stdout, r"SSL\|HYBRID +-> HYBRID \(inferred\)")
 

@@ -420,24 +420,29 @@ TAP_TEST(nla_required_server) {
   v.legacy = FAIL(5);
   rdpneg_evidence *ev = enumerate(&v);
   CHECK(ev->has_profile);
-  /* primary, RDP, legacy, RDSTLS, HYBRID_EX, RDSAAD */
+  /* primary, RDP, legacy, RDSTLS|HYBRID_EX|RDSAAD (the group after
+   * CredSSP, refused with the server's requirement) */
   check_profile(ev, (want_profile){.nla_required = IS(1),
                                    .nla_supported = IS(1),
                                    .tls_required = IS(1),
                                    .rdp_security_accepted = IS(0),
                                    .legacy_accepted = IS(0),
-                                   .nattempts = IS(6)});
-  check_answers(
-      ev, (want_answer[]){/* the primary selected HYBRID out of a superset */
-                          {"HYBRID", "HYBRID", 1},
-                          {"SSL|HYBRID", "HYBRID", 1},
-                          /* RDP alone got HYBRID_REQUIRED_BY_SERVER */
-                          {"SSL", "HYBRID_REQUIRED_BY_SERVER", 1},
-                          {"legacy", "HYBRID_REQUIRED_BY_SERVER", ANY},
-                          {"RDSAAD", "HYBRID_REQUIRED_BY_SERVER", ANY},
-                          {NULL, NULL, 0}});
+                                   .nattempts = IS(4)});
+  check_answers(ev,
+                (want_answer[]){
+                    /* the primary selected HYBRID out of a superset */
+                    {"HYBRID", "HYBRID", 1},
+                    {"SSL|HYBRID", "HYBRID", 1},
+                    /* RDP alone got HYBRID_REQUIRED_BY_SERVER */
+                    {"SSL", "HYBRID_REQUIRED_BY_SERVER", 1},
+                    {"legacy", "HYBRID_REQUIRED_BY_SERVER", ANY},
+                    {"RDSTLS|HYBRID_EX|RDSAAD", "HYBRID_REQUIRED_BY_SERVER", 0},
+                    {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 1},
+                    {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 1},
+                    {"RDSAAD", "HYBRID_REQUIRED_BY_SERVER", 1},
+                    {NULL, NULL, 0}});
   CHECK(!ev->profile.has_rdp_security);
-  CHECK_EQ_INT(v.connections, 6);
+  CHECK_EQ_INT(v.connections, 4);
   CHECK(v.max_running <= 3);
   check_findings(ev, NONE, CAUSES("NLA_NOT_REQUIRED", "RDP_SECURITY_ACCEPTED"));
   round_trip(ev);
@@ -456,12 +461,17 @@ TAP_TEST(ssl_hybrid_inferred_from_ssl_and_hybrid) {
       v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
   v.legacy = FAIL(5);
   rdpneg_evidence *ev = enumerate(&v);
-  check_answers(ev, (want_answer[]){{"SSL|HYBRID", "HYBRID", 1},
-                                    {"HYBRID", "HYBRID", 0},
-                                    {"HYBRID_EX", "HYBRID_EX", 1},
-                                    {NULL, NULL, 0}});
-  /* SSL alone inferred from RDP alone */
-  check_profile(ev, (want_profile){.nla_required = IS(1), .nattempts = IS(6)});
+  check_answers(
+      ev, (want_answer[]){{"SSL|HYBRID", "HYBRID", 1},
+                          {"HYBRID", "HYBRID", 0},
+                          {"HYBRID_EX", "HYBRID_EX", 1},
+                          {"RDSTLS|RDSAAD", "HYBRID_REQUIRED_BY_SERVER", 0},
+                          {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 1},
+                          {"RDSAAD", "HYBRID_REQUIRED_BY_SERVER", 1},
+                          {NULL, NULL, 0}});
+  /* SSL alone inferred from RDP alone; primary, RDP, legacy, the group
+   * after CredSSP (RDSTLS|RDSAAD: HYBRID_EX was selected), HYBRID */
+  check_profile(ev, (want_profile){.nla_required = IS(1), .nattempts = IS(5)});
   CHECK(v.max_running <= 3);
   rdpneg_evidence_free(ev);
 }
@@ -846,6 +856,51 @@ TAP_TEST(tls_version_range_reset_asks_each_alone) {
   rdpneg_evidence_free(ev);
 }
 
+/* A server that supports RDSAAD besides CredSSP (an Entra-joined
+ * Windows host): the group after CredSSP is selected RDSAAD, which answers
+ * RDSAAD alone; RDSTLS and HYBRID_EX are asked alone, as many connections
+ * as without the group. Answered with an MCS Disconnect Provider Ultimatum
+ * (xrdp's answer to unknown protocols), each is asked alone. */
+TAP_TEST(group_after_credssp) {
+  srv v = {0};
+  all(&v, FAIL(5));
+  for (int m = 0; m < 0x20; m++)
+    if (m & RDPNEG_PROTOCOL_RDSAAD)
+      v.neg[m] = RDPNEG_PROTOCOL_RDSAAD;
+    else if (m & 2)
+      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
+  v.legacy = FAIL(5);
+  rdpneg_evidence *ev = enumerate(&v);
+  check_answers(ev,
+                (want_answer[]){{"RDSTLS|HYBRID_EX|RDSAAD", "RDSAAD", 0},
+                                {"RDSAAD", "RDSAAD", 1},
+                                {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                {NULL, NULL, 0}});
+  /* primary, RDP, legacy, group, RDSTLS, HYBRID_EX */
+  CHECK_EQ_INT(v.connections, 6);
+  CHECK(v.max_running <= 3);
+  round_trip(ev);
+  rdpneg_evidence_free(ev);
+  srv w = {0};
+  all(&w, FAIL(5));
+  for (int m = 0; m < 0x20; m++)
+    if (m & RDPNEG_PROTOCOL_RDSAAD)
+      w.neg[m] = DATA_TPDU;
+    else if (m & 2)
+      w.neg[m] = RDPNEG_PROTOCOL_HYBRID;
+  w.legacy = FAIL(5);
+  ev = enumerate(&w);
+  check_answers(ev,
+                (want_answer[]){{"RDSTLS|HYBRID_EX|RDSAAD", "malformed", 0},
+                                {"RDSAAD", "malformed", 0},
+                                {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                {NULL, NULL, 0}});
+  CHECK_EQ_INT(w.connections, 7);
+  rdpneg_evidence_free(ev);
+}
+
 int main(void) {
   TAP_RUN(nla_required_server);
   TAP_RUN(ssl_hybrid_inferred_from_ssl_and_hybrid);
@@ -860,6 +915,7 @@ int main(void) {
   TAP_RUN(ssl_not_allowed_without_ssl_infers_nothing);
   TAP_RUN(group_without_answer_asks_each_alone);
   TAP_RUN(group_selection_answers_only_the_selected);
+  TAP_RUN(group_after_credssp);
   TAP_RUN(tls_version_range_refused_by_alert);
   TAP_RUN(tls_version_range_reset_asks_each_alone);
   return tap_done();
