@@ -399,6 +399,21 @@ static srv ssl_first(int fail, uint32_t bit, uint32_t proto, int legacy) {
   return v;
 }
 
+/* NLA required: HYBRID_REQUIRED_BY_SERVER to every set, but HYBRID
+ * selected from the sets that offer it and |proto| from those that hold
+ * |bit| (checked first); a legacy request refused alike. */
+static srv nla_first(uint32_t bit, uint32_t proto) {
+  srv v = {0};
+  all(&v, FAIL(5));
+  for (uint32_t m = 0; m < 0x20; m++)
+    if (m & bit)
+      v.neg[m] = (int)proto;
+    else if (m & RDPNEG_PROTOCOL_HYBRID)
+      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
+  v.legacy = FAIL(5);
+  return v;
+}
+
 /* Standard RDP Security only: PROTOCOL_RDP selected when offered alone,
  * SSL_NOT_ALLOWED_BY_SERVER to every other set; |legacy| answers a request
  * without RDP_NEG_REQ; the MCS answer at |level| with a |key_bits| key. */
@@ -452,14 +467,7 @@ TAP_TEST(nla_required_server) {
 /* Windows with NLA required picks HYBRID_EX: SSL|HYBRID is decided by SSL
  * and HYBRID alone (MS-RDPBCGR: HYBRID_REQUIRED_BY_SERVER). */
 TAP_TEST(ssl_hybrid_inferred_from_ssl_and_hybrid) {
-  srv v = {0};
-  all(&v, FAIL(5));
-  for (int m = 0; m < 0x20; m++)
-    if (m & 8)
-      v.neg[m] = RDPNEG_PROTOCOL_HYBRID_EX;
-    else if (m & 2)
-      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
-  v.legacy = FAIL(5);
+  srv v = nla_first(RDPNEG_PROTOCOL_HYBRID_EX, RDPNEG_PROTOCOL_HYBRID_EX);
   rdpneg_evidence *ev = enumerate(&v);
   check_answers(
       ev, (want_answer[]){{"SSL|HYBRID", "HYBRID", 1},
@@ -862,43 +870,27 @@ TAP_TEST(tls_version_range_reset_asks_each_alone) {
  * as without the group. Answered with an MCS Disconnect Provider Ultimatum
  * (xrdp's answer to unknown protocols), each is asked alone. */
 TAP_TEST(group_after_credssp) {
-  srv v = {0};
-  all(&v, FAIL(5));
-  for (int m = 0; m < 0x20; m++)
-    if (m & RDPNEG_PROTOCOL_RDSAAD)
-      v.neg[m] = RDPNEG_PROTOCOL_RDSAAD;
-    else if (m & 2)
-      v.neg[m] = RDPNEG_PROTOCOL_HYBRID;
-  v.legacy = FAIL(5);
-  rdpneg_evidence *ev = enumerate(&v);
-  check_answers(ev,
-                (want_answer[]){{"RDSTLS|HYBRID_EX|RDSAAD", "RDSAAD", 0},
-                                {"RDSAAD", "RDSAAD", 1},
-                                {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 0},
-                                {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 0},
-                                {NULL, NULL, 0}});
-  /* primary, RDP, legacy, group, RDSTLS, HYBRID_EX */
-  CHECK_EQ_INT(v.connections, 6);
-  CHECK(v.max_running <= 3);
-  round_trip(ev);
-  rdpneg_evidence_free(ev);
-  srv w = {0};
-  all(&w, FAIL(5));
-  for (int m = 0; m < 0x20; m++)
-    if (m & RDPNEG_PROTOCOL_RDSAAD)
-      w.neg[m] = DATA_TPDU;
-    else if (m & 2)
-      w.neg[m] = RDPNEG_PROTOCOL_HYBRID;
-  w.legacy = FAIL(5);
-  ev = enumerate(&w);
-  check_answers(ev,
-                (want_answer[]){{"RDSTLS|HYBRID_EX|RDSAAD", "malformed", 0},
-                                {"RDSAAD", "malformed", 0},
-                                {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 0},
-                                {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 0},
-                                {NULL, NULL, 0}});
-  CHECK_EQ_INT(w.connections, 7);
-  rdpneg_evidence_free(ev);
+  static const struct {
+    uint32_t answer; /* to every set that holds RDSAAD */
+    const char *name;
+    int connections;
+  } c[] = {/* primary, RDP, legacy, group, RDSTLS, HYBRID_EX (+ RDSAAD) */
+           {RDPNEG_PROTOCOL_RDSAAD, "RDSAAD", 6},
+           {DATA_TPDU, "malformed", 7}};
+  for (int k = 0; k < 2; k++) {
+    srv v = nla_first(RDPNEG_PROTOCOL_RDSAAD, c[k].answer);
+    rdpneg_evidence *ev = enumerate(&v);
+    check_answers(ev,
+                  (want_answer[]){{"RDSTLS|HYBRID_EX|RDSAAD", c[k].name, 0},
+                                  {"RDSAAD", c[k].name, k == 0},
+                                  {"RDSTLS", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                  {"HYBRID_EX", "HYBRID_REQUIRED_BY_SERVER", 0},
+                                  {NULL, NULL, 0}});
+    CHECK_EQ_INT(v.connections, c[k].connections);
+    CHECK(v.max_running <= 3);
+    round_trip(ev);
+    rdpneg_evidence_free(ev);
+  }
 }
 
 int main(void) {
