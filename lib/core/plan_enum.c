@@ -409,6 +409,11 @@ static int group_pending(const rdpneg_enum *en) {
   return en->group >= 0 && en->s[en->group].state == E_QUEUED;
 }
 
+/* Is set |i| part of a group test still waiting for its answer? */
+static int in_pending_group(const rdpneg_enum *en, int i) {
+  return group_pending(en) && !(en->s[i].mask & ~en->s[en->group].mask);
+}
+
 /* Is set |i| waiting for an answer that may make it predictable? */
 static int deferred(const rdpneg_enum *en, int i) {
   switch (i) {
@@ -417,11 +422,11 @@ static int deferred(const rdpneg_enum *en, int i) {
   case SET_HYBRID: /* a group that holds them (ask_group()) */
   case SET_RDSTLS:
   case SET_RDSAAD:
-    return group_pending(en) && !(en->s[i].mask & ~en->s[en->group].mask);
-  case SET_HYBRID_EX: /* HYBRID alone, or a group before it */
-    return en->s[SET_HYBRID].state == E_QUEUED ||
-           (group_pending(en) && (en->s[SET_HYBRID].state == E_UNKNOWN ||
-                                  !(en->s[i].mask & ~en->s[en->group].mask)));
+    return in_pending_group(en, i);
+  case SET_HYBRID_EX: /* HYBRID alone, a group that holds it, or one that
+                         holds HYBRID still open */
+    return en->s[SET_HYBRID].state == E_QUEUED || in_pending_group(en, i) ||
+           (group_pending(en) && en->s[SET_HYBRID].state == E_UNKNOWN);
   case SET_SSL_HYBRID: /* SSL and HYBRID alone */
     return en->s[SET_SSL].state == E_QUEUED ||
            en->s[SET_SSL].state == E_UNKNOWN ||

@@ -16,8 +16,13 @@ build, collect with the new one, compare. Exit 0 when equal."""
 import json
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+# rdpneg-probe runs (a run wine left without any output is said and run
+# once more under the Windows suite)
+from taprunner import run_probe  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # Fields that vary from run to run (times), dropped before comparing.
@@ -77,18 +82,6 @@ def scrub(x):
     return x
 
 
-def run_probe(cmd, what, **kw):
-    """Runs rdpneg-probe; a run that printed nothing at all, not even an
-    error (rdpneg-probe always prints a report or says why not; seen under
-    wine on a loaded machine, once with the right exit code), is said and
-    run once more."""
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if not p.stdout.strip() and not p.stderr.strip():
-        print("RETRY %s: exit %d with no output at all" % (what, p.returncode))
-        p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    return p
-
-
 def collect(outdir, probe):
     env = load_env()
     os.makedirs(outdir, exist_ok=True)
@@ -100,8 +93,7 @@ def collect(outdir, probe):
         if protos:
             args += ["--protocols", protos]
         args.append("%s:%d" % (host, port))
-        p = run_probe(args, "%s:%d %s" % (host, port, " ".join(
-            extra + ([protos] if protos else []))), env=penv, timeout=60)
+        p = run_probe(args, env=penv, timeout=60)
         key = "%s__%s" % (name, tag or (protos or "default").replace(",", "+"))
         os.makedirs(os.path.join(outdir, "raw"), exist_ok=True)
         with open(os.path.join(outdir, "raw", key + ".json"), "w") as f:
@@ -179,7 +171,7 @@ def evidence(d, probe):
         n += 1
         meta = json.load(open(os.path.join(raw, fn[:-5] + ".args")))
         cmd = [probe, "--json", "--evidence", os.path.join(raw, fn)] + meta["args"]
-        p = run_probe(cmd, fn, timeout=30)
+        p = run_probe(cmd, timeout=30)
         try:
             live = json.load(open(os.path.join(raw, fn)))
         except ValueError:
