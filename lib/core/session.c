@@ -473,8 +473,18 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
   const uint8_t *p = rdpneg_buf_peek(&s->in);
   size_t n = rdpneg_buf_size(&s->in);
   rdpneg_ssize fl = rdpneg_x224_tpkt_frame(p, n);
-  if (fl == 0)
+  const char *why = NULL;
+  if (fl == 0) {
+    int rv = rdpneg_x224_answer_check(p, n, &why);
+    if (rv) {
+      s->x224_status = RDPNEG_X224_MALFORMED;
+      end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, rv, ts,
+          "%s (TPDU code 0x%02x, length indicator %u, TPKT length %u)", why,
+          p[5], (unsigned)p[4], (unsigned)(p[2] << 8 | p[3]));
+      finish(s, "not reached: malformed confirm");
+    }
     return;
+  }
   if (fl == RDPNEG_ERR_NOT_RDP) {
     s->x224_status = RDPNEG_X224_NOT_RDP;
     end(s, RDPNEG_PHASE_X224, RDPNEG_PHASE_FAILED, RDPNEG_ERR_NOT_RDP, ts,
@@ -491,7 +501,6 @@ static void x224_input(rdpneg_session *s, rdpneg_tstamp ts) {
     finish(s, "not reached: malformed confirm");
     return;
   }
-  const char *why = NULL;
   s->cc_raw_len = (size_t)fl < sizeof s->cc_raw ? (size_t)fl : sizeof s->cc_raw;
   memcpy(s->cc_raw, p, s->cc_raw_len);
   int rv = rdpneg_x224_decode(p, (size_t)fl, 0, &s->cc, &why);

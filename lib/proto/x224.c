@@ -126,6 +126,22 @@ rdpneg_ssize rdpneg_x224_tpkt_frame(const uint8_t *buf, size_t len) {
   return tl;
 }
 
+int rdpneg_x224_answer_check(const uint8_t *buf, size_t len, const char **why) {
+  if (len < 6 || buf[0] != 3 || buf[1] != 0)
+    return 0; /* too short, or rdpneg_x224_tpkt_frame()'s to refuse */
+  uint8_t code = buf[5] & 0xF0;
+  if (code != RDPNEG_X224_CC && code != RDPNEG_X224_DR &&
+      code != RDPNEG_X224_DT && code != RDPNEG_X224_ER) {
+    *why = "not an X.224 TPDU a server answers a Connection Request with";
+    return RDPNEG_ERR_X224_MALFORMED;
+  }
+  if ((size_t)buf[4] + 5 > get_be16(buf + 2)) {
+    *why = "X.224 length indicator exceeds the TPKT length";
+    return RDPNEG_ERR_X224_MALFORMED;
+  }
+  return 0;
+}
+
 int rdpneg_x224_decode(const uint8_t *tpkt, size_t len, int expect_cr,
                        rdpneg_x224_pdu *pdu, const char **why) {
   const char *dummy;

@@ -39,6 +39,15 @@ rdpneg_ssize rdpneg_x224_encode_cr(const rdpneg_x224_req *req, uint8_t *out,
  * bad length (shorter than 7, reserved byte non-zero). */
 rdpneg_ssize rdpneg_x224_tpkt_frame(const uint8_t *buf, size_t len);
 
+/* Checks the start of an incomplete answer to a Connection Request, so that
+ * a header no X.224 answer can have fails at once instead of after the
+ * bytes its TPKT length announces (or the deadline): with at least 6 bytes
+ * (TPKT header, length indicator, TPDU code), the code must be one a server
+ * answers with (CC, DR, DT, ER) and the length indicator must fit the TPKT
+ * length. Returns 0 (plausible, or fewer than 6 bytes) or
+ * RDPNEG_ERR_X224_MALFORMED with |why| set to a static reason. */
+int rdpneg_x224_answer_check(const uint8_t *buf, size_t len, const char **why);
+
 typedef struct rdpneg_x224_pdu {
   uint8_t li;       /* X.224 length indicator */
   uint8_t code;     /* TPDU code (upper nibble kept, CDT masked off) */

@@ -246,12 +246,45 @@ TAP_TEST(bad_arguments) {
   rdpneg_config_free(c);
 }
 
+/* A header no answer to a Connection Request can have fails as soon as its
+ * 6 bytes are in, not after the 65535 bytes its TPKT length announces or
+ * the deadline; a plausible one waits. */
+TAP_TEST(implausible_header_fails_at_once) {
+  rdpneg_config *c = cfg_default();
+  static const uint8_t code0[] = {3, 0, 0xff, 0xff, 0, 0, 0, 0};
+  static const uint8_t li[] = {3, 0, 0, 19, 200, 0xd0};
+  static const uint8_t cc_head[] = {3, 0, 0, 19, 14, 0xd0};
+  const struct {
+    const uint8_t *b;
+    size_t n;
+    int done;
+  } cases[] = {{code0, sizeof code0, 1},
+               {li, sizeof li, 1},
+               {cc_head, sizeof cc_head, 0},
+               {code0, 5, 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    rdpneg_session *s = connected(c);
+    CHECK_EQ_INT(rdpneg_session_read(s, cases[i].b, cases[i].n, 0),
+                 (long long)cases[i].n);
+    CHECK_EQ_INT(rdpneg_session_done(s), cases[i].done);
+    if (cases[i].done) {
+      CHECK_EQ_INT(rdpneg_session_x224_status(s), RDPNEG_X224_MALFORMED);
+      int err;
+      rdpneg_session_phase(s, RDPNEG_PHASE_X224, NULL, &err);
+      CHECK_EQ_INT(err, RDPNEG_ERR_X224_MALFORMED);
+    }
+    rdpneg_session_free(s);
+  }
+  rdpneg_config_free(c);
+}
+
 TAP_TEST(nobuf_limit) {
   rdpneg_config *c = cfg_default();
   rdpneg_config_set_int(c, RDPNEG_OPT_MAX_BUFFERED, 1024);
   rdpneg_session *s = connected(c);
-  /* a TPKT announcing 65535 bytes that never completes */
-  uint8_t big[2048] = {3, 0, 0xff, 0xff};
+  /* a TPKT announcing 65535 bytes that never completes (an X.224 Data
+   * header, which rdpneg_x224_answer_check() lets wait for its bytes) */
+  uint8_t big[2048] = {3, 0, 0xff, 0xff, 2, 0xf0, 0x80};
   CHECK_EQ_INT(rdpneg_session_read(s, big, 1000, 0), 1000);
   CHECK(!rdpneg_session_done(s));
   CHECK_EQ_INT(rdpneg_session_read(s, big, 1000, 0), 1000);
@@ -283,6 +316,7 @@ int main(void) {
   TAP_RUN(timeouts_per_phase);
   TAP_RUN(tcp_outcomes);
   TAP_RUN(bad_arguments);
+  TAP_RUN(implausible_header_fails_at_once);
   TAP_RUN(nobuf_limit);
   return tap_done();
 }

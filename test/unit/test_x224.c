@@ -159,6 +159,21 @@ TAP_TEST(malformed_inputs) {
   CHECK_EQ_INT(rdpneg_x224_tpkt_frame(reserved, 4), RDPNEG_ERR_NOT_RDP);
   rdpneg_x224_pdu pdu;
   const char *why = NULL;
+  /* the start of an answer: a TPDU code no server answers with, an LI
+   * beyond the TPKT length; CC, DR, DT, ER and fewer than 6 bytes pass */
+  static const uint8_t code0[] = {3, 0, 0xff, 0xff, 0, 0};
+  CHECK_EQ_INT(rdpneg_x224_answer_check(code0, 6, &why),
+               RDPNEG_ERR_X224_MALFORMED);
+  CHECK(why != NULL);
+  CHECK_EQ_INT(rdpneg_x224_answer_check(code0, 5, &why), 0);
+  static const uint8_t bigli[] = {3, 0, 0, 11, 7, 0xd0};
+  CHECK_EQ_INT(rdpneg_x224_answer_check(bigli, 6, &why),
+               RDPNEG_ERR_X224_MALFORMED);
+  static const uint8_t codes[] = {0xd0, 0x80, 0xf0, 0x70};
+  for (size_t i = 0; i < sizeof codes; i++) {
+    uint8_t h[] = {3, 0, 0, 19, 6, codes[i]};
+    CHECK_EQ_INT(rdpneg_x224_answer_check(h, 6, &why), 0);
+  }
   /* LI says 20 bytes but the TPKT holds 11 */
   static const uint8_t li[] = {3, 0, 0, 11, 20, 0xd0, 0, 0, 0x12, 0x34, 0};
   CHECK_EQ_INT(rdpneg_x224_decode(li, sizeof li, 0, &pdu, &why),
