@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "core/evidence.h"
 #include "proto/nla.h"
+#include "proto/tls.h"
 #include "proto/x224.h"
 
 #include <rdpneg/rdpneg_diagnosis.h>
@@ -264,6 +265,35 @@ static void x224_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s) {
 static void cert_rules(rdpneg_diagnosis *d, const rdpneg_attempt_ev *s,
                        const rdpneg_tls_ev *ev);
 
+/* An alert after the server's ServerHello: the version and the cipher were
+ * agreed, so it is not their mismatch. After a CertificateRequest that the
+ * client answered without a certificate, the alerts a server sends for a
+ * missing one (RFC 5246 7.4.6: handshake_failure; RFC 8446 4.4.2.4:
+ * certificate_required; bad_certificate, access_denied; facts 7.1) name the
+ * requirement; any other alert leaves it possible. */
+static void alert_after_hello(rdpneg_diagnosis *d, const rdpneg_tls_ev *ev,
+                              const char *an) {
+  const char *last = rdpneg_tls_hs_name(ev->last_server_msg);
+  if (ev->cert_requested) {
+    int c = ev->alert_code;
+    add(d, RDPNEG_CID_CLIENT_CERT_REQUIRED, "tls", NULL,
+        c == 40 || c == 42 || c == 49 || c == 116 ? "high" : "medium",
+        "the server asked for a client certificate (TLS CertificateRequest) "
+        "and answered this client's handshake, which carried none, with "
+        "alert %s (%d): the server, or a TLS terminator in front of it, "
+        "requires certificate-based client authentication",
+        an ? an : "?", c);
+    return;
+  }
+  add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", NULL, "low",
+      "the server ended the handshake with alert %s (%d) after its %s, "
+      "once its ServerHello had chosen %s%s%s: not a version or cipher "
+      "refusal, a failure later in the handshake (key exchange, Finished)",
+      an ? an : "?", ev->alert_code, last ? last : "handshake messages",
+      ev->version[0] ? ev->version : "the version",
+      ev->cipher[0] ? " and " : "", ev->cipher);
+}
+
 static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
                       const rdpneg_attempt_ev *s) {
   if (!s->tls_ran)
@@ -277,13 +307,15 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
           "the server answered a ClientHello offering TLS 1.0-1.2 with alert "
           "%s (%d): it accepts only TLS 1.3",
           an ? an : "?", ev->alert_code);
-    else
+    else if (ev->last_server_msg < 0)
       add(d, RDPNEG_CID_TLS_VERSION_MISMATCH, "tls", NULL,
           ev->alert_code == 80 ? "medium" : "high",
           "the server answered the ClientHello with alert %s (%d) before any "
           "ServerHello: no protocol version / cipher the server can use with "
           "this client (an OpenSSL 3 server limited to TLS 1.0 does this)",
           an ? an : "?", ev->alert_code);
+    else
+      alert_after_hello(d, ev, an);
     break;
   case RDPNEG_TLS_NOT_TLS:
     if (ev->first_len && ev->first_bytes[0] == 3)
@@ -305,6 +337,18 @@ static void tls_rules(rdpneg_diagnosis *d, const rdpneg_evidence *e,
     break;
   case RDPNEG_TLS_CLOSED:
   case RDPNEG_TLS_RESET:
+    if (ev->cert_requested) {
+      /* what mbedTLS and other servers do after a CertificateRequest
+       * answered without a certificate: close, without an alert */
+      add(d, RDPNEG_CID_CLIENT_CERT_REQUIRED, "tls", NULL, "medium",
+          "%s, after the server asked for a client certificate (TLS "
+          "CertificateRequest) and this client's handshake carried none: "
+          "the server, or a TLS terminator in front of it, likely requires "
+          "certificate-based client authentication (a device on the path "
+          "could close the connection too)",
+          s->ph[RDPNEG_PHASE_TLS].detail);
+      break;
+    }
     add(d, RDPNEG_CID_CONNECTION_RESET, "tls", NULL, "high",
         "%s, by the server or a device on the path",
         s->ph[RDPNEG_PHASE_TLS].detail);

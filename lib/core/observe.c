@@ -443,6 +443,7 @@ static void finish_tls(rdpneg_observer *o, const char *server) {
     t->server_selected_version = h->selected_version;
   }
   t->last_server_msg = v->last_server_msg;
+  t->cert_requested = v->cert_requested;
   t->bytes_received =
       a->rx_total > a->cc_raw_len ? a->rx_total - a->cc_raw_len : 0;
   memcpy(t->first_bytes, v->first_bytes[1], v->first_len[1]);

@@ -163,6 +163,7 @@ static void json_tls(rdpneg_json *w, const rdpneg_evidence *e,
     rdpneg_json_bool(w, "requires_tls13", ev->requires_tls13);
     rdpneg_json_str(w, "last_server_message",
                     rdpneg_doc_name(RDPNEG_DOC_HS_MSG, ev->last_server_msg));
+    rdpneg_json_bool(w, "certificate_requested", ev->cert_requested);
     if (ev->server_hello_version)
       rdpneg_json_hex(w, "server_hello_version",
                       (uint64_t)ev->server_hello_version, 4);

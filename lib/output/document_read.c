@@ -386,6 +386,8 @@ static void read_tls(rdpneg_doc_rd *r, const rdpneg_jp_node *t,
   if (rdpneg_doc_str(r, t, "last_server_message", b, sizeof b, OPT,
                      "tls.last_server_message"))
     e->last_server_msg = rdpneg_doc_value(RDPNEG_DOC_HS_MSG, b);
+  e->cert_requested = rdpneg_doc_bool(r, t, "certificate_requested", 0, OPT,
+                                      "tls.certificate_requested");
   uint32_t v;
   if (rdpneg_doc_hex(r, t, "server_hello_version", &v, OPT,
                      "tls.server_hello_version"))

@@ -354,6 +354,31 @@ static void parse_server_hello(rdpneg_tls *t) {
   }
 }
 
+const char *rdpneg_tls_hs_name(int type) {
+  switch (type) {
+  case 2:
+    return "ServerHello";
+  case 4:
+    return "NewSessionTicket";
+  case 8:
+    return "EncryptedExtensions";
+  case 11:
+    return "Certificate";
+  case 12:
+    return "ServerKeyExchange";
+  case 13:
+    return "CertificateRequest";
+  case 14:
+    return "ServerHelloDone";
+  case 15:
+    return "CertificateVerify";
+  case 20:
+    return "Finished";
+  default:
+    return NULL;
+  }
+}
+
 static void sniff_handshake(rdpneg_tls *t, const uint8_t *p, size_t n) {
   while (n > 0) {
     if (t->hs_remaining == 0 && t->hs_hdr_have < 4) {
@@ -385,6 +410,8 @@ static void sniff_handshake(rdpneg_tls *t, const uint8_t *p, size_t n) {
     if (t->hs_remaining == 0) {
       if (t->hs_type == 2)
         parse_server_hello(t);
+      if (t->hs_type == 13)
+        t->ev.cert_requested = 1;
       t->ev.last_server_msg = t->hs_type;
       t->hs_hdr_have = 0;
     }

@@ -37,6 +37,7 @@ typedef struct rdpneg_tls_params {
   int server_hello_version;    /* legacy_version of a ServerHello, 0 none */   \
   int server_selected_version; /* supported_versions extension, 0 none */      \
   int requires_tls13;                                                          \
+  int cert_requested; /* the server sent a CertificateRequest */               \
   size_t bytes_received;                                                       \
   uint8_t first_bytes[32]; /* first bytes of the server's answer */            \
   size_t first_len;
@@ -52,6 +53,10 @@ typedef struct rdpneg_tls_ev {
   int has_cert;
   rdpneg_cert_ev cert;
 } rdpneg_tls_ev;
+
+/* The name of a server handshake message type (RFC 5246 7.4, RFC 8446 4),
+ * e.g. "ServerHelloDone"; NULL for a type a server does not send. */
+const char *rdpneg_tls_hs_name(int type);
 
 /* Returns 0 or NOMEM / CRYPTO. */
 int rdpneg_tls_new(rdpneg_tls **pt, const rdpneg_tls_params *p);

@@ -137,6 +137,8 @@ static int handshake_messages(rdpneg_tls_view *v, int dir) {
       r = client_hello(v, p + 4, len);
     else if (dir == 1) {
       v->last_server_msg = type;
+      if (type == 13)
+        v->cert_requested = 1;
       if (type == 2 && !v->hello.server_hello)
         r = server_hello(v, p + 4, len);
       else if (type == 11 && !v->cert_msg && len >= 3) {

@@ -55,6 +55,7 @@ typedef struct rdpneg_tls_view {
   int alert_level, alert_code;
   int enc_alert_dir;   /* first encrypted alert record, -1 */
   int last_server_msg; /* last plaintext server handshake type, -1 */
+  int cert_requested;  /* a plaintext CertificateRequest from the server */
   int not_tls[2];      /* a direction's bytes are not TLS records */
   uint8_t first_bytes[2][8];
   size_t first_len[2];

@@ -142,6 +142,10 @@ peer *peer_new(const peer_opts *o) {
   mbedtls_ssl_conf_rng(&p->conf, mbedtls_ctr_drbg_random, &g_id.drbg);
   mbedtls_ssl_conf_min_version(&p->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_1);
+  if (o->require_client_cert) {
+    mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&p->conf, &g_id.crt, NULL);
+  }
   if (mbedtls_ssl_setup(&p->ssl, &p->conf))
     abort();
   mbedtls_ssl_set_bio(&p->ssl, p, bio_send, bio_recv, NULL);
@@ -477,4 +481,20 @@ int peer_input(peer *p, const uint8_t *data, size_t len) {
   }
   oom_resume();
   return rc;
+}
+
+void peer_run(peer *p, rdpneg_session *s, uint64_t ts) {
+  uint8_t buf[16384];
+  for (int step = 0; step < 100 && !rdpneg_session_done(s); step++) {
+    rdpneg_ssize n;
+    while ((n = rdpneg_session_write(s, buf, sizeof buf, ts)) > 0)
+      peer_input(p, buf, (size_t)n);
+    size_t m;
+    while ((m = peer_output(p, buf, sizeof buf)) > 0)
+      if (!rdpneg_session_done(s))
+        rdpneg_session_read(s, buf, m, ts);
+    if (peer_closed(p) && !rdpneg_session_done(s))
+      rdpneg_session_transport_closed(s, RDPNEG_CLOSE_EOF, 0, ts);
+    ts += 1000000u;
+  }
 }

@@ -19,9 +19,11 @@
 typedef struct peer peer;
 
 typedef struct peer_opts {
-  uint32_t selected; /* RDPNEG_PROTOCOL_* the confirm selects */
-  int reject_spnego; /* answer a SPNEGO NEGOTIATE with an errorCode */
-  int64_t now_unix;  /* the CHALLENGE's timestamp (0: 1700000000) */
+  uint32_t selected;       /* RDPNEG_PROTOCOL_* the confirm selects */
+  int reject_spnego;       /* answer a SPNEGO NEGOTIATE with an errorCode */
+  int64_t now_unix;        /* the CHALLENGE's timestamp (0: 1700000000) */
+  int require_client_cert; /* TLS: CertificateRequest, and a handshake
+                              without a client certificate fails */
 } peer_opts;
 
 /* Key and certificate, once per program. Returns 0 or -1. */
@@ -41,5 +43,11 @@ int peer_closed(const peer *p);
  * NEGOTIATE, 3 for the AUTHENTICATE, 4 answered, 5 closed), the bytes it
  * received and its last mbedTLS handshake result. */
 int peer_debug(const peer *p, size_t *rx, int *rc);
+
+typedef struct rdpneg_session rdpneg_session;
+/* Runs |s| (started, TCP connected) against |p| until it is done, at most
+ * 100 rounds of 1 ms from |ts|: what the session writes goes to the server,
+ * what the server sends is read, its close is the transport's. */
+void peer_run(peer *p, rdpneg_session *s, uint64_t ts);
 
 #endif
