@@ -72,31 +72,8 @@ static void append_name(rdpneg_msglog *l, int idx, const char *part) {
 }
 
 static const char *hs_name(uint8_t t) {
-  switch (t) {
-  case 0:
-    return "HelloRequest";
-  case 1:
-    return "ClientHello";
-  case 2:
-    return "ServerHello";
-  case 4:
-    return "NewSessionTicket";
-  case 11:
-    return "Certificate";
-  case 12:
-    return "ServerKeyExchange";
-  case 13:
-    return "CertificateRequest";
-  case 14:
-    return "ServerHelloDone";
-  case 15:
-    return "CertificateVerify";
-  case 16:
-    return "ClientKeyExchange";
-  case 20:
-    return "Finished";
-  }
-  return "handshake message";
+  const char *n = rdpneg_tls_hs_name(t);
+  return n ? n : "handshake message";
 }
 
 /* Walks the body bytes of a handshake record in the clear: names each

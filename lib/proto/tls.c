@@ -356,6 +356,10 @@ static void parse_server_hello(rdpneg_tls *t) {
 
 const char *rdpneg_tls_hs_name(int type) {
   switch (type) {
+  case 0:
+    return "HelloRequest";
+  case 1:
+    return "ClientHello";
   case 2:
     return "ServerHello";
   case 4:
@@ -372,6 +376,8 @@ const char *rdpneg_tls_hs_name(int type) {
     return "ServerHelloDone";
   case 15:
     return "CertificateVerify";
+  case 16:
+    return "ClientKeyExchange";
   case 20:
     return "Finished";
   default:

@@ -54,8 +54,8 @@ typedef struct rdpneg_tls_ev {
   rdpneg_cert_ev cert;
 } rdpneg_tls_ev;
 
-/* The name of a server handshake message type (RFC 5246 7.4, RFC 8446 4),
- * e.g. "ServerHelloDone"; NULL for a type a server does not send. */
+/* The name of a handshake message type (RFC 5246 7.4, RFC 8446 4), e.g.
+ * "ServerHelloDone"; NULL for a type not named here. */
 const char *rdpneg_tls_hs_name(int type);
 
 /* Returns 0 or NOMEM / CRYPTO. */
