@@ -67,7 +67,8 @@ def leaves(o, path=""):
         yield path, o
 
 
-AFTER_CLOSE = re.compile(r"^\.attempts\[(\d+)\]\.(tls|x224)\.bytes_received$")
+# an attempt's, or the document's own (the primary's, at the top level)
+AFTER_CLOSE = re.compile(r"^(\.attempts\[\d+\])?\.(tls|x224)\.bytes_received$")
 # the server's last message before it closes: (layer, status, its bytes)
 CLOSING = {"alert": ("tls", "alert", 7), "refusal": ("x224", "failure", 19)}
 
@@ -86,7 +87,7 @@ def read_boundary(path, fl, fw, kinds=("alert",)):
         return False
     for kind in kinds:
         layer, status, size = CLOSING[kind]
-        st = ".attempts[%s].%s.status" % (m.group(1), layer)
+        st = "%s.%s.status" % (m.group(1) or "", layer)
         if fl.get(st) == fw.get(st) == status and min(bl, bw) >= size:
             return True
     return False
