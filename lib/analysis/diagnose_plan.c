@@ -185,6 +185,14 @@ static void identification(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   }
 }
 
+/* The server answered a connection's ClientHello (a ServerHello or an
+ * alert). */
+static int got_past_hello(const rdpneg_attempt_ev *a) {
+  return a->tls_ran &&
+         (a->tls_status == RDPNEG_TLS_OK || a->tls_status == RDPNEG_TLS_ALERT ||
+          a->tls->last_server_msg >= 2);
+}
+
 /* Reset or dropped right after the ClientHello: the alternative one. */
 static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
@@ -197,9 +205,20 @@ static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
     k = rdpneg_diag_find(d, RDPNEG_CID_TLS_STALLED);
   if (k < 0)
     return;
-  int passed = alt->tls_ran && (alt->tls_status == RDPNEG_TLS_OK ||
-                                alt->tls_status == RDPNEG_TLS_ALERT ||
-                                alt->tls->last_server_msg >= 2);
+  int passed = got_past_hello(alt);
+  /* the small-MSS check sends the first ClientHello again: when it got
+   * through, the failure did not follow the ClientHello's content */
+  const rdpneg_attempt_ev *m = find(e, "mss_check");
+  if (passed && m && got_past_hello(m)) {
+    size_t len = strlen(d->f[k].evidence);
+    snprintf(d->f[k].evidence + len, sizeof d->f[k].evidence - len,
+             "; the same ClientHello got a TLS answer on another connection "
+             "(small MSS): not a filter of its content, an intermittent "
+             "path (packet loss) or server");
+    if (!strcmp(d->f[k].confidence, "high"))
+      d->f[k].confidence = "medium";
+    return;
+  }
   if (!passed) {
     size_t len = strlen(d->f[k].evidence);
     snprintf(d->f[k].evidence + len, sizeof d->f[k].evidence - len,
@@ -212,14 +231,20 @@ static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   snprintf(was, sizeof was, "%s", d->f[k].evidence);
   rdpneg_diag_remove(d, k);
   int n = d->n;
-  rdpneg_diag_add(d, RDPNEG_CID_MIDDLEBOX_RESET, "tls", NULL, "high",
-                  "the ClientHello met this (%s) in %d of %d connections, "
-                  "but a ClientHello of another shape (TLS 1.2 only, no SNI) "
-                  "got %s: a device on the path filters ClientHellos by "
-                  "their content",
-                  was, seen, of,
-                  alt->tls_status == RDPNEG_TLS_OK ? alt->tls->version
-                                                   : "a TLS answer");
+  /* random loss stalls a handshake but forges no reset: a stall is
+   * weaker evidence of a filter than a reset or close */
+  int stalled = top->tls_status == RDPNEG_TLS_STALLED;
+  rdpneg_diag_add(
+      d, RDPNEG_CID_MIDDLEBOX_RESET, "tls", NULL, stalled ? "medium" : "high",
+      "the ClientHello met this (%s) in %d of %d connections, "
+      "but a ClientHello of another shape (TLS 1.2 only, no SNI) "
+      "got %s: a device on the path filters ClientHellos by "
+      "their content%s",
+      was, seen, of,
+      alt->tls_status == RDPNEG_TLS_OK ? alt->tls->version : "a TLS answer",
+      stalled ? ", or packets were lost on the path (loss "
+                "stalls a handshake too; it forges no reset)"
+              : "");
   if (d->n > n) {
     d->f[n].seen = seen;
     d->f[n].seen_of = of;
@@ -240,6 +265,14 @@ static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
       m->tls_ran && (m->tls_status == RDPNEG_TLS_OK ||
                      m->tls->last_server_msg > top->tls->last_server_msg);
   if (!through)
+    return;
+  /* the other ClientHello's flight came whole with the default MSS: the
+   * full-size segments got through on that connection (a black hole would
+   * have stalled it too), so the stalls are not the MTU's */
+  const rdpneg_attempt_ev *alt = find(e, "tls_alt_hello");
+  if (alt && alt->tls_ran &&
+      (alt->tls_status == RDPNEG_TLS_OK ||
+       alt->tls->last_server_msg > top->tls->last_server_msg))
     return;
   int seen = k >= 0 ? d->f[k].seen : 1, of = k >= 0 ? d->f[k].seen_of : 1;
   if (k >= 0)

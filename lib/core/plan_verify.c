@@ -21,12 +21,16 @@
 #include <string.h>
 
 #define SMALL_MSS 536
+/* A connect wait that holds one SYN retransmission (Linux and Windows
+ * resend the SYN after 1 s, RFC 6298's initial RTO) and its answer. */
+#define ONE_SYN_RETRANSMISSION_MS 1500
 
-static void queue(rdpneg_plan *p, const char *purpose, int mode, int mss) {
+static plan_attempt *queue(rdpneg_plan *p, const char *purpose, int mode,
+                           int mss) {
   plan_attempt *a = rdpneg_plan_enqueue(p, purpose);
   if (!a) {
     rdpneg_plan_note(p, "%s connection not made: out of memory", purpose);
-    return;
+    return NULL;
   }
   a->mode = mode;
   a->tcp_mss = mss;
@@ -49,16 +53,25 @@ static void queue(rdpneg_plan *p, const char *purpose, int mode, int mss) {
     a->cfg->opt[RDPNEG_OPT_TLS_MAX] = 3;
     a->cfg->opt[RDPNEG_OPT_DO_NLA] = 0;
   }
+  return a;
 }
 
 void rdpneg_plan_verify(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   if (e->cancelled)
     return;
   switch (e->tcp_status) {
-  case RDPNEG_TCP_TIMEOUT: /* a dropped SYN, or a listener whose queue is
-                              full */
-    queue(p, "corroborate", RDPNEG_MODE_RDP, 0);
+  case RDPNEG_TCP_TIMEOUT: { /* a dropped SYN, or a listener whose queue
+                                is full */
+    /* the check waits for one SYN retransmission, inside the overall
+     * deadline: a queue that was full has room by then (a connect that
+     * needed a retransmission is not a filtered port), a filter drops that
+     * SYN too (three SYNs unanswered in all: high confidence) */
+    plan_attempt *a = queue(p, "corroborate", RDPNEG_MODE_RDP, 0);
+    if (a &&
+        a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] < ONE_SYN_RETRANSMISSION_MS)
+      a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] = ONE_SYN_RETRANSMISSION_MS;
     return;
+  }
   case RDPNEG_TCP_OK:
     break;
   default: /* refused, unreachable: the network answered, definitely */

@@ -70,6 +70,13 @@ print("enumeration: rdpneg-probe --enumerate vs nmap rdp-enum-encryption "
       "(%d runs each, interleaved)" % runs)
 print("load average %.2f %.2f %.2f at the start, %.2f %.2f %.2f at the end" %
       (load0 + os.getloadavg()))
+# where the lab's xrdp writes its log (O_SYNC, one synchronous write per
+# line at LogLevel=DEBUG): it sets xrdp's time per connection
+logs = os.path.join(os.environ.get("LAB_RUN", "test/lab/run"), "xrdp",
+                    "tls-valid", "xrdp.log")
+if os.path.exists(logs):
+    print("xrdp log: %s" % (os.path.realpath(logs) if os.path.islink(logs)
+                             else logs + " (on disk: LAB_LOG_TMPFS empty)"))
 print("%-24s %10s %8s %10s %8s %7s %6s" % ("server", "rdpneg_s", "sd", "nmap_s",
                                            "sd", "x nmap", "conns"))
 for env, m, sd, nm, nsd, conns in rows:

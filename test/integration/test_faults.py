@@ -409,7 +409,13 @@ class Scenarios(ProbeAsserts):
                 if (f["cause"] in TRANSIENT_LOOKING and f["confidence"] == "high"
                         and seen["attempts"] < 2):
                     bad.append(r.describe())
-        self.assertEqual(bad, [], "%d of %d runs blamed the server from one attempt:\n%s"
+                # random loss stalls ClientHellos of one shape and lets one
+                # of another through by chance; it forges no reset: a filter
+                # is not stated firmly from stalls
+                if f["cause"] == "MIDDLEBOX_RESET" and f["confidence"] == "high":
+                    bad.append(r.describe())
+        self.assertEqual(bad, [], "%d of %d runs blamed the server or a middlebox "
+                         "more firmly than loss allows:\n%s"
                          % (len(bad), len(runs), "\n".join(bad)))
         for r in runs:
             self.check_run(r)

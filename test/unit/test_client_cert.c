@@ -76,6 +76,18 @@ TAP_TEST(client_certificate_required) {
     expect(ev, "high", "alert handshake_failure (40)");
     /* the same alert without a CertificateRequest: not a version or
      * cipher refusal either, as the ServerHello chose them */
+    /* the document says so, and reads back to the same diagnosis */
+    char *doc = NULL, err[200];
+    rdpneg_evidence *back = NULL;
+    CHECK_EQ_INT(rdpneg_evidence_json(ev, NULL, &doc, NULL), 0);
+    CHECK(doc && strstr(doc, "certificate_requested\": true"));
+    CHECK_EQ_INT(rdpneg_evidence_parse(doc, doc ? strlen(doc) : 0, &back, err,
+                                       sizeof err),
+                 0);
+    if (back)
+      expect(back, "high", "alert handshake_failure (40)");
+    rdpneg_evidence_free(back);
+    rdpneg_free(doc);
     t->cert_requested = 0;
     rdpneg_diagnosis *d = NULL;
     CHECK_EQ_INT(rdpneg_diagnose(ev, NULL, NULL, &d), 0);

@@ -243,6 +243,75 @@ TAP_TEST(reported_uses_explain_candidates) {
  * (test/integration/test_bytefaults.py, RST inside the pubKeyAuth
  * answer). A FIN there (RDPNEG_ERR_AUTH_CLOSED) names the same cause; a
  * stall there (no answer before the deadline) is a failure too. */
+/* Attempt |i| of |ev|: TLS selected, then the ClientHello |st| (stalled:
+ * nothing came; ok: a TLS 1.2 handshake). */
+static void tls_attempt(rdpneg_evidence *ev, int i, const char *purpose,
+                        rdpneg_tls_status st) {
+  rdpneg_attempt_ev *a = &ev->att[i];
+  snprintf(a->purpose, sizeof a->purpose, "%s", purpose);
+  snprintf(a->host, sizeof a->host, "server.example");
+  a->port = 3389;
+  a->finished = 1;
+  a->tcp_status = RDPNEG_TCP_OK;
+  a->ph[RDPNEG_PHASE_TCP].status = RDPNEG_PHASE_OK;
+  a->x224_status = RDPNEG_X224_OK;
+  a->ph[RDPNEG_PHASE_X224].status = RDPNEG_PHASE_OK;
+  a->sent_neg_req = 1;
+  a->requested = 0xb;
+  a->have_cc = a->has_neg = 1;
+  a->neg_type = RDPNEG_NEG_TYPE_RSP;
+  a->neg_value = RDPNEG_PROTOCOL_SSL;
+  a->tls_ran = 1;
+  a->tls_status = a->tls->status = st;
+  a->tls->alert_code = -1;
+  a->tls->last_server_msg = st == RDPNEG_TLS_OK ? 14 : -1;
+  a->ph[RDPNEG_PHASE_TLS].status =
+      st == RDPNEG_TLS_OK ? RDPNEG_PHASE_OK : RDPNEG_PHASE_FAILED;
+  if (st == RDPNEG_TLS_OK) {
+    snprintf(a->tls->version, sizeof a->tls->version, "TLSv1.2");
+  } else {
+    a->ph[RDPNEG_PHASE_TLS].err =
+        st == RDPNEG_TLS_STALLED ? RDPNEG_ERR_TIMEOUT : RDPNEG_ERR_PEER_RESET;
+    snprintf(a->ph[RDPNEG_PHASE_TLS].detail, sizeof a->ph[0].detail,
+             "no answer to the ClientHello");
+  }
+}
+
+/* The ClientHello of the first shape failed in both connections of the
+ * request, one of another shape got through: a reset is a filter's (high),
+ * a stall may be packet loss too (medium); and when the small-MSS check
+ * got the same ClientHello through, the failure did not follow its
+ * content (no MIDDLEBOX_RESET). */
+TAP_TEST(middlebox_only_as_firm_as_the_failure) {
+  static const struct {
+    rdpneg_tls_status st, mss;
+    const char *cause, *conf;
+  } cases[] = {
+      {RDPNEG_TLS_RESET, RDPNEG_TLS_RESET, "MIDDLEBOX_RESET", "high"},
+      {RDPNEG_TLS_STALLED, RDPNEG_TLS_STALLED, "MIDDLEBOX_RESET", "medium"},
+      {RDPNEG_TLS_STALLED, RDPNEG_TLS_OK, "TLS_STALLED", "medium"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    rdpneg_evidence *ev = NULL;
+    CHECK_EQ_INT(rdpneg_evidence_alloc(&ev, 4, "probe"), 0);
+    if (!ev)
+      return;
+    tls_attempt(ev, 0, "primary", cases[i].st);
+    tls_attempt(ev, 1, "corroborate", cases[i].st);
+    tls_attempt(ev, 2, "tls_alt_hello", RDPNEG_TLS_OK);
+    tls_attempt(ev, 3, "mss_check", cases[i].mss);
+    rdpneg_diagnosis *d = NULL;
+    CHECK_EQ_INT(rdpneg_diagnose(ev, NULL, NULL, &d), 0);
+    CHECK(d && rdpneg_diagnosis_count(d) >= 1);
+    if (d && rdpneg_diagnosis_count(d) >= 1) {
+      CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), cases[i].cause);
+      CHECK_EQ_STR(rdpneg_diagnosis_confidence(d, 0), cases[i].conf);
+    }
+    rdpneg_diagnosis_free(d);
+    rdpneg_evidence_free(ev);
+  }
+}
+
 TAP_TEST(reset_after_authenticate_is_not_healthy) {
   static const int errs[] = {RDPNEG_ERR_PEER_RESET, RDPNEG_ERR_AUTH_CLOSED,
                              RDPNEG_ERR_TIMEOUT};
@@ -351,5 +420,6 @@ int main(void) {
   TAP_RUN(reported_uses_explain_candidates);
   TAP_RUN(rule_causes_in_catalogue);
   TAP_RUN(reset_after_authenticate_is_not_healthy);
+  TAP_RUN(middlebox_only_as_firm_as_the_failure);
   return tap_done();
 }
