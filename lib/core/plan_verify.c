@@ -21,9 +21,9 @@
 #include <string.h>
 
 #define SMALL_MSS 536
-/* A connect wait that holds one SYN retransmission (Linux and Windows
- * resend the SYN after 1 s, RFC 6298's initial RTO) and its answer. */
-#define ONE_SYN_RETRANSMISSION_MS 1500
+/* A connect wait that holds two SYN retransmissions (Linux resends the SYN
+ * after 1 s, RFC 6298's initial RTO, and 3 s) and their answers. */
+#define TWO_SYN_RETRANSMISSIONS_MS 3500
 
 static plan_attempt *queue(rdpneg_plan *p, const char *purpose, int mode,
                            int mss) {
@@ -62,14 +62,15 @@ void rdpneg_plan_verify(rdpneg_plan *p, const rdpneg_attempt_ev *e) {
   switch (e->tcp_status) {
   case RDPNEG_TCP_TIMEOUT: { /* a dropped SYN, or a listener whose queue
                                 is full */
-    /* the check waits for one SYN retransmission, inside the overall
-     * deadline: a queue that was full has room by then (a connect that
-     * needed a retransmission is not a filtered port), a filter drops that
-     * SYN too (three SYNs unanswered in all: high confidence) */
+    /* the check waits for the SYN retransmissions, as far as the overall
+     * deadline allows: a queue that was full has room by then (a connect
+     * that needed a retransmission is not a filtered port); a filter drops
+     * them too, and random loss rarely drops five SYN exchanges in a row
+     * (the diagnosis is high from five unanswered SYNs) */
     plan_attempt *a = queue(p, "corroborate", RDPNEG_MODE_RDP, 0);
     if (a &&
-        a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] < ONE_SYN_RETRANSMISSION_MS)
-      a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] = ONE_SYN_RETRANSMISSION_MS;
+        a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] < TWO_SYN_RETRANSMISSIONS_MS)
+      a->cfg->opt[RDPNEG_OPT_CONNECT_TIMEOUT_MS] = TWO_SYN_RETRANSMISSIONS_MS;
     return;
   }
   case RDPNEG_TCP_OK:
