@@ -111,11 +111,29 @@ static void corroboration(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
       d->f[k].confidence = "medium";
   }
   if (first_fail >= 0) {
+    /* the furthest connection failed too, and its failure did not repeat
+     * either: every connection failed, each at another point */
+    const finding *own = NULL;
+    for (int k = 0; k < d->n && !own; k++)
+      if (!strcmp(d->f[k].severity, "failing") && transient(d->f[k].cid) &&
+          d->f[k].seen < of)
+        own = &d->f[k];
     int n = d->n;
-    rdpneg_diag_add(d, RDPNEG_CID_INTERMITTENT_PATH, fail.phase, NULL, "medium",
-                    "%s in %d of %d connections with the same request, "
-                    "while another got further: %s",
-                    fail.cause, fail_count, of, fail.evidence);
+    if (own)
+      rdpneg_diag_add(
+          d, RDPNEG_CID_INTERMITTENT_PATH, fail.phase, "failing", "medium",
+          "every connection with the same request failed, each "
+          "at another point (%s in %d of %d, %s in %d): not one "
+          "fault that repeats, a path that loses or holds "
+          "packets, or a server that answers only at times; "
+          "%s",
+          fail.cause, fail_count, of, own->cause, own->seen, fail.evidence);
+    else
+      rdpneg_diag_add(d, RDPNEG_CID_INTERMITTENT_PATH, fail.phase, NULL,
+                      "medium",
+                      "%s in %d of %d connections with the same request, "
+                      "while another got further: %s",
+                      fail.cause, fail_count, of, fail.evidence);
     if (d->n > n) {
       d->f[n].seen = fail_count;
       d->f[n].seen_of = of;

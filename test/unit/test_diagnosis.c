@@ -312,6 +312,42 @@ TAP_TEST(middlebox_only_as_firm_as_the_failure) {
   }
 }
 
+/* Both connections of the request failed, each at another point (a TLS
+ * stall, then silence after the Connection Request): what a lossy path
+ * does, not one fault that repeats. */
+TAP_TEST(failures_at_different_points_are_intermittent) {
+  rdpneg_evidence *ev = NULL;
+  CHECK_EQ_INT(rdpneg_evidence_alloc(&ev, 2, "probe"), 0);
+  if (!ev)
+    return;
+  tls_attempt(ev, 0, "primary", RDPNEG_TLS_STALLED);
+  tls_attempt(ev, 1, "corroborate", RDPNEG_TLS_STALLED);
+  rdpneg_attempt_ev *c = &ev->att[1];
+  c->x224_status = RDPNEG_X224_TIMEOUT;
+  c->have_cc = c->has_neg = 0;
+  c->ph[RDPNEG_PHASE_X224].status = RDPNEG_PHASE_FAILED;
+  c->ph[RDPNEG_PHASE_X224].err = RDPNEG_ERR_TIMEOUT;
+  snprintf(c->ph[RDPNEG_PHASE_X224].detail, sizeof c->ph[0].detail,
+           "no Connection Confirm");
+  c->tls_ran = 0;
+  c->tls_status = c->tls->status = RDPNEG_TLS_SKIPPED;
+  c->ph[RDPNEG_PHASE_TLS].status = RDPNEG_PHASE_SKIPPED;
+  rdpneg_diagnosis *d = NULL;
+  CHECK_EQ_INT(rdpneg_diagnose(ev, NULL, NULL, &d), 0);
+  CHECK(d && rdpneg_diagnosis_count(d) >= 2);
+  if (d && rdpneg_diagnosis_count(d) >= 2) {
+    CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 0), "INTERMITTENT_PATH");
+    CHECK_EQ_STR(rdpneg_diagnosis_severity(d, 0), "failing");
+    CHECK_EQ_STR(rdpneg_diagnosis_confidence(d, 0), "medium");
+    CHECK(strstr(rdpneg_diagnosis_evidence(d, 0), "each at another point"));
+    CHECK_EQ_STR(rdpneg_diagnosis_cause(d, 1), "TLS_STALLED");
+    CHECK_EQ_STR(rdpneg_diagnosis_confidence(d, 1), "medium");
+  }
+  CHECK_EQ_INT(rdpneg_diagnosis_verdict(d), RDPNEG_VERDICT_FAILING);
+  rdpneg_diagnosis_free(d);
+  rdpneg_evidence_free(ev);
+}
+
 TAP_TEST(reset_after_authenticate_is_not_healthy) {
   static const int errs[] = {RDPNEG_ERR_PEER_RESET, RDPNEG_ERR_AUTH_CLOSED,
                              RDPNEG_ERR_TIMEOUT};
@@ -421,5 +457,6 @@ int main(void) {
   TAP_RUN(rule_causes_in_catalogue);
   TAP_RUN(reset_after_authenticate_is_not_healthy);
   TAP_RUN(middlebox_only_as_firm_as_the_failure);
+  TAP_RUN(failures_at_different_points_are_intermittent);
   return tap_done();
 }
