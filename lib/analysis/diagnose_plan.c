@@ -271,6 +271,12 @@ static void middlebox(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   }
 }
 
+/* Did connection |a| get further in its TLS handshake than |than|? */
+static int further(const rdpneg_attempt_ev *a, const rdpneg_attempt_ev *than) {
+  return a->tls_ran && (a->tls_status == RDPNEG_TLS_OK ||
+                        a->tls->last_server_msg > than->tls->last_server_msg);
+}
+
 /* A stalled TLS flight: the small-MSS connection. */
 static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   const rdpneg_attempt_ev *top = rdpneg_evidence_top(e);
@@ -281,18 +287,13 @@ static void mtu(rdpneg_diagnosis *d, const rdpneg_evidence *e) {
   /* through: the small-MSS connection got further than the stalled one
    * (a stall at the same place is the server's, or a device's that cuts
    * flows, not the MTU's) */
-  int through =
-      m->tls_ran && (m->tls_status == RDPNEG_TLS_OK ||
-                     m->tls->last_server_msg > top->tls->last_server_msg);
-  if (!through)
+  if (!further(m, top))
     return;
   /* the other ClientHello's flight came whole with the default MSS: the
    * full-size segments got through on that connection (a black hole would
    * have stalled it too), so the stalls are not the MTU's */
   const rdpneg_attempt_ev *alt = find(e, "tls_alt_hello");
-  if (alt && alt->tls_ran &&
-      (alt->tls_status == RDPNEG_TLS_OK ||
-       alt->tls->last_server_msg > top->tls->last_server_msg))
+  if (alt && further(alt, top))
     return;
   int seen = k >= 0 ? d->f[k].seen : 1, of = k >= 0 ? d->f[k].seen_of : 1;
   if (k >= 0)

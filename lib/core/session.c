@@ -271,23 +271,15 @@ static void flush_tls(rdpneg_session *s) {
   buf_trim(o);
 }
 
-static const char *hs_msg_name(int t) {
-  switch (t) {
-  case -1:
+/* Where in the handshake: "after <the server's last message>", in |buf|. */
+static const char *hs_place(int t, char *buf, size_t cap) {
+  const char *n = rdpneg_tls_hs_name(t);
+  if (t < 0)
     return "before any handshake message";
-  case 2:
-    return "after ServerHello";
-  case 11:
-    return "after Certificate";
-  case 12:
-    return "after ServerKeyExchange";
-  case 13:
-    return "after CertificateRequest";
-  case 14:
-    return "after ServerHelloDone";
-  default:
+  if (!n)
     return "during the handshake";
-  }
+  snprintf(buf, cap, "after %s", n);
+  return buf;
 }
 
 static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
@@ -312,12 +304,14 @@ static void tls_failed(rdpneg_session *s, int err, rdpneg_tstamp ts) {
                                 : "");
     break;
   case RDPNEG_TLS_CLOSED:
-  case RDPNEG_TLS_RESET:
+  case RDPNEG_TLS_RESET: {
+    char at[48];
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
         "connection %s %s (%zu bytes received)",
         ev->status == RDPNEG_TLS_RESET ? "reset (RST)" : "closed (FIN)",
-        hs_msg_name(ev->last_server_msg), ev->bytes_received);
+        hs_place(ev->last_server_msg, at, sizeof at), ev->bytes_received);
     break;
+  }
   default:
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
         "TLS handshake failed: %s (mbedTLS -0x%04x)", ev->error,
@@ -735,9 +729,11 @@ static void timeout(rdpneg_session *s, rdpneg_tstamp ts, int cancelled) {
     rdpneg_tls_stalled(s->tls);
     const rdpneg_tls_hs *ev = rdpneg_tls_hs_evidence(s->tls);
     s->tls_status = RDPNEG_TLS_STALLED;
+    char at[48];
     end(s, RDPNEG_PHASE_TLS, RDPNEG_PHASE_FAILED, err, ts,
         "%s: TLS handshake stalled %s after %.0f ms (%zu bytes received)", what,
-        hs_msg_name(ev->last_server_msg), waited, ev->bytes_received);
+        hs_place(ev->last_server_msg, at, sizeof at), waited,
+        ev->bytes_received);
     finish(s, "not reached: TLS handshake stalled");
     break;
   }

@@ -357,26 +357,14 @@ TAP_TEST(reset_after_authenticate_is_not_healthy) {
     if (!ev)
       return;
     rdpneg_attempt_ev *a = &ev->att[0];
-    snprintf(a->purpose, sizeof a->purpose, "primary");
-    snprintf(a->host, sizeof a->host, "server.example");
-    a->port = 3389;
-    a->finished = 1;
+    tls_attempt(ev, 0, "primary", RDPNEG_TLS_OK);
+    a->neg_value = RDPNEG_PROTOCOL_HYBRID;
+    a->tls->version[0] = '\0';
+    a->tls->last_server_msg = -1;
     for (int p = 0; p < RDPNEG_PHASE_COUNT; p++)
       a->ph[p].status = RDPNEG_PHASE_OK;
     a->ph[RDPNEG_PHASE_NLA].status = RDPNEG_PHASE_FAILED;
     a->ph[RDPNEG_PHASE_NLA].err = errs[i];
-    a->tcp_status = RDPNEG_TCP_OK;
-    a->x224_status = RDPNEG_X224_OK;
-    a->sent_neg_req = 1;
-    a->requested = 0xb;
-    a->have_cc = a->has_neg = 1;
-    a->neg_type = RDPNEG_NEG_TYPE_RSP;
-    a->neg_value = RDPNEG_PROTOCOL_HYBRID;
-    a->tls_ran = 1;
-    a->tls_status = RDPNEG_TLS_OK;
-    a->tls->status = RDPNEG_TLS_OK;
-    a->tls->alert_code = -1;
-    a->tls->last_server_msg = -1;
     a->nla->ran = 1;
     a->nla->status = RDPNEG_NLA_STATUS_FAILED;
     a->nla->credssp_version = 6;
